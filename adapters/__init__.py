@@ -1,0 +1,1 @@
+"""Sources: translate Asterisk AMI, queue_log files and recordings into wallboard events."""

@@ -1,0 +1,74 @@
+"""What every source has in common: raw records in, normalized events out.
+
+Each adapter is split the sans-I/O way: a *reader* (socket, file) produces
+`RawRecord`s exactly as the source gave them, and a pure *mapper* turns raw
+records into `wallboard.events`. Recordings store the raw records, so a
+recorded shift replays through the same mapper as the live one did (and
+benefits from every mapping fix made since).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple, Protocol
+
+from wallboard.events import Event
+
+RawKind = Literal["ami", "queue_log", "status"]
+ConnectionState = Literal["connecting", "resyncing", "live", "disconnected", "ended"]
+
+
+class RawRecord(NamedTuple):
+    """One unit of source input, with the moment the adapter received it.
+
+    `payload` is, by kind: `ami`, a list of `[header, value]` pairs in wire
+    order (repeated headers kept); `queue_log`, one line without its newline;
+    `status`, a `SourceStatus` as a dict.
+    """
+
+    received_at: float
+    kind: RawKind
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A change in the health of a source, shown on screen and kept in recordings."""
+
+    at: float
+    state: ConnectionState
+    detail: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"at": self.at, "state": self.state, "detail": self.detail}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> SourceStatus:
+        return cls(float(payload["at"]), payload["state"], str(payload.get("detail", "")))
+
+
+class Mapper(Protocol):
+    """Pure translation of raw records into events (no clock, no I/O)."""
+
+    def feed(self, record: RawRecord) -> list[Event | SourceStatus]: ...
+
+
+class FileSource(Protocol):
+    """A finite source read as fast as possible (queue_log files, recordings)."""
+
+    label: str
+
+    def raw(self) -> Iterator[RawRecord]: ...
+
+    def events(self) -> Iterator[Event | SourceStatus]: ...
+
+
+class LiveSource(Protocol):
+    """An endless source (AMI, a hub) that runs inside the asyncio loop."""
+
+    label: str
+
+    def raw(self) -> AsyncIterator[RawRecord]: ...
+
+    def events(self) -> AsyncIterator[Event | SourceStatus]: ...

@@ -1,0 +1,1 @@
+"""Textual CSS themes, installed as `wallboard.themes`."""

@@ -1,0 +1,3 @@
+"""wallboard: a real-time call-centre supervisor wallboard for the terminal."""
+
+__version__ = "0.1.0"

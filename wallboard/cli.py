@@ -1,0 +1,86 @@
+"""The `wallboard` command line: argument parsing, logging, and clean failure.
+
+Sub-commands live in `wallboard.commands`; this module only wires them up and
+turns `WallboardError` into one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from wallboard import __version__
+from wallboard.errors import WallboardError
+
+# Order is the order of `wallboard --help`.
+COMMANDS: tuple[str, ...] = ()
+
+SOURCE_HELP = """\
+SOURCE is one of:
+  PATH                      a recording (written by `wallboard record`) or an
+                            Asterisk queue_log file; the kind is detected by content
+  ami://USER@HOST[:PORT]    a live Asterisk Manager Interface; the secret comes from
+                            WALLBOARD_AMI_SECRET or [ami] secret in --config, never argv
+"""
+
+
+def _command(name: str) -> ModuleType:
+    return importlib.import_module(f"wallboard.commands.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wallboard",
+        description="Real-time call-centre supervisor wallboard for the terminal.",
+        epilog=SOURCE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML configuration (engine settings, secrets)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = _command(name)
+        child = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(child)
+        child.set_defaults(_module=module)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(level=level, format="wallboard: %(levelname)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return int(args._module.run(args))
+    except WallboardError as exc:
+        print(f"wallboard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `wallboard alerts | head`: the reader left; that is not our failure.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Configuration: engine settings and secrets, from a TOML file and the environment.
+
+Secrets (the AMI secret, the hub token) are read from the environment or the
+config file only, never from the command line, so they never show in `ps`,
+shell history or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wallboard.errors import WallboardError
+
+SlVariant = Literal["offered", "answered_only", "abandons_in_sl_good"]
+SL_VARIANTS: tuple[str, ...] = ("offered", "answered_only", "abandons_in_sl_good")
+
+AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
+HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
+
+
+class ConfigError(WallboardError):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """Per-queue settings; `None` means "use the engine-wide value"."""
+
+    sl_threshold_s: float | None = None
+    sl_variant: SlVariant | None = None
+    sl_target: float | None = None
+    short_abandon_s: float | None = None
+    wrapup_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Everything the metric engine needs; see `docs/ENGINE.md` for the semantics."""
+
+    sl_threshold_s: float = 20.0
+    sl_variant: SlVariant = "offered"
+    sl_target: float = 0.80
+    short_abandon_s: float = 5.0
+    queued_min_s: float = 1.0
+    window_s: float = 900.0
+    extra_windows_s: tuple[float, ...] = ()
+    interval_s: float = 1800.0
+    day_start: time = time(0, 0)
+    timezone: str = "UTC"
+    occupancy_includes_wrap: bool = False
+    queues: Mapping[str, QueueSettings] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.sl_variant not in SL_VARIANTS:
+            raise ConfigError(f"sl_variant must be one of {', '.join(SL_VARIANTS)}")
+        for name in ("window_s", "interval_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive")
+        if any(w <= 0 for w in self.extra_windows_s):
+            raise ConfigError("extra_windows_s must all be positive")
+        if not 0 < self.sl_target < 1:
+            raise ConfigError("sl_target must be a fraction between 0 and 1")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"unknown time zone {self.timezone!r}") from exc
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def for_queue(self, queue: str) -> QueueSettings:
+        """The effective settings of one queue, every field resolved."""
+        own = self.queues.get(queue, QueueSettings())
+        return QueueSettings(
+            sl_threshold_s=self.sl_threshold_s if own.sl_threshold_s is None else own.sl_threshold_s,
+            sl_variant=self.sl_variant if own.sl_variant is None else own.sl_variant,
+            sl_target=self.sl_target if own.sl_target is None else own.sl_target,
+            short_abandon_s=(
+                self.short_abandon_s if own.short_abandon_s is None else own.short_abandon_s
+            ),
+            wrapup_s=own.wrapup_s,
+        )
+
+    def summary(self) -> dict[str, float]:
+        """The `config` object of the JSON snapshot."""
+        return {
+            "sl_threshold_s": self.sl_threshold_s,
+            "short_abandon_s": self.short_abandon_s,
+            "window_s": self.window_s,
+            "interval_s": self.interval_s,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole configuration file: engine settings plus source and hub secrets."""
+
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    ami_secret: str | None = None
+    hub_token: str | None = None
+    path: Path | None = None
+
+    def require_ami_secret(self) -> str:
+        secret = os.environ.get(AMI_SECRET_ENV) or self.ami_secret
+        if not secret:
+            raise ConfigError(
+                f"no AMI secret: set {AMI_SECRET_ENV} or 'secret' under [ami] in the config file"
+            )
+        return secret
+
+    def require_hub_token(self) -> str:
+        token = os.environ.get(HUB_TOKEN_ENV) or self.hub_token
+        if not token:
+            raise ConfigError(
+                f"no hub token: set {HUB_TOKEN_ENV} or 'token' under [hub] in the config file"
+            )
+        return token
+
+
+_ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {"queues", "day_start", "extra_windows_s"}
+_QUEUE_KEYS = {f.name for f in fields(QueueSettings)}
+
+
+def _parse_day_start(value: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: day_start must look like 07:30, not {value!r}") from exc
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where} must be a number, not {value!r}")
+    return float(value)
+
+
+def engine_config_from_mapping(data: Mapping[str, Any], where: str = "[engine]") -> EngineConfig:
+    """Build an `EngineConfig` from a parsed `[engine]` table, naming bad keys."""
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "queues":
+            continue
+        if key == "day_start":
+            kwargs[key] = _parse_day_start(value, where)
+        elif key == "windows_s":
+            if not isinstance(value, list) or not value:
+                raise ConfigError(f"{where}.windows_s must be a non-empty list of seconds")
+            numbers = [_number(v, f"{where}.windows_s") for v in value]
+            kwargs["window_s"], kwargs["extra_windows_s"] = numbers[0], tuple(numbers[1:])
+        elif key in _ENGINE_KEYS:
+            if key in ("sl_variant", "timezone"):
+                kwargs[key] = str(value)
+            elif key == "occupancy_includes_wrap":
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{where}.{key} must be true or false")
+                kwargs[key] = value
+            else:
+                kwargs[key] = _number(value, f"{where}.{key}")
+        else:
+            raise ConfigError(f"{where}: unknown key {key!r}")
+    queues: dict[str, QueueSettings] = {}
+    for name, table in dict(data.get("queues", {})).items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where}.queues.{name} must be a table")
+        unknown = set(table) - _QUEUE_KEYS
+        if unknown:
+            raise ConfigError(f"{where}.queues.{name}: unknown key {sorted(unknown)[0]!r}")
+        queue_kwargs = {
+            k: (str(v) if k == "sl_variant" else _number(v, f"{where}.queues.{name}.{k}"))
+            for k, v in table.items()
+        }
+        queues[str(name)] = QueueSettings(**queue_kwargs)
+    kwargs["queues"] = queues
+    return EngineConfig(**kwargs)
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Read a TOML config file (or return defaults when `path` is None)."""
+    if path is None:
+        return Settings()
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read config file ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+    try:
+        engine = engine_config_from_mapping(data.get("engine", {}))
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}") from exc
+    ami = data.get("ami", {})
+    hub = data.get("hub", {})
+    return Settings(
+        engine=engine,
+        ami_secret=ami.get("secret"),
+        hub_token=hub.get("token"),
+        path=file,
+    )
+
+
+def with_queue_overrides(config: EngineConfig, **queues: QueueSettings) -> EngineConfig:
+    """A copy of `config` with more per-queue settings (used by tests and adapters)."""
+    return replace(config, queues={**config.queues, **queues})

@@ -1,0 +1,7 @@
+"""User-facing errors: one clear line on stderr, never a traceback."""
+
+
+class WallboardError(Exception):
+    """A failure the user can act on; its message is the whole explanation."""
+
+    exit_code = 2

@@ -1,0 +1,48 @@
+"""SOURCE syntax shared by every command, and opening the right adapter for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wallboard.adapters.base import FileSource, LiveSource
+from wallboard.config import Settings
+from wallboard.errors import WallboardError
+
+LIVE_SCHEMES = ("ami://",)
+
+
+def is_live(spec: str) -> bool:
+    return spec.startswith(LIVE_SCHEMES)
+
+
+def open_file_source(spec: str) -> FileSource:
+    """A recording or a queue_log file, told apart by content, not by name."""
+    from wallboard.adapters.queue_log import QueueLogSource
+    from wallboard.adapters.recording import RecordingSource, is_recording
+
+    path = Path(spec)
+    if path.is_dir():
+        raise WallboardError(f"{spec}: is a directory, not a recording or queue_log file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as exc:
+        raise WallboardError(f"{spec}: cannot read ({exc.strerror})") from exc
+    if is_recording(head):
+        return RecordingSource(path)
+    return QueueLogSource(path)
+
+
+def open_live_source(spec: str, settings: Settings) -> LiveSource:
+    if spec.startswith("ami://"):
+        from wallboard.adapters.ami import AmiSource
+
+        return AmiSource.from_url(spec, settings)
+    raise WallboardError(f"{spec}: unknown source scheme")
+
+
+def open_source(spec: str, settings: Settings) -> FileSource | LiveSource:
+    """Open SOURCE as the user typed it (a path, or a URL for live sources)."""
+    if is_live(spec):
+        return open_live_source(spec, settings)
+    return open_file_source(spec)
