@@ -1,0 +1,62 @@
+"""What every benchmark reports, so `make bench` can tabulate and compare runs.
+
+Machines are noisy, so every figure that has a baseline is also reported as a
+ratio measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    """One measured figure; `target` says what the project promises for it."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times better than the baseline (value/baseline for rates)."""
+        if self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ratio"] = self.ratio
+        return data
+
+
+def machine_info() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall-clock seconds of one call, and its result."""
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
