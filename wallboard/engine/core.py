@@ -1,0 +1,1049 @@
+"""The incremental metric engine: `docs/ENGINE.md` is its exact specification.
+
+Every figure is kept as running sums so that an event costs O(1) and memory
+holds only what is inside the largest window plus the live calls and agents:
+
+- outcome-like items (answers, abandons, call ends, wrap ends, ...) add fixed
+  deltas to per-queue accumulators, one per span; the window accumulators
+  take them back when they leave the window (items wait in one shared ledger);
+- agent-state time integrals are piecewise-constant counts per queue (and per
+  agent for `all`); each change closes a segment whose membership-seconds go
+  into the same spans, and the window keeps the segments until they leave it.
+
+Sliding sums that add and subtract floats drift, so each window is recomputed
+exactly (`math.fsum`) whenever its ledger has turned over since the last
+recomputation: the error stays that of at most two windows' worth of sums.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from typing import Any
+
+from wallboard.config import EngineConfig
+from wallboard.engine.calendar import day_start, next_day_start
+from wallboard.engine.erlang import staffing
+from wallboard.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentRinging,
+    AgentRingNoAnswer,
+    AgentStatus,
+    AgentUnpaused,
+    CallBlocked,
+    CallEnded,
+    CallerAbandoned,
+    CallerAnswered,
+    CallerExited,
+    CallerGone,
+    CallerJoined,
+    Event,
+    HoldEnded,
+    HoldStarted,
+)
+
+# Fields of an accumulator: integer counts first, then float sums.
+(
+    OFFERED,
+    ANSWERED,
+    ANSWERED_IN_SL,
+    ABANDONED,
+    SHORT_ABANDONED,
+    OVERFLOW,
+    BLOCKED,
+    RING_NO_ANSWER,
+    ABANDONED_IN_SL,
+    QUEUED,
+    ENDED,
+    TRANSFERRED,
+    WRAPS,
+    RINGS,
+    JOINS,
+    WAIT_ANSWERED,
+    WAIT_ABANDONED,
+    WAIT_ALL,
+    TALK,
+    HOLD,
+    WRAP_TIME,
+    RING_TIME,
+) = range(22)
+N_COUNTS = 15
+N_FIELDS = 22
+FLOAT_FIELDS = range(N_COUNTS, N_FIELDS)
+
+# States of a membership / an agent, as reported.
+AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
+STATE_NAMES = ("available", "ringing", "talking", "hold", "wrap", "paused", "logged_off")
+IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
+
+# Groups integrated over time: occupancy and logged-in seconds only need these.
+BUSY, IDLE, WRAP_G, PAUSED_G = range(4)
+GROUP = (IDLE, IDLE, BUSY, BUSY, WRAP_G, PAUSED_G)
+
+_NO_FIELDS: tuple[int, ...] = ()
+_NO_VALUES: tuple[float, ...] = ()
+
+
+def _zero_acc() -> list[Any]:
+    return [0] * N_COUNTS + [0.0] * (N_FIELDS - N_COUNTS)
+
+
+class _Series:
+    """Counts of members per state group over time, integrated into every span."""
+
+    __slots__ = ("day", "interval", "last_t", "n", "wedge_n", "wedge_t", "win")
+
+    def __init__(self, t: float, n_windows: int) -> None:
+        self.n = [0, 0, 0, 0]
+        self.last_t = t
+        self.interval = [0.0, 0.0, 0.0, 0.0]
+        self.day = [0.0, 0.0, 0.0, 0.0]
+        self.win = [[0.0, 0.0, 0.0, 0.0] for _ in range(n_windows)]
+        # Per window: the start and counts of the segment straddling the window edge.
+        self.wedge_t = [t] * n_windows
+        self.wedge_n = [self.n] * n_windows
+
+
+class _Queue:
+    __slots__ = (
+        "accs",
+        "counts",
+        "former",
+        "name",
+        "series",
+        "short_abandon_s",
+        "sl_target",
+        "sl_threshold_s",
+        "sl_variant",
+        "waiting",
+    )
+
+    def __init__(self, name: str, config: EngineConfig, t: float, n_windows: int) -> None:
+        own = config.for_queue(name)
+        self.name = name
+        self.sl_threshold_s: float = own.sl_threshold_s  # type: ignore[assignment]
+        self.short_abandon_s: float = own.short_abandon_s  # type: ignore[assignment]
+        self.sl_target: float = own.sl_target  # type: ignore[assignment]
+        self.sl_variant: str = own.sl_variant  # type: ignore[assignment]
+        self.waiting: dict[str, float] = {}
+        # windows..., interval, day
+        self.accs = [_zero_acc() for _ in range(n_windows + 2)]
+        self.counts = [0] * 6
+        self.series = _Series(t, n_windows)
+        self.former: dict[str, float] = {}
+
+
+class _Member:
+    __slots__ = ("paused", "queue", "reason", "state")
+
+    def __init__(self, queue: _Queue) -> None:
+        self.queue = queue
+        self.paused = False
+        self.reason = ""
+        self.state = -1  # not yet counted
+
+
+class _Call:
+    """An answered call in progress (`key` None: the unknown call of an AgentStatus)."""
+
+    __slots__ = ("agent", "answered_at", "hold_start", "hold_total", "key", "queue")
+
+    def __init__(
+        self, key: tuple[str, str] | None, queue: _Queue | None, agent: _Agent, at: float
+    ) -> None:
+        self.key = key
+        self.queue = queue
+        self.agent = agent
+        self.answered_at = at
+        self.hold_total = 0.0
+        self.hold_start: float | None = None
+
+
+class _Wrap:
+    __slots__ = ("agent", "end", "live", "queue", "start")
+
+    def __init__(self, agent: _Agent, queue: _Queue, start: float, end: float) -> None:
+        self.agent = agent
+        self.queue = queue
+        self.start = start
+        self.end = end
+        self.live = True
+
+
+class _Agent:
+    __slots__ = (
+        "activity",
+        "call",
+        "calls",
+        "id",
+        "members",
+        "name",
+        "reason",
+        "ring_key",
+        "ring_start",
+        "since",
+        "state",
+        "wraps",
+    )
+
+    def __init__(self, agent_id: str, t: float) -> None:
+        self.id = agent_id
+        self.name = ""
+        self.members: dict[str, _Member] = {}
+        self.activity = 0  # 0 none, else RINGING / TALKING / HOLDING
+        self.call: _Call | None = None
+        self.ring_key: tuple[str, str] | None = None
+        self.ring_start = 0.0
+        self.wraps: dict[str, _Wrap] = {}
+        self.state = -1
+        self.reason = ""
+        self.since = t
+        self.calls = 0
+
+
+class Engine:
+    """Applies events in time order and reports every metric at any instant."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.now = 0.0
+        self.late_events = 0
+        self.unknown_calls = 0
+        self._started = False
+        self._t0: float | None = None
+        self._tz = config.tz
+        self._windows = (config.window_s, *config.extra_windows_s)
+        nw = len(self._windows)
+        self._nw = nw
+        self._queues: dict[str, _Queue] = {}
+        self._agents: dict[str, _Agent] = {}
+        self._calls: dict[tuple[str, str], _Call] = {}
+        self._calls_by_id: dict[str, _Call] = {}
+        self._ringing: dict[tuple[str, str], list[_Agent]] = {}
+        self._agent_counts = [0] * 7
+        self._all_series = _Series(0.0, nw)
+        self._series: list[_Series] = [self._all_series]
+        self._timers: list[tuple[float, int, _Wrap]] = []
+        self._timer_seq = 0
+        # The ledgers: items (s, queue, count fields, sum fields, sum values) and
+        # segments (t_end, series, dt, counts during, counts after).
+        self._items: list[tuple[float, _Queue, tuple[int, ...], tuple[int, ...], tuple]] = []
+        self._segs: list[tuple[float, _Series, float, list[int], list[int]]] = []
+        self._item_cur = [0] * nw
+        self._seg_cur = [0] * nw
+        self._item_mark = [0] * nw
+        self._seg_mark = [0] * nw
+        self._istart = 0.0
+        self._dstart = 0.0
+        self._next_interval = math.inf
+        self._next_day = math.inf
+        self._next_due = math.inf
+        self._since_expiry = 0
+        self._handlers: dict[type, Callable[[Any, float], None]] = {
+            CallerJoined: self._on_joined,
+            CallerAnswered: self._on_answered,
+            CallerAbandoned: self._on_abandoned,
+            CallerExited: self._on_exited,
+            CallerGone: self._on_gone,
+            CallBlocked: self._on_blocked,
+            CallEnded: self._on_call_ended,
+            HoldStarted: self._on_hold_started,
+            HoldEnded: self._on_hold_ended,
+            AgentLoggedIn: self._on_logged_in,
+            AgentLoggedOut: self._on_logged_out,
+            AgentPaused: self._on_paused,
+            AgentUnpaused: self._on_unpaused,
+            AgentRinging: self._on_ringing,
+            AgentRingNoAnswer: self._on_ring_no_answer,
+            AgentStatus: self._on_status,
+        }
+
+    # ----------------------------------------------------------------- clock
+
+    def _start(self, t: float) -> None:
+        self._started = True
+        self.now = t
+        self._istart = self._interval_start(t)
+        self._dstart = day_start(t, self.config.day_start, self._tz)
+        self._plan_boundaries()
+        self._all_series.last_t = t
+        self._all_series.wedge_t = [t] * self._nw
+        self._set_next_due()
+
+    def _interval_start(self, t: float) -> float:
+        return math.floor(t / self.config.interval_s) * self.config.interval_s
+
+    def _plan_boundaries(self) -> None:
+        # One ulp early, so that rounding in floor(t/I)*I can never make us late;
+        # _advance re-checks the exact definition.
+        self._next_interval = math.nextafter(self._istart + self.config.interval_s, -math.inf)
+        self._next_day = next_day_start(self._dstart, self.config.day_start, self._tz)
+
+    def _set_next_due(self) -> None:
+        due = min(self._next_interval, self._next_day)
+        if self._timers:
+            due = min(due, self._timers[0][0])
+        self._next_due = due
+
+    def _advance(self, t: float) -> None:
+        """Move the clock to `t`: wraps run out and spans roll over, each at its own time.
+
+        Only the latest interval and day boundary <= t matter (a jump over several
+        leaves the earlier ones with nothing to report).
+        """
+        timers = self._timers
+        b_interval = self._interval_start(t)
+        if b_interval <= self._istart:
+            b_interval = math.inf
+        b_day = day_start(t, self.config.day_start, self._tz)
+        if b_day <= self._dstart:
+            b_day = math.inf
+        while True:
+            boundary = min(b_interval, b_day)
+            if timers and timers[0][0] <= t and timers[0][0] <= boundary:
+                end, _, wrap = heapq.heappop(timers)
+                if wrap.live:
+                    self.now = end
+                    self._end_wrap(wrap, end)
+                continue
+            if boundary > t:
+                break
+            self.now = boundary
+            self._roll_over(boundary == b_interval, boundary == b_day)
+            if boundary == b_interval:
+                b_interval = math.inf
+            if boundary == b_day:
+                b_day = math.inf
+        self.now = t
+        self._plan_boundaries()
+        self._set_next_due()
+
+    def _roll_over(self, interval: bool, day: bool) -> None:
+        """Start a new interval and/or day at the clock's time."""
+        at = self.now
+        for series in self._series:
+            if series.last_t < at:
+                self._accrue(series, at)
+            if interval:
+                series.interval = [0.0, 0.0, 0.0, 0.0]
+            if day:
+                series.day = [0.0, 0.0, 0.0, 0.0]
+        nw = self._nw
+        for queue in self._queues.values():
+            if interval:
+                queue.accs[nw] = _zero_acc()
+            if day:
+                queue.accs[nw + 1] = _zero_acc()
+                queue.former = {a: e for a, e in queue.former.items() if e >= at}
+        if interval:
+            self._istart = at
+        if day:
+            self._dstart = at
+            for agent in self._agents.values():
+                agent.calls = 0
+
+    # ----------------------------------------------------------------- input
+
+    def apply(self, event: Event) -> None:
+        """Apply one event; one earlier than the clock is applied at the clock's time."""
+        at = event.at
+        if not self._started:
+            self._start(at)
+        if at < self.now:
+            at = self.now
+            self.late_events += 1
+        elif at >= self._next_due:
+            self._advance(at)
+        else:
+            self.now = at
+        if self._t0 is None:
+            self._t0 = at
+        self._handlers[type(event)](event, at)
+        self._since_expiry += 1
+        if self._since_expiry >= 512:
+            self._since_expiry = 0
+            self._expire(self.now)
+
+    def _queue(self, name: str) -> _Queue:
+        queue = self._queues.get(name)
+        if queue is None:
+            queue = _Queue(name, self.config, self.now, self._nw)
+            self._queues[name] = queue
+            self._series.append(queue.series)
+        return queue
+
+    def _agent(self, agent_id: str) -> _Agent:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            agent = _Agent(agent_id, self.now)
+            self._agents[agent_id] = agent
+        return agent
+
+    def _member(self, agent: _Agent, queue: _Queue) -> _Member:
+        member = agent.members.get(queue.name)
+        if member is None:
+            member = _Member(queue)
+            agent.members[queue.name] = member
+            queue.former.pop(agent.id, None)
+        return member
+
+    def _add(
+        self,
+        queue: _Queue,
+        s: float,
+        counts: tuple[int, ...],
+        fields: tuple[int, ...] = _NO_FIELDS,
+        values: tuple = _NO_VALUES,
+    ) -> None:
+        """Count one item stamped `s` (= the clock) in every span of its queue."""
+        self._items.append((s, queue, counts, fields, values))
+        accs = queue.accs
+        nw = self._nw
+        targets = accs[:nw]
+        if s > self._istart:
+            targets.append(accs[nw])
+        if s > self._dstart:
+            targets.append(accs[nw + 1])
+        for acc in targets:
+            for f in counts:
+                acc[f] += 1
+            for f, v in zip(fields, values, strict=True):
+                acc[f] += v
+
+    # ------------------------------------------------------------- integrals
+
+    def _accrue(self, series: _Series, t: float) -> None:
+        """Close the segment of constant counts that ends at `t` into every span."""
+        dt = t - series.last_t
+        during = series.n
+        c0 = during[0] * dt
+        c1 = during[1] * dt
+        c2 = during[2] * dt
+        c3 = during[3] * dt
+        for acc in (series.interval, series.day, *series.win):
+            acc[0] += c0
+            acc[1] += c1
+            acc[2] += c2
+            acc[3] += c3
+        after = list(during)
+        series.n = after
+        series.last_t = t
+        self._segs.append((t, series, dt, during, after))
+
+    def _shift(self, series: _Series, old: int, new: int) -> None:
+        """One member moves from state group `old` to `new` (-1: none) at the clock."""
+        if series.last_t != self.now:
+            self._accrue(series, self.now)
+        n = series.n
+        if old >= 0:
+            n[old] -= 1
+        if new >= 0:
+            n[new] += 1
+
+    def _refresh(self, agent: _Agent) -> None:
+        """Recount the states of an agent and its memberships after any change to them."""
+        activity = agent.activity
+        wraps = agent.wraps
+        any_wrap = any_available = any_paused = False
+        for name, member in agent.members.items():
+            if activity:
+                state = activity
+            elif name in wraps:
+                state = WRAPPING
+                any_wrap = True
+            elif member.paused:
+                state = PAUSED
+                any_paused = True
+            else:
+                state = AVAILABLE
+                any_available = True
+            old = member.state
+            if state != old:
+                queue = member.queue
+                counts = queue.counts
+                if old >= 0:
+                    counts[old] -= 1
+                    old_group = GROUP[old]
+                else:
+                    old_group = -1
+                counts[state] += 1
+                if old_group != GROUP[state]:
+                    self._shift(queue.series, old_group, GROUP[state])
+                member.state = state
+        if activity:
+            state = activity
+        elif any_wrap:
+            state = WRAPPING
+        elif any_available:
+            state = AVAILABLE
+        elif any_paused:
+            state = PAUSED
+        else:
+            state = LOGGED_OFF
+        reason = ""
+        if state == PAUSED:
+            reason = agent.members[min(agent.members)].reason
+        old = agent.state
+        if state != old:
+            counts = self._agent_counts
+            if old >= 0:
+                counts[old] -= 1
+            counts[state] += 1
+            old_group = GROUP[old] if 0 <= old < LOGGED_OFF else -1
+            new_group = GROUP[state] if state < LOGGED_OFF else -1
+            if old_group != new_group:
+                self._shift(self._all_series, old_group, new_group)
+            agent.state = state
+            agent.since = self.now
+        if reason != agent.reason:
+            agent.reason = reason
+            agent.since = self.now
+
+    # ---------------------------------------------------------------- calls
+
+    def _end_ringing(self, key: tuple[str, str]) -> None:
+        for agent in self._ringing.pop(key, ()):
+            if agent.activity == RINGING and agent.ring_key == key:
+                agent.activity = 0
+                agent.ring_key = None
+                self._refresh(agent)
+
+    def _stop_ringing(self, agent: _Agent) -> None:
+        """Take the agent off the ringer list of the call it rings for (state unchanged)."""
+        key = agent.ring_key
+        ringers = self._ringing.get(key) if key else None
+        if ringers is not None:
+            ringers.remove(agent)
+            if not ringers:
+                del self._ringing[key]  # type: ignore[arg-type]
+        agent.ring_key = None
+
+    def _end_wraps(self, agent: _Agent, at: float) -> None:
+        for wrap in list(agent.wraps.values()):
+            self._end_wrap(wrap, at)
+
+    def _end_wrap(self, wrap: _Wrap, at: float) -> None:
+        wrap.live = False
+        agent = wrap.agent
+        del agent.wraps[wrap.queue.name]
+        self._add(wrap.queue, at, (WRAPS,), (WRAP_TIME,), (at - wrap.start,))
+        self._refresh(agent)
+
+    def _outcome_wait(
+        self, queue: _Queue, call_id: str, at: float, wait_s: float | None
+    ) -> float | None:
+        joined = queue.waiting.pop(call_id, None)
+        if wait_s is not None:
+            return wait_s
+        if joined is None:
+            self.unknown_calls += 1
+            return None
+        return at - joined
+
+    def _on_joined(self, e: CallerJoined, at: float) -> None:
+        queue = self._queue(e.queue)
+        if e.call_id not in queue.waiting:
+            queue.waiting[e.call_id] = at
+            self._add(queue, at, (JOINS,))
+
+    def _on_answered(self, e: CallerAnswered, at: float) -> None:
+        queue = self._queue(e.queue)
+        wait = self._outcome_wait(queue, e.call_id, at, e.wait_s)
+        if wait is None:
+            return
+        key = (e.queue, e.call_id)
+        agent = self._agent(e.agent)
+        self._member(agent, queue)
+        ring = e.ring_s
+        if ring is None and agent.activity == RINGING and agent.ring_key == key:
+            ring = at - agent.ring_start
+        if agent.activity == RINGING:
+            self._stop_ringing(agent)
+        self._end_ringing(key)
+        if agent.wraps:
+            self._end_wraps(agent, at)
+        call = _Call(key, queue, agent, at)
+        self._calls[key] = call
+        self._calls_by_id[e.call_id] = call
+        agent.activity = TALKING
+        agent.call = call
+        if at > self._dstart:
+            agent.calls += 1
+        counts = [OFFERED, ANSWERED]
+        if wait <= queue.sl_threshold_s:
+            counts.append(ANSWERED_IN_SL)
+        if wait > self.config.queued_min_s:
+            counts.append(QUEUED)
+        if ring is None:
+            self._add(queue, at, tuple(counts), (WAIT_ANSWERED, WAIT_ALL), (wait, wait))
+        else:
+            counts.append(RINGS)
+            self._add(
+                queue, at, tuple(counts), (WAIT_ANSWERED, WAIT_ALL, RING_TIME), (wait, wait, ring)
+            )
+        self._refresh(agent)
+
+    def _on_abandoned(self, e: CallerAbandoned, at: float) -> None:
+        queue = self._queue(e.queue)
+        wait = self._outcome_wait(queue, e.call_id, at, e.wait_s)
+        if wait is None:
+            return
+        self._end_ringing((e.queue, e.call_id))
+        short = wait < queue.short_abandon_s
+        counts = [OFFERED, SHORT_ABANDONED if short else ABANDONED]
+        if wait <= queue.sl_threshold_s:
+            counts.append(ABANDONED_IN_SL)
+        if wait > self.config.queued_min_s:
+            counts.append(QUEUED)
+        if short:
+            self._add(queue, at, tuple(counts), (WAIT_ALL,), (wait,))
+        else:
+            self._add(queue, at, tuple(counts), (WAIT_ALL, WAIT_ABANDONED), (wait, wait))
+
+    def _on_exited(self, e: CallerExited, at: float) -> None:
+        queue = self._queue(e.queue)
+        wait = self._outcome_wait(queue, e.call_id, at, e.wait_s)
+        if wait is None:
+            return
+        self._end_ringing((e.queue, e.call_id))
+        counts = [OFFERED, OVERFLOW]
+        if wait <= queue.sl_threshold_s:
+            counts.append(ABANDONED_IN_SL)
+        if wait > self.config.queued_min_s:
+            counts.append(QUEUED)
+        self._add(queue, at, tuple(counts), (WAIT_ALL,), (wait,))
+
+    def _on_gone(self, e: CallerGone, at: float) -> None:
+        self._queue(e.queue).waiting.pop(e.call_id, None)
+        self._end_ringing((e.queue, e.call_id))
+
+    def _on_blocked(self, e: CallBlocked, at: float) -> None:
+        self._add(self._queue(e.queue), at, (BLOCKED,))
+
+    def _on_call_ended(self, e: CallEnded, at: float) -> None:
+        queue = self._queue(e.queue)
+        call = self._calls.pop((e.queue, e.call_id), None)
+        if call is None:
+            agent = self._agents.get(e.agent)
+            if agent is None or agent.activity not in (TALKING, HOLDING):
+                self.unknown_calls += 1
+                return
+            call = agent.call
+            assert call is not None
+            if call.key is not None:
+                self._calls.pop(call.key, None)
+            else:
+                call.queue = queue
+        if self._calls_by_id.get(e.call_id) is call:
+            del self._calls_by_id[e.call_id]
+        if call.key is not None and self._calls_by_id.get(call.key[1]) is call:
+            del self._calls_by_id[call.key[1]]
+        named = self._agent(e.agent)
+        self._member(named, queue)
+        agent = call.agent
+        call_queue = call.queue
+        assert call_queue is not None
+        talk = e.talk_s if e.talk_s is not None else at - call.answered_at
+        hold = call.hold_total
+        if call.hold_start is not None:
+            hold += at - call.hold_start
+        self._add(
+            call_queue,
+            at,
+            (ENDED, TRANSFERRED) if e.transferred else (ENDED,),
+            (TALK, HOLD),
+            (talk, hold),
+        )
+        if agent.call is call:
+            agent.activity = 0
+            agent.call = None
+        running = agent.wraps.get(call_queue.name)
+        if running is not None:
+            self._end_wrap(running, at)
+        if e.wrap_s > 0:
+            wrap = _Wrap(agent, call_queue, at, at + e.wrap_s)
+            agent.wraps[call_queue.name] = wrap
+            self._timer_seq += 1
+            heapq.heappush(self._timers, (wrap.end, self._timer_seq, wrap))
+            if wrap.end < self._next_due:
+                self._next_due = wrap.end
+        else:
+            self._add(call_queue, at, (WRAPS,), (WRAP_TIME,), (0.0,))
+        self._refresh(agent)
+        if named is not agent:
+            self._refresh(named)
+
+    def _on_hold_started(self, e: HoldStarted, at: float) -> None:
+        call = self._calls_by_id.get(e.call_id)
+        if call is None or call.hold_start is not None:
+            return
+        call.hold_start = at
+        agent = call.agent
+        if agent.call is call and agent.activity == TALKING:
+            agent.activity = HOLDING
+            self._refresh(agent)
+
+    def _on_hold_ended(self, e: HoldEnded, at: float) -> None:
+        call = self._calls_by_id.get(e.call_id)
+        if call is None or call.hold_start is None:
+            return
+        call.hold_total += at - call.hold_start
+        call.hold_start = None
+        agent = call.agent
+        if agent.call is call and agent.activity == HOLDING:
+            agent.activity = TALKING
+            self._refresh(agent)
+
+    # --------------------------------------------------------------- agents
+
+    def _on_logged_in(self, e: AgentLoggedIn, at: float) -> None:
+        queue = self._queue(e.queue)
+        agent = self._agent(e.agent)
+        if e.name:
+            agent.name = e.name
+        self._member(agent, queue)
+        self._refresh(agent)
+
+    def _on_logged_out(self, e: AgentLoggedOut, at: float) -> None:
+        queue = self._queue(e.queue)
+        agent = self._agents.get(e.agent)
+        if agent is None:
+            return
+        member = agent.members.pop(e.queue, None)
+        if member is None:
+            return
+        if member.state >= 0:
+            queue.counts[member.state] -= 1
+            self._shift(queue.series, GROUP[member.state], -1)
+        queue.former[agent.id] = at
+        self._refresh(agent)
+
+    def _on_paused(self, e: AgentPaused, at: float) -> None:
+        agent = self._agent(e.agent)
+        member = self._member(agent, self._queue(e.queue))
+        member.paused = True
+        member.reason = e.reason
+        self._refresh(agent)
+
+    def _on_unpaused(self, e: AgentUnpaused, at: float) -> None:
+        agent = self._agent(e.agent)
+        member = self._member(agent, self._queue(e.queue))
+        member.paused = False
+        member.reason = ""
+        self._refresh(agent)
+
+    def _on_ringing(self, e: AgentRinging, at: float) -> None:
+        queue = self._queue(e.queue)
+        agent = self._agent(e.agent)
+        self._member(agent, queue)
+        key = (e.queue, e.call_id)
+        activity = agent.activity
+        if activity in (TALKING, HOLDING) or (activity == RINGING and agent.ring_key == key):
+            self._refresh(agent)
+            return
+        if activity == RINGING:
+            self._stop_ringing(agent)
+        agent.activity = RINGING
+        agent.ring_key = key
+        agent.ring_start = at
+        self._ringing.setdefault(key, []).append(agent)
+        if agent.wraps:
+            self._end_wraps(agent, at)
+        self._refresh(agent)
+
+    def _on_ring_no_answer(self, e: AgentRingNoAnswer, at: float) -> None:
+        queue = self._queue(e.queue)
+        agent = self._agent(e.agent)
+        self._member(agent, queue)
+        self._add(queue, at, (RING_NO_ANSWER,))
+        if agent.activity == RINGING:
+            self._stop_ringing(agent)
+            agent.activity = 0
+        self._refresh(agent)
+
+    def _on_status(self, e: AgentStatus, at: float) -> None:
+        agent = self._agent(e.agent)
+        if e.name:
+            agent.name = e.name
+        member = self._member(agent, self._queue(e.queue))
+        member.paused = e.paused
+        member.reason = e.reason if e.paused else ""
+        if e.in_call:
+            if not agent.activity:
+                agent.activity = TALKING
+                agent.call = _Call(None, None, agent, at)
+        elif agent.call is not None and agent.call.key is None:
+            agent.activity = 0
+            agent.call = None
+        self._refresh(agent)
+
+    # ---------------------------------------------------------------- windows
+
+    def _expire(self, t: float) -> None:
+        """Take out of each window what is no longer in it at `t`."""
+        items = self._items
+        segs = self._segs
+        for w, width in enumerate(self._windows):
+            edge = t - width
+            i = self._item_cur[w]
+            end = len(items)
+            while i < end and items[i][0] <= edge:
+                _, queue, counts, fields, values = items[i]
+                acc = queue.accs[w]
+                for f in counts:
+                    acc[f] -= 1
+                for f, v in zip(fields, values, strict=True):
+                    acc[f] -= v
+                i += 1
+            self._item_cur[w] = i
+            if i >= self._item_mark[w]:
+                self._rebase_items(w)
+            j = self._seg_cur[w]
+            end = len(segs)
+            while j < end and segs[j][0] <= edge:
+                t_end, series, dt, during, after = segs[j]
+                acc = series.win[w]
+                acc[0] -= during[0] * dt
+                acc[1] -= during[1] * dt
+                acc[2] -= during[2] * dt
+                acc[3] -= during[3] * dt
+                series.wedge_t[w] = t_end
+                series.wedge_n[w] = after
+                j += 1
+            self._seg_cur[w] = j
+            if j >= self._seg_mark[w]:
+                self._rebase_segments(w)
+        self._compact()
+
+    def _rebase_items(self, w: int) -> None:
+        """Recompute window w's float sums exactly from the items inside it."""
+        items = self._items
+        start = self._item_cur[w]
+        values: dict[tuple[int, int], list[float]] = {}
+        for _, queue, _, fields, vals in items[start:]:
+            for f, v in zip(fields, vals, strict=True):
+                values.setdefault((id(queue), f), []).append(v)
+        for queue in self._queues.values():
+            acc = queue.accs[w]
+            for f in FLOAT_FIELDS:
+                acc[f] = math.fsum(values.get((id(queue), f), ()))
+        self._item_mark[w] = len(items)
+
+    def _rebase_segments(self, w: int) -> None:
+        segs = self._segs
+        start = self._seg_cur[w]
+        values: dict[int, list[list[float]]] = {}
+        for _, series, dt, during, _ in segs[start:]:
+            parts = values.get(id(series))
+            if parts is None:
+                parts = values[id(series)] = [[], [], [], []]
+            for g in range(4):
+                parts[g].append(during[g] * dt)
+        for series in self._series:
+            parts = values.get(id(series))
+            series.win[w] = [math.fsum(p) for p in parts] if parts else [0.0, 0.0, 0.0, 0.0]
+        self._seg_mark[w] = len(segs)
+
+    def _compact(self) -> None:
+        for ledger, cursors, marks in (
+            (self._items, self._item_cur, self._item_mark),
+            (self._segs, self._seg_cur, self._seg_mark),
+        ):
+            done = min(cursors)
+            if done > 4096 and done * 2 > len(ledger):
+                del ledger[:done]
+                for w in range(self._nw):
+                    cursors[w] -= done
+                    marks[w] -= done
+
+    # --------------------------------------------------------------- snapshot
+
+    def snapshot(self, t: float | None = None) -> dict[str, Any]:
+        """Every metric at instant `t` (default: the clock), advancing the clock to it."""
+        if t is None:
+            t = self.now
+        if not self._started:
+            self._start(t)
+        if t >= self._next_due:
+            self._advance(t)
+        elif t > self.now:
+            self.now = t
+        t = self.now
+        self._expire(t)
+        queues = {name: self._queue_report(self._queues[name], t) for name in sorted(self._queues)}
+        agents = {aid: self._agent_report(self._agents[aid]) for aid in sorted(self._agents)}
+        return {
+            "at": t,
+            "config": self.config.summary(),
+            "queues": queues,
+            "all": self._all_report(t),
+            "agents": agents,
+        }
+
+    def _integrals(self, series: _Series, t: float) -> list[list[float]]:
+        """Membership-seconds per state group, per span (windows..., interval, day)."""
+        n = series.n
+        tail = t - series.last_t
+        open_part = [n[g] * tail for g in range(4)]
+        spans = []
+        for w, width in enumerate(self._windows):
+            edge = t - width
+            acc = series.win[w]
+            if edge > series.wedge_t[w]:
+                before = edge - series.wedge_t[w]
+                wn = series.wedge_n[w]
+                spans.append([acc[g] - wn[g] * before + open_part[g] for g in range(4)])
+            else:
+                spans.append([acc[g] + open_part[g] for g in range(4)])
+        spans.append([series.interval[g] + open_part[g] for g in range(4)])
+        spans.append([series.day[g] + open_part[g] for g in range(4)])
+        return spans
+
+    def _queue_report(self, queue: _Queue, t: float) -> dict[str, Any]:
+        counts = queue.counts
+        logged_off = sum(1 for e in queue.former.values() if e >= self._dstart)
+        agents = dict(zip(STATE_NAMES, [*counts, logged_off], strict=True))
+        longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
+        return self._group_report(
+            t,
+            queue.accs,
+            self._integrals(queue.series, t),
+            queue.sl_variant,
+            queue.sl_threshold_s,
+            queue.sl_target,
+            len(queue.waiting),
+            longest,
+            agents,
+        )
+
+    def _all_report(self, t: float) -> dict[str, Any]:
+        n_spans = self._nw + 2
+        accs = [_zero_acc() for _ in range(n_spans)]
+        waiting = 0
+        longest = 0.0
+        for queue in self._queues.values():
+            for total, acc in zip(accs, queue.accs, strict=True):
+                for f in range(N_FIELDS):
+                    total[f] += acc[f]
+            waiting += len(queue.waiting)
+            if queue.waiting:
+                longest = max(longest, t - next(iter(queue.waiting.values())))
+        agents = dict(zip(STATE_NAMES, self._agent_counts, strict=True))
+        config = self.config
+        return self._group_report(
+            t,
+            accs,
+            self._integrals(self._all_series, t),
+            config.sl_variant,
+            config.sl_threshold_s,
+            config.sl_target,
+            waiting,
+            longest,
+            agents,
+        )
+
+    def _group_report(
+        self,
+        t: float,
+        accs: list[list[Any]],
+        integrals: list[list[float]],
+        variant: str,
+        threshold: float,
+        target: float,
+        waiting: int,
+        longest: float,
+        agents: dict[str, int],
+    ) -> dict[str, Any]:
+        spans = [
+            _span(acc, integ, variant, self.config.occupancy_includes_wrap)
+            for acc, integ in zip(accs, integrals, strict=True)
+        ]
+        nw = self._nw
+        window = spans[0]
+        in_service = sum(agents[STATE_NAMES[s]] for s in IN_SERVICE)
+        lam = None
+        if self._t0 is not None:
+            lam = _ratio(accs[0][JOINS], min(self._windows[0], t - self._t0))
+        aht = window["aht_s"]
+        required = gap = predicted = None
+        if lam is not None and aht is not None:
+            traffic = lam * aht
+            required, predicted = staffing(traffic, aht, threshold, target, in_service)
+            gap = required - in_service
+        return {
+            "waiting": waiting,
+            "longest_wait_s": longest,
+            "agents": agents,
+            "agents_required": required,
+            "staffing_gap": gap,
+            "predicted_sl": predicted,
+            "window": window,
+            "interval": spans[nw],
+            "day": spans[nw + 1],
+            "windows": {
+                str(int(width)): spans[w] for w, width in enumerate(self._windows) if w > 0
+            },
+        }
+
+    def _agent_report(self, agent: _Agent) -> dict[str, Any]:
+        return {
+            "name": agent.name or agent.id,
+            "state": STATE_NAMES[agent.state],
+            "reason": agent.reason,
+            "since": agent.since,
+            "queues": sorted(agent.members),
+            "calls": agent.calls,
+        }
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else num / den
+
+
+def _span(acc: list[Any], integ: list[float], variant: str, with_wrap: bool) -> dict[str, Any]:
+    offered = acc[OFFERED]
+    answered = acc[ANSWERED]
+    in_sl = acc[ANSWERED_IN_SL]
+    abandoned = acc[ABANDONED]
+    short = acc[SHORT_ABANDONED]
+    blocked = acc[BLOCKED]
+    if variant == "answered_only":
+        sl = _ratio(in_sl, answered)
+    elif variant == "abandons_in_sl_good":
+        sl = _ratio(in_sl + acc[ABANDONED_IN_SL], offered)
+    else:
+        sl = _ratio(in_sl, offered - short)
+    att = _ratio(acc[TALK], acc[ENDED])
+    acw = _ratio(acc[WRAP_TIME], acc[WRAPS])
+    busy, idle, wrap, paused = integ
+    occupancy = _ratio(busy + wrap, busy + idle + wrap) if with_wrap else _ratio(busy, busy + idle)
+    logged_h = (busy + idle + wrap + paused) / 3600.0
+    return {
+        "offered": offered,
+        "answered": answered,
+        "answered_in_sl": in_sl,
+        "abandoned": abandoned,
+        "short_abandoned": short,
+        "overflow": acc[OVERFLOW],
+        "blocked": blocked,
+        "ring_no_answer": acc[RING_NO_ANSWER],
+        "service_level": sl,
+        "abandon_rate": _ratio(abandoned, offered - short),
+        "avg_abandon_s": _ratio(acc[WAIT_ABANDONED], abandoned),
+        "asa_s": _ratio(acc[WAIT_ANSWERED], answered),
+        "avg_queue_s": _ratio(acc[WAIT_ALL], offered),
+        "answered_pct": _ratio(answered, offered),
+        "blocked_rate": _ratio(blocked, offered + blocked),
+        "queued_pct": _ratio(acc[QUEUED], offered),
+        "att_s": att,
+        "avg_hold_s": _ratio(acc[HOLD], acc[ENDED]),
+        "transfer_rate": _ratio(acc[TRANSFERRED], answered),
+        "acw_s": acw,
+        "aht_s": None if att is None or acw is None else att + acw,
+        "avg_ring_s": _ratio(acc[RING_TIME], acc[RINGS]),
+        "occupancy": occupancy,
+        "calls_per_hour": _ratio(answered, logged_h),
+    }
