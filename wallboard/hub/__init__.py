@@ -1,0 +1,1 @@
+"""The websocket hub: one collector per PBX, many read-only viewers (docs/HUB.md)."""

@@ -1,0 +1,110 @@
+"""A file source served as if it were live: paced replay for demos and tests.
+
+At `speed` N the file's source time runs N times faster than the wall clock,
+starting from its first event; at speed 0 the whole file is applied at once and
+only the final state is published, which makes what viewers see deterministic.
+Either way the feed ends holding the board at the last event's time, which is
+the instant `wallboard metrics FILE` reports (when played at speed 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from wallboard.adapters.base import FileSource, SourceStatus
+from wallboard.collector import AlarmStepper
+from wallboard.config import EngineConfig
+from wallboard.engine import Engine
+from wallboard.events import Event
+from wallboard.feed import BoardUpdate
+
+# Yield to the event loop this often while catching up, so viewers are served
+# even while a day-long file is being read.
+_EVENTS_PER_SLICE = 2000
+
+
+class PacedFileFeed:
+    """A `BoardFeed` over a file source, replayed at `speed` (0 = as fast as possible)."""
+
+    def __init__(
+        self,
+        source: FileSource,
+        config: EngineConfig,
+        *,
+        speed: float = 1.0,
+        rate_hz: float = 4.0,
+        alarms: Callable[[Engine], AlarmStepper] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if speed < 0:
+            raise ValueError("speed must be >= 0")
+        self.label = source.label
+        self._source = source
+        self._config = config
+        self._speed = speed
+        self._period = 1.0 / rate_hz
+        self._alarms = alarms
+        self._clock = clock
+
+    async def updates(self) -> AsyncIterator[BoardUpdate]:
+        engine = Engine(self._config)
+        stepper = self._alarms(engine) if self._alarms else None
+        items: Iterator[Event | SourceStatus] = iter(self._source.events())
+        pending = next(items, None)
+        if pending is None:
+            return
+        first_at, started = pending.at, self._clock()
+        last_at = first_at
+        status = SourceStatus(time.time(), "live", f"replaying {self.label}")
+        while True:
+            source_now = (
+                first_at + (self._clock() - started) * self._speed if self._speed else math.inf
+            )
+            transitions: list[dict[str, Any]] = []
+            applied = 0
+            while pending is not None and pending.at <= source_now:
+                if isinstance(pending, SourceStatus):
+                    status = pending
+                else:
+                    last_at = max(last_at, pending.at)
+                    transitions += stepper.apply(pending) if stepper else _apply(engine, pending)
+                pending = next(items, None)
+                applied += 1
+                if applied % _EVENTS_PER_SLICE == 0:
+                    await asyncio.sleep(0)
+            if pending is None:
+                break
+            if stepper:
+                transitions += stepper.advance(source_now)
+            yield _board(
+                engine, max(source_now, engine.now), self.label, stepper, status, transitions
+            )
+            await asyncio.sleep(self._period)
+        final_at = max(last_at, engine.now)
+        if stepper:
+            transitions += stepper.advance(final_at)
+        ended = SourceStatus(time.time(), "ended", f"end of {self.label}")
+        yield _board(engine, final_at, self.label, stepper, ended, transitions)
+
+
+def _apply(engine: Engine, event: Event) -> list[dict[str, Any]]:
+    engine.apply(event)
+    return []
+
+
+def _board(
+    engine: Engine,
+    at: float,
+    label: str,
+    stepper: AlarmStepper | None,
+    status: SourceStatus,
+    transitions: list[dict[str, Any]],
+) -> BoardUpdate:
+    snapshot = engine.snapshot(at)
+    snapshot["source"] = label
+    snapshot["alarms"] = stepper.active() if stepper else []
+    return BoardUpdate(snapshot, status, transitions)

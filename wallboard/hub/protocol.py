@@ -1,0 +1,259 @@
+"""The hub wire protocol, without sockets: frames, the versioned hello, limits.
+
+Every frame is one binary websocket message holding a msgpack map with a
+`type`. The viewer speaks first (its hello carries the token), and the hub
+says nothing at all to a viewer that has not authenticated. After that the hub
+only sends `board` frames, each a complete snapshot, so a viewer that falls
+behind can be given the latest board instead of a backlog. docs/HUB.md is the
+reference for people writing other viewers.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from wallboard import __version__
+from wallboard.adapters.base import SourceStatus
+from wallboard.feed import BoardUpdate
+
+PROTOCOL_VERSION = 1
+SERVER_NAME = f"wallboard {__version__}"
+
+# Viewers only ever send a hello or a subscribe: a few hundred bytes.
+MAX_VIEWER_MESSAGE = 4096
+# A board of several hundred agents is well under 1 MiB; leave ample headroom.
+MAX_BOARD_MESSAGE = 32 * 2**20
+HELLO_TIMEOUT_S = 5.0
+# Transitions owed to a slow viewer are kept up to this many; the active alarms
+# are in every snapshot anyway, so only history is lost beyond it.
+MAX_PENDING_TRANSITIONS = 256
+
+# Close codes (4000-4999 are free for applications, RFC 6455 7.4.2).
+CLOSE_BAD_FRAME = 4400
+CLOSE_TOKEN_MISSING = 4401
+CLOSE_TOKEN_INVALID = 4403
+CLOSE_UNKNOWN_SOURCE = 4404
+CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_BAD_VERSION = 4426
+CLOSE_HUB_FULL = 1013  # "try again later"
+# A viewer must not retry after these: retrying cannot succeed.
+FATAL_CLOSE_CODES = frozenset(
+    {
+        CLOSE_BAD_FRAME,
+        CLOSE_TOKEN_MISSING,
+        CLOSE_TOKEN_INVALID,
+        CLOSE_UNKNOWN_SOURCE,
+        CLOSE_BAD_VERSION,
+    }
+)
+
+
+class Refusal(Exception):
+    """Why the hub closes a viewer's connection: a close code and a reason for the viewer."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class ProtocolError(Exception):
+    """A frame from the hub that this viewer cannot understand."""
+
+
+def encode(frame: dict[str, Any]) -> bytes:
+    return msgpack.packb(frame, use_bin_type=True)
+
+
+def decode(data: bytes | str) -> dict[str, Any]:
+    """A frame as a map; text, broken msgpack or a non-map raise ValueError."""
+    if not isinstance(data, bytes):
+        raise ValueError("text frame; frames are binary msgpack")
+    try:
+        frame = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except (ValueError, msgpack.UnpackException) as exc:
+        raise ValueError(f"not msgpack ({exc})") from exc
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise ValueError("not a map with a 'type'")
+    return frame
+
+
+# --- viewer side -------------------------------------------------------------
+
+
+def viewer_hello(token: str, source: str | None = None) -> bytes:
+    frame: dict[str, Any] = {"type": "hello", "protocol": PROTOCOL_VERSION, "token": token}
+    if source:
+        frame["source"] = source
+    return encode(frame)
+
+
+def subscribe(source: str) -> bytes:
+    return encode({"type": "subscribe", "source": source})
+
+
+@dataclass(frozen=True, slots=True)
+class HubHello:
+    protocol: int
+    server: str
+    sources: dict[str, str]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class HubBoard:
+    source: str
+    update: BoardUpdate
+
+
+def parse_hub_frame(data: bytes | str) -> HubHello | HubBoard:
+    """One frame from the hub; unknown frame types are for newer viewers: ProtocolError."""
+    try:
+        frame = decode(data)
+        if frame["type"] == "hello":
+            return HubHello(
+                int(frame["protocol"]),
+                str(frame["server"]),
+                {str(k): str(v) for k, v in frame["sources"].items()},
+                str(frame["source"]),
+            )
+        if frame["type"] == "board":
+            update = BoardUpdate(
+                frame["snapshot"],
+                SourceStatus.from_payload(frame["status"]),
+                list(frame["transitions"]),
+            )
+            return HubBoard(str(frame["source"]), update)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ProtocolError(f"malformed frame from the hub ({exc})") from exc
+    raise ProtocolError(f"unexpected {frame['type']!r} frame from the hub")
+
+
+# --- hub side ----------------------------------------------------------------
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, for viewers that can set headers."""
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+def check_token(offered: str | None, expected: str) -> None:
+    if offered is None or offered == "":
+        raise Refusal(CLOSE_TOKEN_MISSING, "token required")
+    if not hmac.compare_digest(offered.encode(), expected.encode()):
+        raise Refusal(CLOSE_TOKEN_INVALID, "invalid token")
+
+
+def source_from_path(path: str) -> str | None:
+    """`/NAME` chooses a source; `/` leaves the choice to the hello (or the first source)."""
+    name = path.split("?", 1)[0].strip("/")
+    return name or None
+
+
+def accept_hello(
+    data: bytes | str,
+    *,
+    expected_token: str,
+    header_token: str | None,
+    sources: list[str],
+    path_source: str | None,
+) -> str:
+    """Authenticate a viewer's first frame and pick its source, or raise `Refusal`.
+
+    The token is checked before anything else is looked at, so an
+    unauthenticated peer learns nothing (not even which sources exist).
+    """
+    try:
+        frame = decode(data)
+    except ValueError:
+        frame = {}
+    token = frame.get("token") if frame.get("type") == "hello" else None
+    check_token(token if isinstance(token, str) else header_token, expected_token)
+    if frame.get("type") != "hello":
+        raise Refusal(CLOSE_BAD_FRAME, "the first frame must be a msgpack hello")
+    if frame.get("protocol") != PROTOCOL_VERSION:
+        raise Refusal(
+            CLOSE_BAD_VERSION,
+            f"unsupported protocol {frame.get('protocol')!r}; hub speaks {PROTOCOL_VERSION}",
+        )
+    return _known_source(frame.get("source") or path_source or sources[0], sources)
+
+
+def accept_subscribe(data: bytes | str, sources: list[str]) -> str:
+    """The source a viewer switches to; any other frame ends the connection."""
+    try:
+        frame = decode(data)
+    except ValueError as exc:
+        raise Refusal(CLOSE_BAD_FRAME, str(exc)) from exc
+    if frame["type"] != "subscribe":
+        raise Refusal(
+            CLOSE_BAD_FRAME, f"viewers may only send subscribe, not {frame['type'][:40]!r}"
+        )
+    return _known_source(frame.get("source"), sources)
+
+
+def _known_source(name: object, sources: list[str]) -> str:
+    if not isinstance(name, str) or name not in sources:
+        raise Refusal(CLOSE_UNKNOWN_SOURCE, f"unknown source {str(name)[:60]!r}")
+    return name
+
+
+def hub_hello(sources: dict[str, str], source: str) -> bytes:
+    return encode(
+        {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "server": SERVER_NAME,
+            "sources": sources,
+            "source": source,
+        }
+    )
+
+
+class Board:
+    """One board frame for one source, encoded once and shared by every viewer that gets it."""
+
+    __slots__ = ("_encoded", "dropped", "source", "update")
+
+    def __init__(self, source: str, update: BoardUpdate, dropped: int = 0) -> None:
+        self.source = source
+        self.update = update
+        self.dropped = dropped
+        self._encoded: bytes | None = None
+
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = encode(
+                {
+                    "type": "board",
+                    "source": self.source,
+                    "snapshot": self.update.snapshot,
+                    "status": self.update.status.to_payload(),
+                    "transitions": self.update.transitions,
+                    "dropped_transitions": self.dropped,
+                }
+            )
+        return self._encoded
+
+    def without_transitions(self) -> Board:
+        """The board for a viewer who arrives now: past transitions are not theirs."""
+        if not self.update.transitions:
+            return self
+        return Board(self.source, BoardUpdate(self.update.snapshot, self.update.status))
+
+    def following(self, older: Board) -> Board:
+        """This board replacing an unsent older one: latest snapshot, transitions kept (capped)."""
+        if not older.update.transitions and not older.dropped:
+            return self
+        transitions = older.update.transitions + self.update.transitions
+        dropped = older.dropped + self.dropped + max(0, len(transitions) - MAX_PENDING_TRANSITIONS)
+        update = BoardUpdate(
+            self.update.snapshot, self.update.status, transitions[-MAX_PENDING_TRANSITIONS:]
+        )
+        return Board(self.source, update, dropped)
