@@ -1,0 +1,116 @@
+"""The wire protocol without sockets: hello acceptance, frames, coalescing."""
+
+from __future__ import annotations
+
+import msgpack
+import pytest
+
+from tests.hub.conftest import board
+from wallboard.hub import protocol
+from wallboard.hub.protocol import Board, HubBoard, HubHello, ProtocolError, Refusal
+
+SOURCES = ["east", "west"]
+
+
+def accept(frame: object, *, header: str | None = None, path: str | None = None) -> str:
+    data = frame if isinstance(frame, bytes | str) else msgpack.packb(frame)
+    return protocol.accept_hello(
+        data, expected_token="secret", header_token=header, sources=SOURCES, path_source=path
+    )
+
+
+def refusal(call, *args, **kwargs) -> tuple[int, str]:
+    with pytest.raises(Refusal) as refused:
+        call(*args, **kwargs)
+    return refused.value.code, refused.value.reason
+
+
+def hello(**fields) -> dict:
+    return {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, **fields}
+
+
+def test_source_is_chosen_by_hello_then_path_then_first():
+    assert accept(hello(token="secret")) == "east"
+    assert accept(hello(token="secret"), path="west") == "west"
+    assert accept(hello(token="secret", source="west"), path="east") == "west"
+
+
+def test_token_is_checked_before_anything_else_is_revealed():
+    assert refusal(accept, b"\xc1garbage") == (protocol.CLOSE_TOKEN_MISSING, "token required")
+    assert refusal(accept, {"type": "subscribe", "token": "secret"})[0] == (
+        protocol.CLOSE_TOKEN_MISSING
+    )
+    assert refusal(accept, hello(token="nope", source="mars")) == (
+        protocol.CLOSE_TOKEN_INVALID,
+        "invalid token",
+    )
+    assert refusal(accept, hello(token=7))[0] == protocol.CLOSE_TOKEN_MISSING
+
+
+def test_header_token_serves_when_the_hello_has_none():
+    assert accept(hello(), header="secret") == "east"
+    assert refusal(accept, hello(), header="nope")[0] == protocol.CLOSE_TOKEN_INVALID
+    assert protocol.bearer_token("Bearer abc ") == "abc"
+    assert protocol.bearer_token("Basic abc") is None
+
+
+def test_after_the_token_version_and_source_must_be_right():
+    assert refusal(accept, hello(token="secret", protocol=2))[0] == protocol.CLOSE_BAD_VERSION
+    assert refusal(accept, hello(token="secret", source="mars")) == (
+        protocol.CLOSE_UNKNOWN_SOURCE,
+        "unknown source 'mars'",
+    )
+
+
+def test_only_subscribe_is_accepted_after_the_hello():
+    assert protocol.accept_subscribe(protocol.subscribe("west"), SOURCES) == "west"
+    assert refusal(protocol.accept_subscribe, "text", SOURCES)[0] == protocol.CLOSE_BAD_FRAME
+    set_frame = msgpack.packb({"type": "set", "queue": "x"})
+    assert refusal(protocol.accept_subscribe, set_frame, SOURCES)[0] == protocol.CLOSE_BAD_FRAME
+    assert refusal(protocol.accept_subscribe, protocol.subscribe("mars"), SOURCES)[0] == (
+        protocol.CLOSE_UNKNOWN_SOURCE
+    )
+
+
+def test_source_from_path():
+    assert protocol.source_from_path("/") is None
+    assert protocol.source_from_path("/east?x=1") == "east"
+
+
+def test_hub_frames_round_trip():
+    hello_frame = protocol.parse_hub_frame(protocol.hub_hello({"east": "ami://pbx1"}, "east"))
+    assert hello_frame == HubHello(
+        protocol.PROTOCOL_VERSION, protocol.SERVER_NAME, {"east": "ami://pbx1"}, "east"
+    )
+    update = board(4, transitions=[{"rule": "r"}])
+    parsed = protocol.parse_hub_frame(Board("east", update).encoded())
+    assert parsed == HubBoard("east", update)
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xc1", msgpack.packb({"type": "board"}), msgpack.packb({"type": "shout"}), "hi"]
+)
+def test_malformed_hub_frames_raise_protocol_error(data):
+    with pytest.raises(ProtocolError):
+        protocol.parse_hub_frame(data)
+
+
+def test_coalesced_board_keeps_the_latest_snapshot_and_every_transition():
+    older = Board("east", board(1, transitions=[{"n": 1}]))
+    newer = Board("east", board(2, transitions=[{"n": 2}]))
+    merged = newer.following(older)
+    assert merged.update.snapshot["seq"] == 2
+    assert merged.update.transitions == [{"n": 1}, {"n": 2}]
+    plain = Board("east", board(3))
+    assert plain.following(Board("east", board(2))) is plain
+
+
+def test_transitions_owed_to_a_stalled_viewer_are_capped_and_counted():
+    cap = protocol.MAX_PENDING_TRANSITIONS
+    pending = Board("east", board(0, transitions=[{"n": 0}]))
+    for n in range(1, cap + 10):
+        pending = Board("east", board(n, transitions=[{"n": n}])).following(pending)
+    assert len(pending.update.transitions) == cap
+    assert pending.update.transitions[-1] == {"n": cap + 9}
+    assert pending.dropped == 10
+    assert msgpack.unpackb(pending.encoded())["dropped_transitions"] == 10
