@@ -17,7 +17,7 @@ from wallboard import __version__
 from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("serve",)
 
 SOURCE_HELP = """\
 SOURCE is one of:
@@ -25,6 +25,8 @@ SOURCE is one of:
                             Asterisk queue_log file; the kind is detected by content
   ami://USER@HOST[:PORT]    a live Asterisk Manager Interface; the secret comes from
                             WALLBOARD_AMI_SECRET or [ami] secret in --config, never argv
+  ws[s]://HOST:PORT[/NAME]  a `wallboard serve` hub (view, metrics, alerts); the token
+                            comes from WALLBOARD_HUB_TOKEN or [hub] token in --config
 """
 
 

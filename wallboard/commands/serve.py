@@ -1,0 +1,166 @@
+"""`wallboard serve`: one collector per PBX, served to any number of viewers.
+
+A floor of supervisors must not open one AMI session each: the hub runs each
+source and its engine once and sends everyone the same boards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import signal
+import sys
+from pathlib import Path
+
+from wallboard.collector import Collector
+from wallboard.config import load_settings
+from wallboard.errors import WallboardError
+from wallboard.feed import BoardFeed
+from wallboard.hub.file_feed import PacedFileFeed
+from wallboard.hub.server import Hub, tls_context
+from wallboard.sources import is_live, open_file_source, open_live_source
+
+NAME = "serve"
+HELP = "run sources once and serve their boards to viewers over websockets"
+DESCRIPTION = """\
+Run each SOURCE and its engine once and serve the boards to `wallboard view`
+(or any viewer speaking docs/HUB.md) over websockets, in msgpack frames.
+
+SOURCE may be repeated as NAME=SOURCE, one per PBX; viewers pick one with
+ws://HOST:PORT/NAME. A single SOURCE may be unnamed (it is called "main").
+File sources are replayed at --speed (0: all at once, then held).
+
+Viewers authenticate with the token from WALLBOARD_HUB_TOKEN or [hub] token
+in --config (never the command line). Without --allow-origin, browsers are
+refused; tools that send no Origin header are accepted.
+"""
+
+DEFAULT_NAME = "main"
+_NAMED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", nargs="+", metavar="[NAME=]SOURCE")
+    parser.add_argument(
+        "--listen",
+        default="127.0.0.1:8765",
+        metavar="HOST:PORT",
+        help="address to listen on (default 127.0.0.1:8765; port 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--rate", type=float, default=4.0, metavar="HZ", help="board updates per second (default 4)"
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="replay speed of file sources (default 1 = real time; 0 = all at once, then hold)",
+    )
+    parser.add_argument("--certfile", metavar="FILE", help="TLS certificate (PEM): serve wss://")
+    parser.add_argument("--keyfile", metavar="FILE", help="TLS private key (PEM) for --certfile")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="browser origin allowed to connect, e.g. https://wall.example.com (repeatable)",
+    )
+    parser.add_argument(
+        "--max-viewers", type=int, default=500, metavar="N", help="viewers at once (default 500)"
+    )
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise WallboardError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8765")
+    return host.strip("[]"), int(port)
+
+
+def parse_sources(specs: list[str]) -> dict[str, str]:
+    """NAME=SOURCE pairs; an existing file whose name contains '=' is taken as a path."""
+    named: dict[str, str] = {}
+    for spec in specs:
+        match = _NAMED.match(spec)
+        if match and not Path(spec).exists():
+            name, source = match.groups()
+        elif len(specs) == 1:
+            name, source = DEFAULT_NAME, spec
+        else:
+            raise WallboardError(f"{spec}: with several sources, name each one as NAME=SOURCE")
+        if name in named:
+            raise WallboardError(f"source name {name!r} is used twice")
+        named[name] = source
+    return named
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rate <= 0:
+        raise WallboardError("--rate must be positive")
+    if args.speed < 0:
+        raise WallboardError("--speed must be 0 (as fast as possible) or more")
+    if args.max_viewers < 1:
+        raise WallboardError("--max-viewers must be at least 1")
+    if bool(args.certfile) != bool(args.keyfile):
+        raise WallboardError("--certfile and --keyfile go together")
+    host, port = parse_listen(args.listen)
+    named = parse_sources(args.sources)
+    settings = load_settings(args.config)
+    token = settings.require_hub_token()
+    collectors: list[Collector] = []
+    feeds: dict[str, BoardFeed] = {}
+    for name, spec in named.items():
+        if is_live(spec):
+            collector = Collector(
+                open_live_source(spec, settings), settings.engine, rate_hz=max(args.rate, 4.0)
+            )
+            collectors.append(collector)
+            feeds[name] = collector
+        else:
+            feeds[name] = PacedFileFeed(
+                open_file_source(spec), settings.engine, speed=args.speed, rate_hz=args.rate
+            )
+    hub = Hub(
+        feeds,
+        token,
+        rate_hz=args.rate,
+        max_viewers=args.max_viewers,
+        allowed_origins=args.allow_origin,
+        ssl_context=tls_context(args.certfile, args.keyfile) if args.certfile else None,
+    )
+    asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile)))
+    return 0
+
+
+async def _serve(
+    hub: Hub, collectors: list[Collector], host: str, port: int, *, secure: bool
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runs = [asyncio.create_task(c.run(), name=f"collector-{c.label}") for c in collectors]
+    bound_host, bound_port = await hub.start(host, port)
+    scheme = "wss" if secure else "ws"
+    names = ", ".join(f"{name} ({label})" for name, label in hub.labels.items())
+    print(f"wallboard hub on {scheme}://{bound_host}:{bound_port}/ serving {names}", flush=True)
+    stopping = asyncio.create_task(stop.wait())
+    running: set[asyncio.Task[None]] = {stopping, *runs}
+    try:
+        while not stop.is_set():
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopping}:
+                task.result()  # a source that failed for good ends the hub with its error
+                print(
+                    f"wallboard: {task.get_name()} ended; its last board stays up", file=sys.stderr
+                )
+    finally:
+        stopping.cancel()
+        for task in runs:
+            task.cancel()
+        for task in runs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await hub.stop()
