@@ -1,0 +1,5 @@
+"""The live Asterisk AMI source: pyst2 over TCP, mapped to wallboard events."""
+
+from wallboard.adapters.ami.mapper import AmiMapper
+
+__all__ = ["AmiMapper"]
