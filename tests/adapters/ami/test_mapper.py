@@ -140,7 +140,8 @@ def test_timestamp_falls_back_to_received_at():
     mapper = AmiMapper(EngineConfig())
     (joined,) = mapper.feed(event("QueueCallerJoin", 42.5, Queue="q", Uniqueid="1.1"))
     assert joined == CallerJoined(42.5, "q", "1.1")
-    (joined,) = mapper.feed(event("QueueCallerJoin", 42.5, Queue="q", Uniqueid="1.2", Timestamp="7.25"))
+    stamped = event("QueueCallerJoin", 42.5, Queue="q", Uniqueid="1.2", Timestamp="7.25")
+    (joined,) = mapper.feed(stamped)
     assert joined.at == 7.25
 
 
