@@ -9,10 +9,17 @@ from wallboard.config import Settings
 from wallboard.errors import WallboardError
 
 LIVE_SCHEMES = ("ami://",)
+# A `wallboard serve` hub: read with `wallboard.hub.client.HubFeed`, which yields
+# finished boards, not events, so it is not opened by `open_source`.
+HUB_SCHEMES = ("ws://", "wss://")
 
 
 def is_live(spec: str) -> bool:
     return spec.startswith(LIVE_SCHEMES)
+
+
+def is_hub(spec: str) -> bool:
+    return spec.startswith(HUB_SCHEMES)
 
 
 def open_file_source(spec: str) -> FileSource:
@@ -43,6 +50,8 @@ def open_live_source(spec: str, settings: Settings) -> LiveSource:
 
 def open_source(spec: str, settings: Settings) -> FileSource | LiveSource:
     """Open SOURCE as the user typed it (a path, or a URL for live sources)."""
+    if is_hub(spec):
+        raise WallboardError(f"{spec}: a hub serves boards, not events; use `wallboard view`")
     if is_live(spec):
         return open_live_source(spec, settings)
     return open_file_source(spec)

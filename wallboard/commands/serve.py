@@ -20,7 +20,7 @@ from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
 from wallboard.hub.file_feed import PacedFileFeed
 from wallboard.hub.server import Hub, tls_context
-from wallboard.sources import is_live, open_file_source, open_live_source
+from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
 
 NAME = "serve"
 HELP = "run sources once and serve their boards to viewers over websockets"
@@ -112,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     collectors: list[Collector] = []
     feeds: dict[str, BoardFeed] = {}
     for name, spec in named.items():
+        if is_hub(spec):
+            raise WallboardError(f"{spec}: is a hub itself; serve reads ami:// or files")
         if is_live(spec):
             collector = Collector(
                 open_live_source(spec, settings), settings.engine, rate_hz=max(args.rate, 4.0)

@@ -41,9 +41,6 @@ from wallboard.hub.protocol import (
 
 log = logging.getLogger(__name__)
 
-HUB_SCHEMES = ("ws://", "wss://")
-
-
 class HubRefused(WallboardError):
     """The hub turned this viewer away for a reason retrying cannot fix."""
 
