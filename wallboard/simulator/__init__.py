@@ -1,0 +1,1 @@
+"""`wallboard simulate`: a seeded call-centre model behind a protocol-faithful AMI server."""
