@@ -73,6 +73,10 @@ from wallboard.events import (
 N_COUNTS = 15
 N_FIELDS = 22
 FLOAT_FIELDS = range(N_COUNTS, N_FIELDS)
+# Running float sums restart (exactly recomputed) after this many turnovers of the
+# widest window: often enough to keep the drift far below 1e-9, rarely enough to cost
+# little per event.
+REBASE_TURNOVERS = 4
 
 # States of a membership / an agent, as reported.
 AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
@@ -81,7 +85,7 @@ IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
 
 # Groups integrated over time: occupancy and logged-in seconds only need these.
 BUSY, IDLE, WRAP_G, PAUSED_G = range(4)
-GROUP = (IDLE, IDLE, BUSY, BUSY, WRAP_G, PAUSED_G)
+GROUP = (IDLE, IDLE, BUSY, BUSY, WRAP_G, PAUSED_G, -1)  # GROUP[-1]: not counted yet
 
 _NO_FIELDS: tuple[int, ...] = ()
 _NO_VALUES: tuple[float, ...] = ()
@@ -91,27 +95,73 @@ def _zero_acc() -> list[Any]:
     return [0] * N_COUNTS + [0.0] * (N_FIELDS - N_COUNTS)
 
 
-class _Series:
-    """Counts of members per state group over time, integrated into every span."""
+class _Ledger:
+    """What one owner (a queue or a state series) must take back out of its windows.
 
-    __slots__ = ("day", "interval", "last_t", "n", "wedge_n", "wedge_t", "win")
+    Entries are tuples of numbers only, which the garbage collector stops
+    tracking: a ledger of the whole window costs no collection time.
+    `ptr[w]` is the first entry still inside window w.
+    """
+
+    __slots__ = ("entries", "mark", "ptr", "turns")
+
+    def __init__(self, n_windows: int) -> None:
+        self.entries: list[tuple] = []
+        self.ptr = [0] * n_windows
+        self.mark = 0
+        self.turns = 0
+
+    def turned_over(self, widest: int) -> bool:
+        """True every REBASE_TURNOVERS times the widest window has fully renewed."""
+        if self.ptr[widest] < self.mark:
+            return False
+        self.mark = len(self.entries)
+        self.turns += 1
+        if self.turns < REBASE_TURNOVERS:
+            return False
+        self.turns = 0
+        return True
+
+    def trim(self) -> None:
+        done = min(self.ptr)
+        if done > 256 and done * 2 > len(self.entries):
+            del self.entries[:done]
+            self.ptr = [i - done for i in self.ptr]
+            self.mark -= done
+
+
+class _Series:
+    """Counts of members per state group over time, and their running integral.
+
+    `cum` integrates the counts since the last rebase; a span's integral is
+    `cum` minus what it excludes: `exp[w]` (segments gone from window w),
+    `ibase`/`dbase` (`cum` when the interval/day started). Ledger entries are
+    closed segments `(t_end, dt, n0, n1, n2, n3)`.
+    """
+
+    __slots__ = ("cum", "dbase", "exp", "ibase", "last_t", "ledger", "n", "wedge_t")
 
     def __init__(self, t: float, n_windows: int) -> None:
         self.n = [0, 0, 0, 0]
         self.last_t = t
-        self.interval = [0.0, 0.0, 0.0, 0.0]
-        self.day = [0.0, 0.0, 0.0, 0.0]
-        self.win = [[0.0, 0.0, 0.0, 0.0] for _ in range(n_windows)]
-        # Per window: the start and counts of the segment straddling the window edge.
+        self.cum = [0.0, 0.0, 0.0, 0.0]
+        self.ibase = [0.0, 0.0, 0.0, 0.0]
+        self.dbase = [0.0, 0.0, 0.0, 0.0]
+        self.exp = [[0.0, 0.0, 0.0, 0.0] for _ in range(n_windows)]
+        self.ledger = _Ledger(n_windows)
+        # Per window: where the segment straddling the window edge starts.
         self.wedge_t = [t] * n_windows
-        self.wedge_n = [self.n] * n_windows
 
 
 class _Queue:
     __slots__ = (
-        "accs",
         "counts",
+        "cum",
+        "dbase",
+        "exp",
         "former",
+        "ibase",
+        "ledger",
         "name",
         "series",
         "short_abandon_s",
@@ -129,8 +179,13 @@ class _Queue:
         self.sl_target: float = own.sl_target  # type: ignore[assignment]
         self.sl_variant: str = own.sl_variant  # type: ignore[assignment]
         self.waiting: dict[str, float] = {}
-        # windows..., interval, day
-        self.accs = [_zero_acc() for _ in range(n_windows + 2)]
+        # Same scheme as `_Series`: spans are `cum` minus what they exclude.
+        self.cum = _zero_acc()
+        self.exp = [_zero_acc() for _ in range(n_windows)]
+        self.ibase = _zero_acc()
+        self.dbase = _zero_acc()
+        # Entries: (s, count fields, sum fields, sum values).
+        self.ledger = _Ledger(n_windows)
         self.counts = [0] * 6
         self.series = _Series(t, n_windows)
         self.former: dict[str, float] = {}
@@ -228,19 +283,12 @@ class Engine:
         self._series: list[_Series] = [self._all_series]
         self._timers: list[tuple[float, int, _Wrap]] = []
         self._timer_seq = 0
-        # The ledgers: items (s, queue, count fields, sum fields, sum values) and
-        # segments (t_end, series, dt, counts during, counts after).
-        self._items: list[tuple[float, _Queue, tuple[int, ...], tuple[int, ...], tuple]] = []
-        self._segs: list[tuple[float, _Series, float, list[int], list[int]]] = []
-        self._item_cur = [0] * nw
-        self._seg_cur = [0] * nw
-        self._item_mark = [0] * nw
-        self._seg_mark = [0] * nw
+        self._widest = self._windows.index(max(self._windows))
         self._istart = 0.0
         self._dstart = 0.0
         self._next_interval = math.inf
         self._next_day = math.inf
-        self._next_due = math.inf
+        self._next_due = -math.inf
         self._since_expiry = 0
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             CallerJoined: self._on_joined,
@@ -271,7 +319,6 @@ class Engine:
         self._plan_boundaries()
         self._all_series.last_t = t
         self._all_series.wedge_t = [t] * self._nw
-        self._set_next_due()
 
     def _interval_start(self, t: float) -> float:
         return math.floor(t / self.config.interval_s) * self.config.interval_s
@@ -283,10 +330,28 @@ class Engine:
         self._next_day = next_day_start(self._dstart, self.config.day_start, self._tz)
 
     def _set_next_due(self) -> None:
+        """The earliest time at which `apply` must leave its fast path."""
+        if self._t0 is None:
+            self._next_due = -math.inf
+            return
         due = min(self._next_interval, self._next_day)
         if self._timers:
             due = min(due, self._timers[0][0])
         self._next_due = due
+
+    def _clock(self, at: float) -> float:
+        """The slow path of `apply`: start, clamp, or run what falls due before `at`."""
+        if not self._started:
+            self._start(at)
+        if at < self.now:
+            self.late_events += 1
+            at = self.now
+        else:
+            self._advance(at)
+        if self._t0 is None:
+            self._t0 = at
+        self._set_next_due()
+        return at
 
     def _advance(self, t: float) -> None:
         """Move the clock to `t`: wraps run out and spans roll over, each at its own time.
@@ -295,12 +360,15 @@ class Engine:
         leaves the earlier ones with nothing to report).
         """
         timers = self._timers
-        b_interval = self._interval_start(t)
-        if b_interval <= self._istart:
-            b_interval = math.inf
-        b_day = day_start(t, self.config.day_start, self._tz)
-        if b_day <= self._dstart:
-            b_day = math.inf
+        b_interval = b_day = math.inf
+        if t >= self._next_interval:
+            b_interval = self._interval_start(t)
+            if b_interval <= self._istart:
+                b_interval = math.inf
+        if t >= self._next_day:
+            b_day = day_start(t, self.config.day_start, self._tz)
+            if b_day <= self._dstart:
+                b_day = math.inf
         while True:
             boundary = min(b_interval, b_day)
             if timers and timers[0][0] <= t and timers[0][0] <= boundary:
@@ -318,8 +386,6 @@ class Engine:
             if boundary == b_day:
                 b_day = math.inf
         self.now = t
-        self._plan_boundaries()
-        self._set_next_due()
 
     def _roll_over(self, interval: bool, day: bool) -> None:
         """Start a new interval and/or day at the clock's time."""
@@ -328,15 +394,14 @@ class Engine:
             if series.last_t < at:
                 self._accrue(series, at)
             if interval:
-                series.interval = [0.0, 0.0, 0.0, 0.0]
+                series.ibase = list(series.cum)
             if day:
-                series.day = [0.0, 0.0, 0.0, 0.0]
-        nw = self._nw
+                series.dbase = list(series.cum)
         for queue in self._queues.values():
             if interval:
-                queue.accs[nw] = _zero_acc()
+                queue.ibase = list(queue.cum)
             if day:
-                queue.accs[nw + 1] = _zero_acc()
+                queue.dbase = list(queue.cum)
                 queue.former = {a: e for a, e in queue.former.items() if e >= at}
         if interval:
             self._istart = at
@@ -344,26 +409,20 @@ class Engine:
             self._dstart = at
             for agent in self._agents.values():
                 agent.calls = 0
+        self._plan_boundaries()
 
     # ----------------------------------------------------------------- input
 
     def apply(self, event: Event) -> None:
         """Apply one event; one earlier than the clock is applied at the clock's time."""
         at = event.at
-        if not self._started:
-            self._start(at)
-        if at < self.now:
-            at = self.now
-            self.late_events += 1
-        elif at >= self._next_due:
-            self._advance(at)
+        if at >= self._next_due or at < self.now:
+            at = self._clock(at)
         else:
             self.now = at
-        if self._t0 is None:
-            self._t0 = at
         self._handlers[type(event)](event, at)
         self._since_expiry += 1
-        if self._since_expiry >= 512:
+        if self._since_expiry >= 1024:
             self._since_expiry = 0
             self._expire(self.now)
 
@@ -399,39 +458,34 @@ class Engine:
         values: tuple = _NO_VALUES,
     ) -> None:
         """Count one item stamped `s` (= the clock) in every span of its queue."""
-        self._items.append((s, queue, counts, fields, values))
-        accs = queue.accs
-        nw = self._nw
-        targets = accs[:nw]
-        if s > self._istart:
-            targets.append(accs[nw])
-        if s > self._dstart:
-            targets.append(accs[nw + 1])
-        for acc in targets:
-            for f in counts:
-                acc[f] += 1
-            for f, v in zip(fields, values, strict=True):
-                acc[f] += v
+        queue.ledger.entries.append((s, counts, fields, values))
+        cum = queue.cum
+        for f in counts:
+            cum[f] += 1
+        for f, v in zip(fields, values, strict=True):
+            cum[f] += v
+        if s == self._istart or s == self._dstart:
+            # Stamped exactly on the boundary: in no interval/day span (s > start).
+            for base, start in ((queue.ibase, self._istart), (queue.dbase, self._dstart)):
+                if s == start:
+                    for f in counts:
+                        base[f] += 1
+                    for f, v in zip(fields, values, strict=True):
+                        base[f] += v
 
     # ------------------------------------------------------------- integrals
 
     def _accrue(self, series: _Series, t: float) -> None:
-        """Close the segment of constant counts that ends at `t` into every span."""
+        """Close the segment of constant counts that ends at `t`."""
         dt = t - series.last_t
-        during = series.n
-        c0 = during[0] * dt
-        c1 = during[1] * dt
-        c2 = during[2] * dt
-        c3 = during[3] * dt
-        for acc in (series.interval, series.day, *series.win):
-            acc[0] += c0
-            acc[1] += c1
-            acc[2] += c2
-            acc[3] += c3
-        after = list(during)
-        series.n = after
+        n0, n1, n2, n3 = series.n
+        cum = series.cum
+        cum[0] += n0 * dt
+        cum[1] += n1 * dt
+        cum[2] += n2 * dt
+        cum[3] += n3 * dt
         series.last_t = t
-        self._segs.append((t, series, dt, during, after))
+        series.ledger.entries.append((t, dt, n0, n1, n2, n3))
 
     def _shift(self, series: _Series, old: int, new: int) -> None:
         """One member moves from state group `old` to `new` (-1: none) at the clock."""
@@ -445,13 +499,14 @@ class Engine:
 
     def _refresh(self, agent: _Agent) -> None:
         """Recount the states of an agent and its memberships after any change to them."""
+        now = self.now
         activity = agent.activity
         wraps = agent.wraps
         any_wrap = any_available = any_paused = False
         for name, member in agent.members.items():
             if activity:
                 state = activity
-            elif name in wraps:
+            elif wraps and name in wraps:
                 state = WRAPPING
                 any_wrap = True
             elif member.paused:
@@ -462,17 +517,22 @@ class Engine:
                 any_available = True
             old = member.state
             if state != old:
+                member.state = state
                 queue = member.queue
                 counts = queue.counts
+                counts[state] += 1
                 if old >= 0:
                     counts[old] -= 1
-                    old_group = GROUP[old]
-                else:
-                    old_group = -1
-                counts[state] += 1
-                if old_group != GROUP[state]:
-                    self._shift(queue.series, old_group, GROUP[state])
-                member.state = state
+                old_group = GROUP[old]
+                new_group = GROUP[state]
+                if old_group != new_group:
+                    series = queue.series
+                    if series.last_t != now:
+                        self._accrue(series, now)
+                    n = series.n
+                    n[new_group] += 1
+                    if old_group >= 0:
+                        n[old_group] -= 1
         if activity:
             state = activity
         elif any_wrap:
@@ -483,24 +543,33 @@ class Engine:
             state = PAUSED
         else:
             state = LOGGED_OFF
-        reason = ""
-        if state == PAUSED:
-            reason = agent.members[min(agent.members)].reason
         old = agent.state
         if state != old:
+            agent.state = state
+            agent.since = now
             counts = self._agent_counts
+            counts[state] += 1
             if old >= 0:
                 counts[old] -= 1
-            counts[state] += 1
-            old_group = GROUP[old] if 0 <= old < LOGGED_OFF else -1
-            new_group = GROUP[state] if state < LOGGED_OFF else -1
+            old_group = GROUP[old]
+            new_group = GROUP[state]
             if old_group != new_group:
-                self._shift(self._all_series, old_group, new_group)
-            agent.state = state
-            agent.since = self.now
-        if reason != agent.reason:
-            agent.reason = reason
-            agent.since = self.now
+                series = self._all_series
+                if series.last_t != now:
+                    self._accrue(series, now)
+                n = series.n
+                if new_group >= 0:
+                    n[new_group] += 1
+                if old_group >= 0:
+                    n[old_group] -= 1
+        if state == PAUSED:
+            reason = agent.members[min(agent.members)].reason
+            if reason != agent.reason:
+                agent.reason = reason
+                agent.since = now
+        elif agent.reason:
+            agent.reason = ""
+            agent.since = now
 
     # ---------------------------------------------------------------- calls
 
@@ -784,80 +853,84 @@ class Engine:
 
     def _expire(self, t: float) -> None:
         """Take out of each window what is no longer in it at `t`."""
-        items = self._items
-        segs = self._segs
-        for w, width in enumerate(self._windows):
-            edge = t - width
-            i = self._item_cur[w]
-            end = len(items)
-            while i < end and items[i][0] <= edge:
-                _, queue, counts, fields, values = items[i]
-                acc = queue.accs[w]
-                for f in counts:
-                    acc[f] -= 1
-                for f, v in zip(fields, values, strict=True):
-                    acc[f] -= v
-                i += 1
-            self._item_cur[w] = i
-            if i >= self._item_mark[w]:
-                self._rebase_items(w)
-            j = self._seg_cur[w]
-            end = len(segs)
-            while j < end and segs[j][0] <= edge:
-                t_end, series, dt, during, after = segs[j]
-                acc = series.win[w]
-                acc[0] -= during[0] * dt
-                acc[1] -= during[1] * dt
-                acc[2] -= during[2] * dt
-                acc[3] -= during[3] * dt
-                series.wedge_t[w] = t_end
-                series.wedge_n[w] = after
-                j += 1
-            self._seg_cur[w] = j
-            if j >= self._seg_mark[w]:
-                self._rebase_segments(w)
-        self._compact()
-
-    def _rebase_items(self, w: int) -> None:
-        """Recompute window w's float sums exactly from the items inside it."""
-        items = self._items
-        start = self._item_cur[w]
-        values: dict[tuple[int, int], list[float]] = {}
-        for _, queue, _, fields, vals in items[start:]:
-            for f, v in zip(fields, vals, strict=True):
-                values.setdefault((id(queue), f), []).append(v)
+        edges = [t - width for width in self._windows]
+        widest = self._widest
         for queue in self._queues.values():
-            acc = queue.accs[w]
-            for f in FLOAT_FIELDS:
-                acc[f] = math.fsum(values.get((id(queue), f), ()))
-        self._item_mark[w] = len(items)
-
-    def _rebase_segments(self, w: int) -> None:
-        segs = self._segs
-        start = self._seg_cur[w]
-        values: dict[int, list[list[float]]] = {}
-        for _, series, dt, during, _ in segs[start:]:
-            parts = values.get(id(series))
-            if parts is None:
-                parts = values[id(series)] = [[], [], [], []]
-            for g in range(4):
-                parts[g].append(during[g] * dt)
+            ledger = queue.ledger
+            entries = ledger.entries
+            end = len(entries)
+            for w, edge in enumerate(edges):
+                i = ledger.ptr[w]
+                if i < end and entries[i][0] <= edge:
+                    exp = queue.exp[w]
+                    while i < end and entries[i][0] <= edge:
+                        _, counts, fields, values = entries[i]
+                        for f in counts:
+                            exp[f] += 1
+                        for f, v in zip(fields, values, strict=True):
+                            exp[f] += v
+                        i += 1
+                    ledger.ptr[w] = i
+            if ledger.turned_over(widest):
+                self._rebase_queue(queue)
+            ledger.trim()
         for series in self._series:
-            parts = values.get(id(series))
-            series.win[w] = [math.fsum(p) for p in parts] if parts else [0.0, 0.0, 0.0, 0.0]
-        self._seg_mark[w] = len(segs)
+            ledger = series.ledger
+            entries = ledger.entries
+            end = len(entries)
+            for w, edge in enumerate(edges):
+                j = ledger.ptr[w]
+                if j < end and entries[j][0] <= edge:
+                    exp = series.exp[w]
+                    while j < end and entries[j][0] <= edge:
+                        t_end, dt, n0, n1, n2, n3 = entries[j]
+                        exp[0] += n0 * dt
+                        exp[1] += n1 * dt
+                        exp[2] += n2 * dt
+                        exp[3] += n3 * dt
+                        j += 1
+                    series.wedge_t[w] = t_end
+                    ledger.ptr[w] = j
+            if ledger.turned_over(widest):
+                self._rebase_series(series)
+            ledger.trim()
 
-    def _compact(self) -> None:
-        for ledger, cursors, marks in (
-            (self._items, self._item_cur, self._item_mark),
-            (self._segs, self._seg_cur, self._seg_mark),
-        ):
-            done = min(cursors)
-            if done > 4096 and done * 2 > len(ledger):
-                del ledger[:done]
-                for w in range(self._nw):
-                    cursors[w] -= done
-                    marks[w] -= done
+    # Adding to `cum` and subtracting through `exp` drifts by a rounding per
+    # operation; restarting the float sums at zero, with each window recomputed
+    # exactly, bounds the drift by the few turnovers since the last rebase,
+    # whatever the length of the shift.
+
+    def _rebase_queue(self, queue: _Queue) -> None:
+        ledger = queue.ledger
+        entries = ledger.entries
+        cum = queue.cum
+        for f in FLOAT_FIELDS:
+            c = cum[f]
+            cum[f] = 0.0
+            queue.ibase[f] -= c
+            queue.dbase[f] -= c
+        for w, start in enumerate(ledger.ptr):
+            sums: dict[int, list[float]] = {}
+            for i in range(start, len(entries)):
+                _, _, fields, values = entries[i]
+                for f, v in zip(fields, values, strict=True):
+                    sums.setdefault(f, []).append(v)
+            exp = queue.exp[w]
+            for f in FLOAT_FIELDS:
+                exp[f] = -math.fsum(sums.get(f, ()))
+
+    def _rebase_series(self, series: _Series) -> None:
+        ledger = series.ledger
+        entries = ledger.entries
+        cum = series.cum
+        for g in range(4):
+            c = cum[g]
+            cum[g] = 0.0
+            series.ibase[g] -= c
+            series.dbase[g] -= c
+        for w, start in enumerate(ledger.ptr):
+            inside = entries[start:]
+            series.exp[w] = [-math.fsum(e[2 + g] * e[1] for e in inside) for g in range(4)]
 
     # --------------------------------------------------------------- snapshot
 
@@ -867,10 +940,9 @@ class Engine:
             t = self.now
         if not self._started:
             self._start(t)
-        if t >= self._next_due:
+        if t > self.now:
             self._advance(t)
-        elif t > self.now:
-            self.now = t
+            self._set_next_due()
         t = self.now
         self._expire(t)
         queues = {name: self._queue_report(self._queues[name], t) for name in sorted(self._queues)}
@@ -883,23 +955,31 @@ class Engine:
             "agents": agents,
         }
 
+    def _spans(
+        self, cum: list[Any], exp: list[list[Any]], ibase: list[Any], dbase: list[Any]
+    ) -> list[list[Any]]:
+        """Per span (windows..., interval, day): `cum` minus what the span excludes."""
+        return [
+            *([c - e for c, e in zip(cum, ex, strict=True)] for ex in exp),
+            [c - b for c, b in zip(cum, ibase, strict=True)],
+            [c - b for c, b in zip(cum, dbase, strict=True)],
+        ]
+
     def _integrals(self, series: _Series, t: float) -> list[list[float]]:
         """Membership-seconds per state group, per span (windows..., interval, day)."""
         n = series.n
         tail = t - series.last_t
-        open_part = [n[g] * tail for g in range(4)]
-        spans = []
+        cum = [c + k * tail for c, k in zip(series.cum, n, strict=True)]
+        spans = self._spans(cum, series.exp, series.ibase, series.dbase)
+        entries = series.ledger.entries
         for w, width in enumerate(self._windows):
             edge = t - width
-            acc = series.win[w]
-            if edge > series.wedge_t[w]:
-                before = edge - series.wedge_t[w]
-                wn = series.wedge_n[w]
-                spans.append([acc[g] - wn[g] * before + open_part[g] for g in range(4)])
-            else:
-                spans.append([acc[g] + open_part[g] for g in range(4)])
-        spans.append([series.interval[g] + open_part[g] for g in range(4)])
-        spans.append([series.day[g] + open_part[g] for g in range(4)])
+            start = series.wedge_t[w]
+            if edge > start:
+                # the straddling segment is the first one left in the window, else the open one
+                j = series.ledger.ptr[w]
+                during = entries[j][2:] if j < len(entries) else n
+                spans[w] = [v - k * (edge - start) for v, k in zip(spans[w], during, strict=True)]
         return spans
 
     def _queue_report(self, queue: _Queue, t: float) -> dict[str, Any]:
@@ -909,7 +989,7 @@ class Engine:
         longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
         return self._group_report(
             t,
-            queue.accs,
+            self._spans(queue.cum, queue.exp, queue.ibase, queue.dbase),
             self._integrals(queue.series, t),
             queue.sl_variant,
             queue.sl_threshold_s,
@@ -920,12 +1000,12 @@ class Engine:
         )
 
     def _all_report(self, t: float) -> dict[str, Any]:
-        n_spans = self._nw + 2
-        accs = [_zero_acc() for _ in range(n_spans)]
+        accs = [_zero_acc() for _ in range(self._nw + 2)]
         waiting = 0
         longest = 0.0
         for queue in self._queues.values():
-            for total, acc in zip(accs, queue.accs, strict=True):
+            spans = self._spans(queue.cum, queue.exp, queue.ibase, queue.dbase)
+            for total, acc in zip(accs, spans, strict=True):
                 for f in range(N_FIELDS):
                     total[f] += acc[f]
             waiting += len(queue.waiting)
