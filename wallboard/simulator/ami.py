@@ -52,46 +52,19 @@ RECORDED_EVENTS = frozenset(
         "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump",
         "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
         "Hold", "Unhold", "BlindTransfer", "AttendedTransfer", "HangupRequest",
-        "SoftHangupRequest", "VarSet",
+        "SoftHangupRequest", "VarSet", "Newexten", "DialEnd",
     }
 )  # fmt: skip
 RECORDED_HEADERS = frozenset(
     {
-        "Event",
-        "Timestamp",
-        "Queue",
-        "Uniqueid",
-        "Linkedid",
-        "Channel",
-        "CallerIDNum",
-        "Interface",
-        "MemberName",
-        "StateInterface",
-        "Membership",
-        "Position",
-        "Count",
-        "OriginalPosition",
-        "HoldTime",
-        "TalkTime",
-        "RingTime",
-        "Reason",
-        "CallsTaken",
-        "LastCall",
-        "LastPause",
-        "LoginTime",
-        "InCall",
-        "Status",
-        "Paused",
-        "PausedReason",
-        "Variable",
-        "Value",
-        "Cause",
-        "TransfererLinkedid",
-        "TransfereeUniqueid",
-        "TransfereeLinkedid",
-        "Extension",
+        "Event", "Timestamp", "Queue", "Uniqueid", "Linkedid", "Channel", "CallerIDNum",
+        "Interface", "MemberName", "StateInterface", "Membership", "Position", "Count",
+        "OriginalPosition", "HoldTime", "TalkTime", "RingTime", "Reason", "CallsTaken",
+        "LastCall", "LastPause", "LoginTime", "InCall", "Status", "Paused", "PausedReason",
+        "Variable", "Value", "Cause", "Application", "AppData", "DestUniqueid", "DialStatus",
+        "TransfererUniqueid", "TransfereeUniqueid", "TransfereeLinkedid", "Extension",
     }
-)
+)  # fmt: skip
 
 
 def _ts(at: float) -> str:
@@ -204,6 +177,21 @@ def _varset(at: float, call: CallView, variable: str, value: str) -> Headers:
     return _event("VarSet", DIALPLAN, at, _caller(call), [["Variable", variable], ["Value", value]])
 
 
+def _newexten(at: float, call: CallView, max_wait_s: int) -> Headers:
+    """The dialplan step into Queue(): the only place a reader learns the queue timeout."""
+    return _event(
+        "Newexten",
+        DIALPLAN,
+        at,
+        _caller(call),
+        [
+            ["Extension", call.queue],
+            ["Application", "Queue"],
+            ["AppData", f"{call.queue},,,,{max_wait_s}"],
+        ],
+    )
+
+
 def _dial_end(at: float, call: CallView, leg: LegView, status: str, state: int = 0) -> Headers:
     return _event(
         "DialEnd", CALL, at, _caller(call), _leg(call, leg, state=state), [["DialStatus", status]]
@@ -241,6 +229,8 @@ def render(h: Happening) -> tuple[list[Headers], list[str]]:
         down = _caller(h.call, state=4)
         return [
             _event("Newchannel", CALL, at, down),
+            _event("Newstate", CALL, at, _caller(h.call)),
+            _newexten(at, h.call, h.max_wait_s),
             _varset(at, h.call, "QUEUESTATUS", "FULL"),
             _request("SoftHangupRequest", at, _caller(h.call), 16),
             _hangup(at, _caller(h.call), 16),
@@ -250,6 +240,7 @@ def render(h: Happening) -> tuple[list[Headers], list[str]]:
         return [
             _event("Newchannel", CALL, at, _caller(call, state=4)),
             _event("Newstate", CALL, at, _caller(call)),
+            _newexten(at, call, h.max_wait_s),
             _event(
                 "QueueCallerJoin",
                 AGENT,
@@ -467,13 +458,16 @@ def _blind_transfer(at: float, call: CallView, leg: LegView, exten: str, context
 def for_recording(event: Headers) -> Headers | None:
     """The event trimmed to what the AMI mapper needs, or None when it is noise.
 
-    VarSet is kept only for QUEUESTATUS (the sole trace of FULL and TIMEOUT).
+    VarSet is kept only for QUEUESTATUS (the sole trace of FULL and TIMEOUT),
+    Newexten only for Queue() (its AppData carries the queue timeout).
     """
     values = dict((k, v) for k, v in event)
     name = values.get("Event", "")
     if name not in RECORDED_EVENTS:
         return None
     if name == "VarSet" and values.get("Variable") != "QUEUESTATUS":
+        return None
+    if name == "Newexten" and values.get("Application") != "Queue":
         return None
     return [[k, v] for k, v in event if k in RECORDED_HEADERS]
 

@@ -125,6 +125,7 @@ class CallBlocked:
 
     at: float
     call: CallView
+    max_wait_s: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class CallerJoined:
     call: CallView
     position: int
     count: int
+    max_wait_s: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +596,7 @@ class CallCentre:
         )
         spec = queue.spec
         if spec.maxlen and len(queue.waiting) >= spec.maxlen:
-            self._emit(CallBlocked(self.now, view))
+            self._emit(CallBlocked(self.now, view, spec.max_wait_s))
             return
         kind = rng.random()
         if kind < 0.08:
@@ -606,7 +608,8 @@ class CallCentre:
         caller = _Caller(view, len(queue.waiting) + 1, patience_s=patience)
         queue.waiting.append(caller)
         self._in_progress += 1
-        self._emit(CallerJoined(self.now, view, len(queue.waiting), len(queue.waiting)))
+        count = len(queue.waiting)
+        self._emit(CallerJoined(self.now, view, count, count, spec.max_wait_s))
         self._at(self.now + patience, lambda: self._leave(queue, caller, timeout=False))
         self._at(self.now + spec.max_wait_s, lambda: self._leave(queue, caller, timeout=True))
         self._dispatch()
