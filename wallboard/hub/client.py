@@ -41,6 +41,7 @@ from wallboard.hub.protocol import (
 
 log = logging.getLogger(__name__)
 
+
 class HubRefused(WallboardError):
     """The hub turned this viewer away for a reason retrying cannot fix."""
 
