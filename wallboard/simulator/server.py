@@ -220,6 +220,7 @@ class AmiServer:
         self.tick_s = tick_s
         self.finished = asyncio.Event()
         self._sessions: set[_Session] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._origin = 0.0
 
@@ -247,10 +248,12 @@ class AmiServer:
         self.finished.set()
 
     async def close(self) -> None:
-        for session in list(self._sessions):
-            session.writer.close()
         if self._server is not None:
             self._server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._server is not None:
             await self._server.wait_closed()
         if self.queue_log is not None:
             self.queue_log.flush()
@@ -280,6 +283,9 @@ class AmiServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = _Session(writer)
         self._sessions.add(session)
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             writer.write(BANNER)
             while True:
@@ -291,6 +297,8 @@ class AmiServer:
             pass
         finally:
             self._sessions.discard(session)
+            if task is not None:
+                self._handlers.discard(task)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
