@@ -1,0 +1,80 @@
+"""The incremental engine equals the brute-force oracle at every snapshot instant.
+
+Run longer locally with HYPOTHESIS_PROFILE=long (thousands of streams).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from tests.oracle import oracle_snapshot, replay
+from tests.strategies import Scenario, scenarios
+from wallboard.engine import Engine
+
+settings.register_profile(
+    "default-engine",
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default-engine")
+
+
+def first_difference(engine: Any, oracle: Any, path: str = "") -> str | None:
+    """Where two snapshots first differ (None when equal within 1e-9), as a readable path."""
+    if isinstance(oracle, dict) and isinstance(engine, dict):
+        if list(engine) != list(oracle) and sorted(engine) != sorted(oracle):
+            return f"{path or '/'}: keys {sorted(engine)} != oracle {sorted(oracle)}"
+        for key in oracle:
+            found = first_difference(engine[key], oracle[key], f"{path}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(oracle, list) and isinstance(engine, list):
+        if len(engine) != len(oracle):
+            return f"{path}: {engine!r} != oracle {oracle!r}"
+        for index, (e, o) in enumerate(zip(engine, oracle, strict=True)):
+            found = first_difference(e, o, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if (
+        isinstance(oracle, float)
+        and isinstance(engine, int | float)
+        and not isinstance(engine, bool)
+    ):
+        if math.isclose(engine, oracle, rel_tol=1e-9, abs_tol=1e-9):
+            return None
+    elif type(engine) is type(oracle) and engine == oracle:
+        return None
+    return f"{path}: engine {engine!r} != oracle {oracle!r}"
+
+
+def check(scenario: Scenario) -> None:
+    engine = Engine(scenario.config)
+    applied = 0
+    for count, t in scenario.checkpoints:
+        for event in scenario.events[applied:count]:
+            engine.apply(event)
+        applied = count
+        fed = scenario.events[:count]
+        difference = first_difference(engine.snapshot(t), oracle_snapshot(fed, t, scenario.config))
+        assert difference is None, f"after {count} events, at t={t}: {difference}"
+    dropped = replay(scenario.events[:applied], engine.now, scenario.config).history.unknown_calls
+    assert engine.unknown_calls == dropped
+
+
+@settings(settings.get_profile(PROFILE))
+@given(scenarios())
+def test_engine_matches_oracle_on_random_streams(scenario: Scenario) -> None:
+    check(scenario)

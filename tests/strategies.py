@@ -1,0 +1,357 @@
+"""Hypothesis strategies: random but plausible call-centre event streams.
+
+A small model of the call centre (who is logged in, which calls wait, ring or
+are in progress) steers most steps towards coherent lifecycles; the rest are
+the adversarial cases real sources produce (duplicate joins, outcomes for
+unknown calls, resyncs, implicit memberships, late events). Times are
+multiples of half a second and the configurations are small, so events and
+snapshot instants land exactly on window, interval and day edges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import time
+from typing import TypeVar
+
+from hypothesis import strategies as st
+
+from tests.oracle import day_start
+from wallboard.config import EngineConfig, QueueSettings
+from wallboard.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentRinging,
+    AgentRingNoAnswer,
+    AgentStatus,
+    AgentUnpaused,
+    CallBlocked,
+    CallEnded,
+    CallerAbandoned,
+    CallerAnswered,
+    CallerExited,
+    CallerGone,
+    CallerJoined,
+    Event,
+    HoldEnded,
+    HoldStarted,
+)
+
+T = TypeVar("T")
+
+QUEUES = ("q1", "q2", "q3")
+AGENTS = ("A1", "A2", "A3", "A4")
+MEMBERSHIPS = tuple((a, q) for a in AGENTS for q in QUEUES)
+REASONS = ("", "lunch", "break")
+GAPS = (0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 4.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+WRAPS = (0.0, 0.0, 0.5, 1.0, 5.0, 10.0, 30.0, 90.0)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a stream starts: a time zone and day start whose boundary falls nearby."""
+
+    timezone: str
+    day_start: time
+    at: float  # an instant close to a day start (or to a DST change)
+
+
+ANCHORS = (
+    Anchor("UTC", time(8, 0), 1732262400.0),  # 2024-11-22 08:00 UTC
+    Anchor("Europe/London", time(0, 0), 1711846800.0),  # 2024-03-31 01:00Z, clocks go forward
+    Anchor("Europe/London", time(1, 30), 1711846800.0),  # 01:30 does not exist that day
+    Anchor("Europe/London", time(1, 30), 1729992600.0),  # 2024-10-27 01:30Z, 01:30 happens twice
+    Anchor("Europe/London", time(1, 0), 1729990800.0),  # the repeated hour starts
+    Anchor("Asia/Kolkata", time(6, 0), 1732235400.0),  # +05:30: days off the interval grid
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A configuration, an event stream, and where to take snapshots.
+
+    `checkpoints` are (number of events applied, instant): the snapshot at the
+    instant is taken after the first that many events, and never before the
+    latest of them nor after the next one, so no event is made late by it.
+    """
+
+    config: EngineConfig
+    events: list[Event]
+    checkpoints: list[tuple[int, float]]
+
+
+@st.composite
+def configs(draw: st.DrawFn, anchor: Anchor) -> EngineConfig:
+    overrides = {}
+    if draw(st.booleans()):
+        overrides["q1"] = QueueSettings(
+            sl_threshold_s=draw(st.sampled_from([None, 3.0, 10.0])),
+            sl_variant=draw(st.sampled_from([None, "answered_only", "abandons_in_sl_good"])),
+            sl_target=draw(st.sampled_from([None, 0.5, 0.9])),
+            short_abandon_s=draw(st.sampled_from([None, 0.0, 2.0])),
+        )
+    return EngineConfig(
+        sl_threshold_s=draw(st.sampled_from([2.0, 5.0, 20.0])),
+        sl_variant=draw(st.sampled_from(["offered", "answered_only", "abandons_in_sl_good"])),
+        sl_target=draw(st.sampled_from([0.5, 0.8, 0.95])),
+        short_abandon_s=draw(st.sampled_from([0.0, 3.0, 5.0])),
+        queued_min_s=draw(st.sampled_from([0.0, 1.0, 2.0])),
+        window_s=draw(st.sampled_from([60.0, 90.0, 120.0, 300.0])),
+        extra_windows_s=tuple(
+            draw(st.lists(st.sampled_from([30.0, 45.0, 150.0, 600.0]), unique=True, max_size=2))
+        ),
+        interval_s=draw(st.sampled_from([60.0, 90.0, 120.0, 300.0, 600.0])),
+        day_start=anchor.day_start,
+        timezone=anchor.timezone,
+        occupancy_includes_wrap=draw(st.booleans()),
+        queues=overrides,
+    )
+
+
+@dataclass
+class Model:
+    """Just enough of the call centre to pick coherent next events."""
+
+    members: set[tuple[str, str]] = field(default_factory=set)
+    waiting: dict[tuple[str, str], float] = field(default_factory=dict)
+    ringing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    in_call: dict[tuple[str, str], str] = field(default_factory=dict)  # call -> agent
+    on_hold: set[str] = field(default_factory=set)
+    next_call: int = 0
+
+    def new_call_id(self) -> str:
+        self.next_call += 1
+        return f"c{self.next_call}"
+
+
+class Steps:
+    """Draws one event at a time from the model's situation."""
+
+    def __init__(self, draw: st.DrawFn, model: Model) -> None:
+        self.draw = draw
+        self.model = model
+
+    def pick(self, options: Iterable[T]) -> T:
+        return self.draw(st.sampled_from(sorted(options)))  # type: ignore[type-var]
+
+    def maybe(self, value: float) -> float | None:
+        return value if self.draw(st.booleans()) else None
+
+    def seconds(self) -> float:
+        return float(self.draw(st.integers(0, 30)))
+
+    def event(self, at: float) -> Event:
+        m = self.model
+        kinds = ["join"] * 4 + ["login", "logout", "pause", "unpause", "blocked", "status", "rogue"]
+        if m.waiting:
+            kinds += ["ring"] * 3 + ["answer"] * 2 + ["abandon", "exit", "gone", "rejoin"]
+        if m.ringing:
+            kinds += ["no_answer"] + ["answer_ringing"] * 4
+        if m.in_call:
+            kinds += ["end"] * 4 + ["hold"] * 2
+        return getattr(self, self.draw(st.sampled_from(kinds)))(at)
+
+    def join(self, at: float) -> Event:
+        key = (self.pick(QUEUES), self.model.new_call_id())
+        self.model.waiting[key] = at
+        return CallerJoined(at, key[0], key[1], caller="555")
+
+    def rejoin(self, at: float) -> Event:
+        queue, call_id = self.pick(self.model.waiting)
+        return CallerJoined(at, queue, call_id)
+
+    def login(self, at: float) -> Event:
+        agent, queue = self.pick(AGENTS), self.pick(QUEUES)
+        self.model.members.add((agent, queue))
+        return AgentLoggedIn(at, agent, queue, name=self.pick(["", f"Name {agent}"]))
+
+    def logout(self, at: float) -> Event:
+        options = self.model.members or MEMBERSHIPS
+        agent, queue = self.pick(options)
+        self.model.members.discard((agent, queue))
+        return AgentLoggedOut(at, agent, queue)
+
+    def member(self) -> tuple[str, str]:
+        if self.model.members and self.draw(st.integers(0, 4)):
+            return self.pick(self.model.members)
+        return self.pick(AGENTS), self.pick(QUEUES)
+
+    def pause(self, at: float) -> Event:
+        agent, queue = self.member()
+        self.model.members.add((agent, queue))
+        return AgentPaused(at, agent, queue, reason=self.pick(REASONS))
+
+    def unpause(self, at: float) -> Event:
+        agent, queue = self.member()
+        self.model.members.add((agent, queue))
+        return AgentUnpaused(at, agent, queue)
+
+    def blocked(self, at: float) -> Event:
+        return CallBlocked(at, self.pick(QUEUES), self.model.new_call_id(), reason="full")
+
+    def status(self, at: float) -> Event:
+        agent, queue = self.member()
+        self.model.members.add((agent, queue))
+        paused = self.draw(st.booleans())
+        return AgentStatus(
+            at,
+            agent,
+            queue,
+            name=self.pick(["", "Resynced"]),
+            paused=paused,
+            reason=self.pick(REASONS),
+            in_call=self.draw(st.booleans()),
+        )
+
+    def ring(self, at: float) -> Event:
+        key = self.pick(self.model.waiting)
+        agent, _ = self.member()
+        self.model.ringing[agent] = key
+        return AgentRinging(at, agent, key[0], key[1])
+
+    def no_answer(self, at: float) -> Event:
+        agent = self.pick(self.model.ringing)
+        queue, call_id = self.model.ringing.pop(agent)
+        return AgentRingNoAnswer(at, agent, queue, call_id, ring_s=self.maybe(self.seconds()))
+
+    def answer(self, at: float) -> Event:
+        key = self.pick(self.model.waiting)
+        return self.answered(at, key, self.member()[0])
+
+    def answer_ringing(self, at: float) -> Event:
+        agent = self.pick(self.model.ringing)
+        return self.answered(at, self.model.ringing[agent], agent)
+
+    def answered(self, at: float, key: tuple[str, str], agent: str) -> Event:
+        m = self.model
+        m.waiting.pop(key, None)
+        for ringing_agent, ringing_key in list(m.ringing.items()):
+            if ringing_key == key or ringing_agent == agent:
+                del m.ringing[ringing_agent]
+        m.in_call[key] = agent
+        return CallerAnswered(
+            at,
+            key[0],
+            key[1],
+            agent,
+            wait_s=self.maybe(self.seconds()),
+            ring_s=self.maybe(self.seconds()),
+        )
+
+    def left(self, key: tuple[str, str]) -> None:
+        self.model.waiting.pop(key, None)
+        for agent, ringing_key in list(self.model.ringing.items()):
+            if ringing_key == key:
+                del self.model.ringing[agent]
+
+    def abandon(self, at: float) -> Event:
+        key = self.pick(self.model.waiting)
+        self.left(key)
+        return CallerAbandoned(at, key[0], key[1], wait_s=self.maybe(self.seconds()))
+
+    def exit(self, at: float) -> Event:
+        key = self.pick(self.model.waiting)
+        self.left(key)
+        return CallerExited(at, key[0], key[1], reason="timeout", wait_s=self.maybe(self.seconds()))
+
+    def gone(self, at: float) -> Event:
+        key = self.pick(self.model.waiting)
+        self.left(key)
+        return CallerGone(at, key[0], key[1])
+
+    def end(self, at: float) -> Event:
+        key = self.pick(self.model.in_call)
+        agent = self.model.in_call.pop(key)
+        self.model.on_hold.discard(key[1])
+        return CallEnded(
+            at,
+            key[0],
+            key[1],
+            agent,
+            talk_s=self.maybe(self.seconds()),
+            wrap_s=self.pick(WRAPS),
+            transferred=self.draw(st.booleans()),
+        )
+
+    def hold(self, at: float) -> Event:
+        _, call_id = self.pick(self.model.in_call)
+        if call_id in self.model.on_hold:
+            self.model.on_hold.discard(call_id)
+            return HoldEnded(at, call_id)
+        self.model.on_hold.add(call_id)
+        return HoldStarted(at, call_id)
+
+    def rogue(self, at: float) -> Event:
+        """An event about a call the model never saw (or no longer holds)."""
+        queue, agent = self.pick(QUEUES), self.pick(AGENTS)
+        call_id = self.model.new_call_id() if self.draw(st.booleans()) else "c1"
+        wait = self.maybe(self.seconds())
+        return self.draw(
+            st.sampled_from(
+                [
+                    CallerAnswered(at, queue, call_id, agent, wait_s=wait),
+                    CallerAbandoned(at, queue, call_id, wait_s=wait),
+                    CallerExited(at, queue, call_id, wait_s=wait),
+                    CallerGone(at, queue, call_id),
+                    CallEnded(at, queue, call_id, agent, wrap_s=self.pick(WRAPS)),
+                    AgentRinging(at, agent, queue, call_id),
+                    AgentRingNoAnswer(at, agent, queue, call_id),
+                    HoldStarted(at, call_id),
+                    HoldEnded(at, call_id),
+                ]
+            )
+        )
+
+
+def edges_between(events: list[Event], config: EngineConfig, low: float, high: float) -> set[float]:
+    """Instants in [low, high] where something changes: span edges, wrap ends."""
+    edges = {low, high}
+    for size in (config.interval_s,):
+        edge = math.floor(high / size) * size
+        if low <= edge:
+            edges.add(edge)
+    for e in events:
+        for width in (config.window_s, *config.extra_windows_s):
+            edges.add(e.at + width)
+        if isinstance(e, CallEnded):
+            edges.add(e.at + e.wrap_s)
+    day = day_start(high, config)
+    edges.add(day)
+    return {x for x in edges if low <= x <= high}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
+    anchor = draw(st.sampled_from(ANCHORS))
+    config = draw(configs(anchor))
+    clock = anchor.at - draw(st.sampled_from([0.0, 30.0, 60.0, 300.0, 900.0, 1800.0]))
+    clock += draw(st.integers(0, 120)) / 2
+    steps = Steps(draw, Model())
+    events: list[Event] = []
+    for agent, queue in draw(st.lists(st.sampled_from(MEMBERSHIPS), max_size=5, unique=True)):
+        steps.model.members.add((agent, queue))
+        events.append(AgentLoggedIn(clock, agent, queue))
+    for _ in range(draw(st.integers(0, max_steps))):
+        clock += draw(st.sampled_from(GAPS))
+        late = draw(st.integers(0, 30)) == 0
+        events.append(steps.event(clock - 1.0 if late else clock))
+    clocks, latest = [], -math.inf
+    for e in events:
+        latest = max(latest, e.at)
+        clocks.append(latest)
+    checkpoints: list[tuple[int, float]] = []
+    low = events[0].at - 10.0 if events else anchor.at
+    for count in range(len(events) + 1):
+        if count < len(events) and draw(st.integers(0, 3)):
+            continue
+        if count:
+            low = max(low, clocks[count - 1])
+        high = max(low, events[count].at) if count < len(events) else low + 700.0
+        edges = sorted(edges_between(events[:count], config, low, high))
+        t = draw(st.sampled_from(edges)) if edges else low
+        checkpoints.append((count, t))
+        low = t
+    return Scenario(config, events, checkpoints)
