@@ -1,0 +1,354 @@
+"""The alarm lifecycle: pure, clocked only by the snapshots it is given.
+
+Each (rule, queue) pair is one alarm with a stable fingerprint. It goes
+inactive -> pending (condition true, hold-down `for` running) -> firing ->
+resolved (clear condition held for `clear_for`), and back. Hysteresis (a
+separate clear threshold) and the hold-downs keep a value hovering at the
+threshold from paging anyone twice. A `None` value (no denominator yet, or
+fewer calls than `min_offered`) carries no information: it neither fires nor
+clears, and leaves every timer where it was.
+
+Acknowledging marks the current firing episode (cleared when it resolves);
+silencing suppresses notifications for a fingerprint until a given time. A
+transition's `notify` says whether pagers should hear of it: a firing that
+happens under a silence is not notified, nor is the resolution of a firing
+that never was, so pagers always see firing/resolved in pairs. When a silence
+expires over an alarm still firing unannounced, the firing is notified then.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from wallboard.alarms.rules import Rule
+
+# A change rule compares values from the engine; a difference that is "exactly
+# 10 points" in decimal is rarely exactly 0.1 in binary.
+CHANGE_TOLERANCE = 1e-9
+# History of transitions kept for the shift: a few per alarm episode, so even
+# a flapping-proof but busy floor stays far below this; beyond it the oldest go.
+HISTORY_LIMIT = 100_000
+
+TransitionKind = Literal[
+    "firing", "resolved", "acknowledged", "silenced", "unsilenced", "renotified"
+]
+State = Literal["inactive", "pending", "firing"]
+
+AGGREGATE = "all"
+
+
+def fingerprint(rule_id: str, queue: str) -> str:
+    """Stable across runs and processes, so receivers can de-duplicate by it."""
+    digest = hashlib.sha256(f"rule={rule_id}\0queue={queue}".encode()).hexdigest()
+    return digest[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One change of an alarm, as printed, sent to pagers and kept in the history."""
+
+    kind: TransitionKind
+    at: float
+    rule: str
+    name: str
+    queue: str
+    severity: str
+    fingerprint: str
+    status: Literal["firing", "resolved"]
+    since: float | None
+    value: float | None
+    message: str
+    notify: bool
+    by: str = ""
+    until: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `wallboard alerts --format jsonl` and of `BoardUpdate.transitions`."""
+        return {
+            "kind": self.kind,
+            "at": self.at,
+            "status": self.status,
+            "rule": self.rule,
+            "name": self.name,
+            "queue": self.queue,
+            "severity": self.severity,
+            "fingerprint": self.fingerprint,
+            "since": self.since,
+            "value": self.value,
+            "message": self.message,
+            "notify": self.notify,
+            "by": self.by,
+            "until": self.until,
+        }
+
+
+@dataclass(slots=True)
+class _Alarm:
+    rule: Rule
+    queue: str
+    fingerprint: str
+    state: State = "inactive"
+    pending_since: float | None = None
+    clearing_since: float | None = None
+    since: float | None = None
+    value: float | None = None
+    message: str = ""
+    notified: bool = False
+    acknowledged_by: str = ""
+    acknowledged_at: float | None = None
+    samples: deque[tuple[float, float | None]] = field(default_factory=deque)
+
+
+class Evaluator:
+    """Evaluates rules against snapshots; all times come from `snapshot["at"]`."""
+
+    def __init__(self, rules: Sequence[Rule], *, history_limit: int = HISTORY_LIMIT) -> None:
+        self.rules = tuple(rules)
+        self._alarms: dict[str, _Alarm] = {}
+        self._silences: dict[str, tuple[float, str]] = {}
+        self.history: deque[Transition] = deque(maxlen=history_limit)
+        self.now: float | None = None
+
+    # ------------------------------------------------------------- evaluation
+
+    def evaluate(self, snapshot: Mapping[str, Any]) -> list[Transition]:
+        """Step every alarm to `snapshot["at"]`; the transitions in order."""
+        t = float(snapshot["at"])
+        self.now = t
+        out: list[Transition] = []
+        for rule in self.rules:
+            for queue, group in select(rule.queue, snapshot):
+                fp = fingerprint(rule.id, queue)
+                alarm = self._alarms.get(fp)
+                if alarm is None:
+                    alarm = self._alarms[fp] = _Alarm(rule, queue, fp)
+                value = metric_value(rule, group)
+                if rule.kind == "change":
+                    self._step_change(alarm, t, value, out)
+                else:
+                    self._step(alarm, t, value, _threshold_check(rule, value), out)
+        self._expire_silences(t, out)
+        self.history.extend(out)
+        return out
+
+    def _step_change(
+        self, alarm: _Alarm, t: float, value: float | None, out: list[Transition]
+    ) -> None:
+        rule, samples = alarm.rule, alarm.samples
+        samples.append((t, value))
+        horizon = t - rule.over_s
+        while len(samples) > 1 and samples[1][0] <= horizon:
+            samples.popleft()
+        then, previous = samples[0]
+        if then > horizon or previous is None or value is None:
+            return
+        moved = rule.moved(previous, value)
+        check = (moved >= rule.by - CHANGE_TOLERANCE, moved < rule.clear_by - CHANGE_TOLERANCE)
+        self._step(alarm, t, value, check, out, previous=previous)
+
+    def _step(
+        self,
+        alarm: _Alarm,
+        t: float,
+        value: float | None,
+        check: tuple[bool, bool] | None,
+        out: list[Transition],
+        previous: float | None = None,
+    ) -> None:
+        """Advance one alarm; `check` is (fire condition, clear condition), None if unknown."""
+        if check is None or value is None:
+            return
+        fires, clears = check
+        rule = alarm.rule
+        if alarm.state == "firing":
+            alarm.value = value
+            if not clears:
+                alarm.clearing_since = None
+                return
+            if alarm.clearing_since is None:
+                alarm.clearing_since = t
+            if t - alarm.clearing_since >= rule.clear_for_s:
+                out.append(self._transition(alarm, "resolved", t, notify=alarm.notified))
+                alarm.state, alarm.since, alarm.clearing_since = "inactive", None, None
+                alarm.notified, alarm.acknowledged_by, alarm.acknowledged_at = False, "", None
+            return
+        if not fires:
+            alarm.state, alarm.pending_since = "inactive", None
+            return
+        if alarm.state == "inactive":
+            alarm.state, alarm.pending_since = "pending", t
+        assert alarm.pending_since is not None
+        if t - alarm.pending_since >= rule.for_s:
+            alarm.state, alarm.since, alarm.value = "firing", t, value
+            alarm.message = _render(rule, alarm.queue, value, previous=previous)
+            alarm.notified = not self._silenced(alarm.fingerprint, t)
+            out.append(self._transition(alarm, "firing", t, notify=alarm.notified))
+
+    def _silenced(self, fp: str, t: float) -> bool:
+        silence = self._silences.get(fp)
+        return silence is not None and t < silence[0]
+
+    def _expire_silences(self, t: float, out: list[Transition]) -> None:
+        for fp, (until, by) in list(self._silences.items()):
+            if t < until:
+                continue
+            del self._silences[fp]
+            alarm = self._alarms.get(fp)
+            if alarm is None:
+                continue
+            out.append(self._transition(alarm, "unsilenced", t, notify=False, by=by, until=until))
+            if alarm.state == "firing" and not alarm.notified:
+                alarm.notified = True
+                out.append(self._transition(alarm, "renotified", t, notify=True))
+
+    def _transition(
+        self,
+        alarm: _Alarm,
+        kind: TransitionKind,
+        t: float,
+        *,
+        notify: bool,
+        by: str = "",
+        until: float | None = None,
+    ) -> Transition:
+        rule = alarm.rule
+        return Transition(
+            kind=kind,
+            at=t,
+            rule=rule.id,
+            name=rule.name,
+            queue=alarm.queue,
+            severity=rule.severity,
+            fingerprint=alarm.fingerprint,
+            status="firing" if alarm.state == "firing" and kind != "resolved" else "resolved",
+            since=alarm.since,
+            value=alarm.value,
+            message=alarm.message,
+            notify=notify,
+            by=by,
+            until=until,
+        )
+
+    # -------------------------------------------------------- operator actions
+
+    def acknowledge(self, fp: str, by: str, at: float) -> Transition:
+        """Someone is on it: marks the current firing episode until it resolves."""
+        alarm = self._firing(fp)
+        alarm.acknowledged_by, alarm.acknowledged_at = by, at
+        transition = self._transition(alarm, "acknowledged", at, notify=False, by=by)
+        self.history.append(transition)
+        return transition
+
+    def silence(self, fp: str, until: float, by: str, at: float) -> Transition:
+        """No notifications for this fingerprint until `until` (source time)."""
+        alarm = self._alarms.get(fp)
+        if alarm is None:
+            raise KeyError(f"no alarm with fingerprint {fp}")
+        if until <= at:
+            raise ValueError("a silence must end after it starts")
+        self._silences[fp] = (until, by)
+        transition = self._transition(alarm, "silenced", at, notify=False, by=by, until=until)
+        self.history.append(transition)
+        return transition
+
+    def _firing(self, fp: str) -> _Alarm:
+        alarm = self._alarms.get(fp)
+        if alarm is None or alarm.state != "firing":
+            raise KeyError(f"no firing alarm with fingerprint {fp}")
+        return alarm
+
+    # ------------------------------------------------------------------ views
+
+    def active(self) -> list[dict[str, Any]]:
+        """The firing alarms, in the `alarms` shape of METRICS.md (plus operator state)."""
+        now = self.now if self.now is not None else float("-inf")
+        result = []
+        for alarm in self._alarms.values():
+            if alarm.state != "firing":
+                continue
+            silence = self._silences.get(alarm.fingerprint)
+            result.append(
+                {
+                    "rule": alarm.rule.id,
+                    "queue": alarm.queue,
+                    "severity": alarm.rule.severity,
+                    "since": alarm.since,
+                    "value": alarm.value,
+                    "fingerprint": alarm.fingerprint,
+                    "name": alarm.rule.name,
+                    "message": alarm.message,
+                    "acknowledged_by": alarm.acknowledged_by or None,
+                    "acknowledged_at": alarm.acknowledged_at,
+                    "silenced_until": silence[0] if silence and now < silence[0] else None,
+                }
+            )
+        result.sort(key=lambda a: (_SEVERITY_ORDER[a["severity"]], a["since"], a["fingerprint"]))
+        return result
+
+
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def _threshold_check(rule: Rule, value: float | None) -> tuple[bool, bool] | None:
+    if value is None:
+        return None
+    return rule.fires(value), rule.clears(value)
+
+
+def _render(rule: Rule, queue: str, value: float, *, previous: float | None = None) -> str:
+    fields: dict[str, Any] = {
+        "rule": rule.id,
+        "name": rule.name,
+        "queue": queue,
+        "metric": rule.metric,
+        "span": rule.span,
+        "severity": rule.severity,
+        "value": value,
+        "threshold": rule.threshold,
+        "clear": rule.clear,
+        "by": rule.by,
+        "clear_by": rule.clear_by,
+        "over": rule.over_text,
+    }
+    if previous is not None:
+        fields["previous"], fields["change"] = previous, value - previous
+    return rule.message.format(**fields)
+
+
+def select(selector: str, snapshot: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(queue label, QUEUE dict) pairs a selector names in a snapshot.
+
+    "all" is the all-queues aggregate (labelled "all"); "*" and globs name each
+    matching queue separately; anything else is one queue, if it exists yet.
+    """
+    if selector == AGGREGATE:
+        if "all" in snapshot:
+            yield AGGREGATE, snapshot["all"]
+        return
+    queues: Mapping[str, Any] = snapshot.get("queues", {})
+    if any(c in selector for c in "*?["):
+        for name, group in queues.items():
+            if fnmatch.fnmatchcase(name, selector):
+                yield name, group
+    elif selector in queues:
+        yield selector, queues[selector]
+
+
+def metric_value(rule: Rule, group: Mapping[str, Any]) -> float | None:
+    """The rule's metric in one QUEUE dict; None when unknown or below `min_offered`."""
+    if rule.span == "instant":
+        if rule.metric.startswith("agents."):
+            value = group.get("agents", {}).get(rule.metric.partition(".")[2])
+        else:
+            value = group.get(rule.metric)
+    else:
+        span = group.get(rule.span, {})
+        if span.get("offered", 0) < rule.min_offered:
+            return None
+        value = span.get(rule.metric)
+    return None if value is None else float(value)
