@@ -15,6 +15,7 @@ from wallboard.adapters.base import SourceStatus
 from websockets.exceptions import ConnectionClosed
 
 from tests.hub.conftest import TIMEOUT_S, next_frame, open_viewer
+from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.serve import parse_listen, parse_sources
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
@@ -42,16 +43,19 @@ def clean_env() -> dict[str, str]:
 
 
 def engine_board(path: Path) -> dict:
+    """The engine and the built-in alarm rules run directly on the file, at its last event."""
     engine = Engine(EngineConfig())
+    stepper = AlarmStepper.factory(load_rules(None))(engine)
     source = open_file_source(str(path))
     last_at = 0.0
     for item in source.events():
         if not isinstance(item, SourceStatus):
-            engine.apply(item)
+            stepper.apply(item)
             last_at = item.at
+    stepper.advance(last_at)
     snapshot = engine.snapshot(last_at)
     snapshot["source"] = source.label
-    snapshot["alarms"] = []
+    snapshot["alarms"] = stepper.active()
     return msgpack.unpackb(msgpack.packb(snapshot))
 
 

@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.collector import Collector
 from wallboard.config import load_settings
 from wallboard.errors import WallboardError
@@ -57,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=1.0,
         help="replay speed of file sources (default 1 = real time; 0 = all at once, then hold)",
+    )
+    parser.add_argument(
+        "--rules", metavar="FILE", help="alarm rules (TOML; default: the built-in rules)"
     )
     parser.add_argument("--certfile", metavar="FILE", help="TLS certificate (PEM): serve wss://")
     parser.add_argument("--keyfile", metavar="FILE", help="TLS private key (PEM) for --certfile")
@@ -109,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     named = parse_sources(args.sources)
     settings = load_settings(args.config)
     token = settings.require_hub_token()
+    alarms = AlarmStepper.factory(load_rules(args.rules))
     collectors: list[Collector] = []
     feeds: dict[str, BoardFeed] = {}
     for name, spec in named.items():
@@ -116,13 +121,20 @@ def run(args: argparse.Namespace) -> int:
             raise WallboardError(f"{spec}: is a hub itself; serve reads ami:// or files")
         if is_live(spec):
             collector = Collector(
-                open_live_source(spec, settings), settings.engine, rate_hz=max(args.rate, 4.0)
+                open_live_source(spec, settings),
+                settings.engine,
+                alarms=alarms,
+                rate_hz=max(args.rate, 4.0),
             )
             collectors.append(collector)
             feeds[name] = collector
         else:
             feeds[name] = PacedFileFeed(
-                open_file_source(spec), settings.engine, speed=args.speed, rate_hz=args.rate
+                open_file_source(spec),
+                settings.engine,
+                speed=args.speed,
+                rate_hz=args.rate,
+                alarms=alarms,
             )
     hub = Hub(
         feeds,
