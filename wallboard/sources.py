@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wallboard.adapters.base import FileSource, LiveSource
-from wallboard.config import Settings
+from wallboard.config import EngineConfig, Settings
 from wallboard.errors import WallboardError
 
 LIVE_SCHEMES = ("ami://",)
@@ -22,8 +22,11 @@ def is_hub(spec: str) -> bool:
     return spec.startswith(HUB_SCHEMES)
 
 
-def open_file_source(spec: str) -> FileSource:
-    """A recording or a queue_log file, told apart by content, not by name."""
+def open_file_source(spec: str, config: EngineConfig | None = None) -> FileSource:
+    """A recording or a queue_log file, told apart by content, not by name.
+
+    `config` gives the mappers what the file does not say (queue wrap-up times).
+    """
     from wallboard.adapters.queue_log import QueueLogSource
     from wallboard.adapters.recording import RecordingSource, is_recording
 
@@ -36,8 +39,8 @@ def open_file_source(spec: str) -> FileSource:
     except OSError as exc:
         raise WallboardError(f"{spec}: cannot read ({exc.strerror})") from exc
     if is_recording(head):
-        return RecordingSource(path)
-    return QueueLogSource(path)
+        return RecordingSource(path, config)
+    return QueueLogSource(path, config)
 
 
 def open_live_source(spec: str, settings: Settings) -> LiveSource:
@@ -54,4 +57,4 @@ def open_source(spec: str, settings: Settings) -> FileSource | LiveSource:
         raise WallboardError(f"{spec}: a hub serves boards, not events; use `wallboard view`")
     if is_live(spec):
         return open_live_source(spec, settings)
-    return open_file_source(spec)
+    return open_file_source(spec, settings.engine)

@@ -1,0 +1,72 @@
+"""`wallboard metrics`: the board at one instant, as a table or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from wallboard.config import load_settings
+from wallboard.errors import WallboardError
+from wallboard.file_replay import snapshot_at
+from wallboard.report import render_table
+from wallboard.sources import is_hub, is_live, open_file_source
+
+NAME = "metrics"
+HELP = "print the metrics at one instant of a recording, queue_log or hub"
+DESCRIPTION = """\
+Replay SOURCE as fast as possible and print the metrics at TIME: calls waiting
+and agents by state at that instant, then every count, rate and average over
+the rolling window(s), the current interval and the day (docs/ENGINE.md).
+
+SOURCE is a recording or a queue_log file (replayed up to TIME), or a hub
+(ws://HOST:PORT[/NAME]: its current board; --at does not apply). A live PBX is
+read through a hub: `wallboard serve ami://...`, then `wallboard metrics ws://...`.
+
+TIME (--at) is one of:
+  1732268400                 Unix epoch seconds
+  2024-11-22T14:05[:30]      ISO 8601; without an offset, in the configured time zone
+  14:05[:30]                 that time on the day of the file's first event
+Without --at: the time of the last event.
+
+Engine settings (service level threshold, windows, wrap-up times, time zone)
+come from --config; `--json` prints the layout of METRICS.md.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE", help="recording, queue_log or ws:// hub")
+    parser.add_argument(
+        "--at", metavar="TIME", help="the instant to report (default: the last event's time)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON (the METRICS.md layout) instead of a table"
+    )
+    parser.add_argument(
+        "--cafile", metavar="FILE", help="CA certificate (PEM) to trust for a wss:// hub"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    if is_hub(args.source):
+        if args.at is not None:
+            raise WallboardError("--at needs a recording or queue_log; a hub shows only now")
+        from wallboard.hub.client import fetch_snapshot
+
+        snapshot: dict[str, Any] = fetch_snapshot(
+            args.source, settings.require_hub_token(), cafile=args.cafile
+        )
+    elif is_live(args.source):
+        raise WallboardError(
+            f"{args.source}: metrics reads files and hubs; for a live PBX run "
+            "`wallboard serve SOURCE`, then `wallboard metrics ws://HOST:PORT`"
+        )
+    else:
+        source = open_file_source(args.source, settings.engine)
+        snapshot = snapshot_at(source, settings.engine, args.at)
+    if args.json:
+        print(json.dumps(snapshot, indent=2, ensure_ascii=False))
+    else:
+        print(render_table(snapshot, settings.engine.tz), end="")
+    return 0

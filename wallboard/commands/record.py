@@ -1,0 +1,121 @@
+"""`wallboard record`: keep a source's raw input for replays, tests and disputes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from pathlib import Path
+
+from wallboard.adapters.base import RawRecord
+from wallboard.adapters.recording import FLUSH_EVERY_S, RecordingWriter
+from wallboard.config import EngineConfig, load_settings
+from wallboard.errors import WallboardError
+from wallboard.sources import is_hub, open_source
+
+NAME = "record"
+HELP = "record a source's raw input to a file (replay it later as SOURCE)"
+DESCRIPTION = """\
+Write everything SOURCE sends, exactly as received, to FILE (a crash-safe
+msgpack stream, see docs/RECORDING.md). Replaying FILE later (`wallboard view
+FILE`, `wallboard metrics FILE`) runs it through the current mappers, so a
+recorded shift benefits from every fix made since.
+
+A live source (ami://) is recorded until Ctrl-C or SIGTERM, then FILE is closed
+cleanly; it is flushed every second, so a crash or power cut loses at most the
+last second. A file source (a queue_log) is converted whole.
+
+FILE is never overwritten unless --force is given. The recording names the
+source and the engine settings, never the AMI secret.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE", help="ami://USER@HOST[:PORT] or a queue_log")
+    parser.add_argument("--out", "-o", required=True, metavar="FILE", help="the recording to write")
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    if is_hub(args.source):
+        raise WallboardError(
+            f"{args.source}: a hub serves finished boards, not raw input; record the PBX itself"
+        )
+    settings = load_settings(args.config)
+    out = Path(args.out)
+    source = open_source(args.source, settings)
+    if not args.source.startswith("ami://") and out.exists() and out.samefile(args.source):
+        raise WallboardError(f"{out}: is SOURCE itself; choose another --out")
+    raw = source.raw()
+    if isinstance(raw, Iterator):
+        written = convert_file(
+            raw, out, label=source.label, config=settings.engine, force=args.force
+        )
+    else:
+        writer = RecordingWriter(out, source=source.label, config=settings.engine, force=args.force)
+        written = asyncio.run(record_until_signalled(raw, writer))
+    print(f"wallboard: recorded {written} records from {source.label} to {out}", file=sys.stderr)
+    return 0
+
+
+def convert_file(
+    records: Iterator[RawRecord], out: Path, *, label: str, config: EngineConfig, force: bool
+) -> int:
+    """A whole file into a recording; FILE appears only once complete (a failure leaves none)."""
+    if out.exists() and not force:
+        raise WallboardError(f"{out}: already exists (use --force to overwrite)")
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with RecordingWriter(partial, source=label, config=config, force=True) as writer:
+            for record in records:
+                writer.write(record)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return writer.records
+
+
+async def record_until_signalled(records: AsyncIterator[RawRecord], writer: RecordingWriter) -> int:
+    """Record until SIGINT/SIGTERM or the end of the source, then close FILE cleanly."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        return await record_until(records, writer, stop)
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
+
+
+async def record_until(
+    records: AsyncIterator[RawRecord], writer: RecordingWriter, stop: asyncio.Event
+) -> int:
+    """Write records until `stop` is set or the source ends; its error is raised after closing."""
+
+    async def consume() -> None:
+        async for record in records:
+            writer.write(record)
+
+    async def flush_while_quiet() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY_S)
+            writer.flush()
+
+    tasks = [asyncio.create_task(job) for job in (consume(), stop.wait(), flush_while_quiet())]
+    try:
+        await asyncio.wait(tasks[:2], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        outcome = (await asyncio.gather(*tasks, return_exceptions=True))[0]
+        if isinstance(records, AsyncGenerator):
+            await records.aclose()
+        writer.close()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return writer.records
