@@ -17,7 +17,7 @@ from wallboard import __version__
 from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
-COMMANDS: tuple[str, ...] = ("serve", "simulate", "metrics", "record")
+COMMANDS: tuple[str, ...] = ("serve", "simulate", "metrics", "record", "alerts")
 
 SOURCE_HELP = """\
 SOURCE is one of:
