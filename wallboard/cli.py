@@ -17,7 +17,16 @@ from wallboard import __version__
 from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
-COMMANDS: tuple[str, ...] = ("serve", "simulate", "metrics", "record", "alerts")
+COMMANDS: tuple[str, ...] = (
+    "serve",
+    "simulate",
+    "metrics",
+    "record",
+    "alerts",
+    "demo",
+    "replay",
+    "live",
+)
 
 SOURCE_HELP = """\
 SOURCE is one of:

@@ -1,0 +1,60 @@
+"""`wallboard live SOURCE`: the board on a live Asterisk (AMI)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from wallboard.alarms import AlarmStepper
+from wallboard.collector import Collector
+from wallboard.config import load_settings
+from wallboard.engine import Engine
+from wallboard.tui.launch import add_display_arguments, alarm_factory
+
+NAME = "live"
+HELP = "the live board of an Asterisk (ami://USER@HOST[:PORT])"
+DESCRIPTION = """\
+Connect to SOURCE (ami://USER@HOST[:PORT]; the secret comes from
+WALLBOARD_AMI_SECRET or [ami] secret in --config) and show the live board.
+If the connection drops, the board says so and shows how old its figures are.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE", help="ami://USER@HOST[:PORT]")
+    add_display_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wallboard.sources import open_live_source
+    from wallboard.tui.app import WallboardApp
+
+    settings = load_settings(args.config)
+    source = open_live_source(args.source, settings)
+    make_stepper = alarm_factory(args.rules)
+    steppers: list[AlarmStepper] = []
+
+    def keep_stepper(engine: Engine) -> AlarmStepper:
+        # The board acknowledges alarms on the collector's own stepper.
+        steppers.append(make_stepper(engine))
+        return steppers[-1]
+
+    collector = Collector(source, settings.engine, alarms=keep_stepper)
+    app = WallboardApp(
+        collector, settings.engine, theme=args.theme, wall=args.wall, alarms=steppers[0]
+    )
+
+    async def main() -> None:
+        task = asyncio.create_task(collector.run())
+        # A source that fails for good ends the board; its error is reported below.
+        task.add_done_callback(lambda done: done.cancelled() or app.exit())
+        try:
+            await app.run_async()
+        finally:
+            task.cancel()
+            (failure,) = await asyncio.gather(task, return_exceptions=True)
+        if isinstance(failure, Exception):
+            raise failure
+
+    asyncio.run(main())
+    return 0

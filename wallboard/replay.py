@@ -1,0 +1,219 @@
+"""Replaying a recording or queue_log with pause, speed and seeking.
+
+A replay must show, at every position, exactly the board (metrics, alarms,
+trends) that was live at that moment. The events are read once; the engine,
+the alarm stepper and the trend history then move forward from the latest
+checkpoint at or before the target, so seeking back costs at most one
+checkpoint period of events instead of the whole file. Checkpoints are pickles
+of that state, taken every `checkpoint_every_s` of source time the first time
+the replay passes there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import pickle
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from wallboard.adapters.base import SourceStatus
+from wallboard.collector import AlarmStepper
+from wallboard.config import EngineConfig
+from wallboard.engine import Engine
+from wallboard.errors import WallboardError
+from wallboard.events import Event
+from wallboard.feed import BoardUpdate
+from wallboard.tui.history import STEP_S, TrendHistory
+
+SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+CHECKPOINT_EVERY_S = 600.0
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+@dataclass(slots=True)
+class _State:
+    """Everything that moves forward with the position; pickled as a whole."""
+
+    engine: Engine
+    stepper: AlarmStepper | None
+    history: TrendHistory
+    index: int  # events[:index] are applied
+    next_step: float  # the next step boundary not yet closed
+    at: float  # the position this state was last brought to
+
+
+class Replayer:
+    """A finite event stream played at a position, speed and pause state of its own."""
+
+    def __init__(
+        self,
+        items: Iterable[Event | SourceStatus],
+        config: EngineConfig,
+        *,
+        label: str,
+        alarms: Callable[[Engine], AlarmStepper] | None = None,
+        checkpoint_every_s: float = CHECKPOINT_EVERY_S,
+        step_s: float = STEP_S,
+    ) -> None:
+        self.label = label
+        self.config = config
+        self._alarms = alarms
+        self._step_s = step_s
+        self._checkpoint_every_s = checkpoint_every_s
+        self.events: list[Event] = []
+        self._statuses: list[SourceStatus] = []
+        for item in items:
+            (self._statuses if isinstance(item, SourceStatus) else self.events).append(item)
+        if not self.events:
+            raise WallboardError(f"{label}: no events to replay")
+        self.start = self.events[0].at
+        self.end = max(e.at for e in self.events)
+        self._status_times = [s.at for s in self._statuses]
+        self._checkpoints: dict[float, bytes] = {}
+        self._state = self._fresh()
+        self.position = self.start
+        self.speed: float = 1.0
+        self.paused = False
+        self.board = self.seek(self.start)
+
+    # ------------------------------------------------------------ controls
+
+    @property
+    def at_end(self) -> bool:
+        return self.position >= self.end
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def faster(self) -> None:
+        self.speed = next((s for s in SPEEDS if s > self.speed), SPEEDS[-1])
+
+    def slower(self) -> None:
+        self.speed = next((s for s in reversed(SPEEDS) if s < self.speed), SPEEDS[0])
+
+    def tick(self, wall_elapsed_s: float) -> BoardUpdate:
+        """Move on by `wall_elapsed_s` of wall time at the current speed (unless paused)."""
+        if not self.paused and not self.at_end:
+            return self.seek(self.position + wall_elapsed_s * self.speed)
+        return self.board
+
+    def seek_by(self, delta_s: float) -> BoardUpdate:
+        return self.seek(self.position + delta_s)
+
+    def seek_to_text(self, text: str, tz: ZoneInfo) -> BoardUpdate:
+        return self.seek(parse_position(text, self.position, tz))
+
+    def seek(self, t: float) -> BoardUpdate:
+        """The board at source time `t` (clamped to the recording), as it was live."""
+        t = min(max(t, self.start), self.end)
+        if t < self._state.at:
+            self._state = self._restore(t)
+        self._run_to(t)
+        self.position = t
+        self.board = self._board(t)
+        return self.board
+
+    # ------------------------------------------------------------ state
+
+    def _fresh(self) -> _State:
+        engine = Engine(self.config)
+        stepper = self._alarms(engine) if self._alarms else None
+        first_step = (math.floor(self.start / self._step_s) + 1) * self._step_s
+        return _State(
+            engine, stepper, TrendHistory(self.config.interval_s, self._step_s), 0, first_step, 0.0
+        )
+
+    def _restore(self, t: float) -> _State:
+        times = sorted(c for c in self._checkpoints if c <= t)
+        if not times:
+            return self._fresh()
+        state: _State = pickle.loads(self._checkpoints[times[-1]])
+        return state
+
+    def _run_to(self, t: float) -> None:
+        s = self._state
+        events = self.events
+        n = len(events)
+        apply = s.stepper.apply if s.stepper else s.engine.apply
+        while True:
+            next_at = events[s.index].at if s.index < n else math.inf
+            if s.next_step <= t and s.next_step <= next_at:
+                self._close_step(s)
+                continue
+            if next_at > t:
+                break
+            apply(events[s.index])
+            s.index += 1
+        s.at = t
+
+    def _close_step(self, s: _State) -> None:
+        """Sample the floor at the end of a step without moving the engine past any event."""
+        boundary = s.next_step
+        engine = s.engine
+        sample_at = max(engine.now, boundary - self._step_s)
+        s.history.close_step(boundary, engine.snapshot(sample_at))
+        s.next_step = boundary + self._step_s
+        c = self._checkpoint_every_s
+        if math.isclose(boundary / c, round(boundary / c), abs_tol=1e-9):
+            if s.stepper:
+                # Seconds strictly before the boundary: events at it may still come.
+                s.stepper.advance(math.ceil(boundary) - 1)
+            if boundary not in self._checkpoints:
+                self._checkpoints[boundary] = pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _board(self, t: float) -> BoardUpdate:
+        s = self._state
+        transitions = s.stepper.advance(t) if s.stepper else []
+        snapshot = s.engine.snapshot(t)
+        snapshot["source"] = self.label
+        snapshot["alarms"] = s.stepper.active() if s.stepper else []
+        return BoardUpdate(snapshot, self.status_at(t), transitions)
+
+    @property
+    def history(self) -> TrendHistory:
+        return self._state.history
+
+    @property
+    def stepper(self) -> AlarmStepper | None:
+        return self._state.stepper
+
+    def status_at(self, t: float) -> SourceStatus:
+        """The source's health at `t` as recorded (a recording keeps its disconnections)."""
+        i = bisect.bisect_right(self._status_times, t)
+        if t >= self.end:
+            return SourceStatus(t, "ended", f"end of {self.label}")
+        if i and self._statuses[i - 1].state != "ended":
+            return self._statuses[i - 1]
+        return SourceStatus(self.start, "live", f"replaying {self.label}")
+
+
+def parse_position(text: str, current: float, tz: ZoneInfo) -> float:
+    """A typed time: `HH:MM[:SS]` on the current day, `YYYY-MM-DD HH:MM[:SS]`, or `+/-N[m|s|h]`."""
+    text = text.strip()
+    relative = re.fullmatch(r"([+-])(\d+(?:\.\d+)?)([smh]?)", text)
+    if relative:
+        sign, amount, unit = relative.groups()
+        seconds = float(amount) * {"s": 1, "m": 60, "h": 3600, "": 60}[unit]
+        return current + (seconds if sign == "+" else -seconds)
+    match = _TIME_OF_DAY.match(text)
+    if match:
+        hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        if hour > 23 or minute > 59 or second > 59:
+            raise WallboardError(f"{text!r}: not a time of day")
+        day = datetime.fromtimestamp(current, tz)
+        moment = day.replace(hour=hour, minute=minute, second=second, microsecond=0)
+        return moment.timestamp()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise WallboardError(
+            f"{text!r}: expected HH:MM[:SS], YYYY-MM-DD HH:MM, or +/-N minutes"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.timestamp()

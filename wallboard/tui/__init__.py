@@ -1,0 +1,1 @@
+"""The Textual wallboard: one app for live boards, hub views and replays."""

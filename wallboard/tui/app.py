@@ -1,0 +1,309 @@
+"""The wallboard app: one Textual app for live sources, hub views and replays.
+
+The app owns the refresh tick. Each tick it asks its control (replay or live)
+for one `Board` and publishes it in the reactive `board`; every panel watches
+that, so an event storm costs one refresh per tick, never one per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from importlib import resources
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Input
+
+from wallboard.alarms import AlarmStepper
+from wallboard.config import EngineConfig
+from wallboard.errors import WallboardError
+from wallboard.feed import BoardFeed
+from wallboard.replay import Replayer
+from wallboard.tui.board import Board
+from wallboard.tui.controls import LiveControl, ReplayControl
+from wallboard.tui.launch import operator
+from wallboard.tui.messages import AlarmAcknowledged, FilterChanged, SeekRequested
+from wallboard.tui.screens.board import BoardScreen
+from wallboard.tui.screens.goto import GoToTimeScreen
+from wallboard.tui.screens.help import HelpScreen
+from wallboard.tui.screens.wall import WallScreen
+from wallboard.tui.widgets.alarm_strip import AlarmStrip
+from wallboard.tui.widgets.board_table import BoardTable
+from wallboard.tui.widgets.filter_bar import FilterBar
+
+REFRESH_HZ = 4.0
+THEME_ORDER = ("dark", "light", "high-contrast", "colour-blind-safe")
+
+
+def theme_files() -> dict[str, Path]:
+    """The installed themes (`wallboard.themes/*.tcss`), the standard four first."""
+    found = {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in resources.files("wallboard.themes").iterdir()
+        if entry.name.endswith(".tcss")
+    }
+    order = [n for n in THEME_ORDER if n in found] + sorted(set(found) - set(THEME_ORDER))
+    return {name: found[name] for name in order}
+
+
+def base_theme(path: Path) -> str:
+    """A theme names Textual's base theme for the built-in widgets in its first line."""
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    return "textual-light" if "base: light" in first else "textual-dark"
+
+
+# Priority, so the arrows seek even while a table has the focus (but never steal keys
+# from a text input: see `check_action`).
+REPLAY_BINDINGS: tuple[Binding, ...] = (
+    Binding(
+        "space", "toggle_pause", "Pause/resume", priority=True, tooltip="Pause or resume the replay"
+    ),
+    Binding(
+        "plus,equals_sign", "faster", "Faster", priority=True, tooltip="Replay faster (up to 3600x)"
+    ),
+    Binding("minus", "slower", "Slower", priority=True, tooltip="Replay slower (down to 1x)"),
+    Binding(
+        "left", "seek(-60)", "-1 min", show=False, priority=True, tooltip="Seek back one minute"
+    ),
+    Binding(
+        "right", "seek(60)", "+1 min", show=False, priority=True, tooltip="Seek forward one minute"
+    ),
+    Binding(
+        "shift+left,left_square_bracket",
+        "seek(-600)",
+        "-10 min",
+        show=False,
+        priority=True,
+        tooltip="Seek back ten minutes",
+    ),
+    Binding(
+        "shift+right,right_square_bracket",
+        "seek(600)",
+        "+10 min",
+        show=False,
+        priority=True,
+        tooltip="Seek forward ten minutes",
+    ),
+    Binding("g", "goto", "Go to time", priority=True, tooltip="Jump the replay to a typed time"),
+)
+
+REPLAY_ACTIONS = frozenset(b.action.split("(")[0] for b in REPLAY_BINDINGS)
+
+
+def _action_name(action: str) -> str:
+    return action.split("(")[0]
+
+
+class WallboardApp(App[None]):
+    CSS_PATH: ClassVar[list[str | Path]] = [Path(__file__).with_name("app.tcss")]
+    TITLE = "wallboard"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", tooltip="Show every key binding"),
+        Binding("q", "quit", "Quit", tooltip="Quit the wallboard"),
+        Binding("slash", "filter", "Filter", tooltip="Filter queues and agents"),
+        Binding("t", "cycle_theme", "Theme", tooltip="Cycle the colour theme"),
+        *REPLAY_BINDINGS,
+    ]
+
+    board: reactive[Board | None] = reactive(None, always_update=True)
+    filter_text: reactive[str] = reactive("")
+    board_theme: reactive[str] = reactive("dark")
+
+    def __init__(
+        self,
+        source: Replayer | BoardFeed,
+        config: EngineConfig,
+        *,
+        theme: str = "dark",
+        wall: bool = False,
+        paused: bool = False,
+        alarms: AlarmStepper | None = None,
+    ) -> None:
+        self.themes = theme_files()
+        if theme not in self.themes:
+            raise WallboardError(f"unknown theme {theme!r}; choose one of {', '.join(self.themes)}")
+        self.CSS_PATH = [*type(self).CSS_PATH, *self.themes.values()]
+        super().__init__()
+        self.control: ReplayControl | LiveControl
+        if isinstance(source, Replayer):
+            source.paused = paused
+            self.control = ReplayControl(source)
+        else:
+            self.control = LiveControl(source, config, alarms=alarms)
+        self.wall = wall
+        self.set_reactive(WallboardApp.board_theme, theme)
+
+    @property
+    def replayer(self) -> Replayer | None:
+        return self.control.replayer if isinstance(self.control, ReplayControl) else None
+
+    def get_default_screen(self) -> Screen[None]:
+        return WallScreen() if self.wall else BoardScreen()
+
+    def on_mount(self) -> None:
+        self._apply_theme(self.board_theme)
+        if isinstance(self.control, LiveControl):
+            self._consume_feed()
+        self.refresh_board()
+        self.set_interval(1.0 / REFRESH_HZ, self.refresh_board)
+
+    @work(exclusive=True, group="feed")
+    async def _consume_feed(self) -> None:
+        assert isinstance(self.control, LiveControl)
+        try:
+            await self.control.consume()
+        except WallboardError as exc:
+            self.notify(str(exc), title="Source failed", severity="error", timeout=30)
+
+    def refresh_board(self) -> None:
+        self.board = self.control.board()
+
+    def _republish(self) -> None:
+        """Publish at once after a control changed the board, without waiting for the tick."""
+        control = self.control
+        self.board = control.current() if isinstance(control, ReplayControl) else control.board()
+
+    # ------------------------------------------------------------ themes
+
+    def watch_board_theme(self, name: str) -> None:
+        if self.is_mounted:
+            self._apply_theme(name)
+
+    def _apply_theme(self, name: str) -> None:
+        for other in self.themes:
+            self.set_class(other == name, f"theme-{other}")
+        self.theme = base_theme(self.themes[name])
+
+    def action_cycle_theme(self) -> None:
+        names = list(self.themes)
+        self.board_theme = names[(names.index(self.board_theme) + 1) % len(names)]
+        self.notify(f"Theme: {self.board_theme}", timeout=2)
+
+    # ------------------------------------------------------------ replay controls
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in REPLAY_ACTIONS:
+            return self.replayer is not None and not isinstance(self.focused, Input)
+        return True
+
+    def action_toggle_pause(self) -> None:
+        if self.replayer:
+            self.replayer.toggle_pause()
+            self._republish()
+
+    def action_faster(self) -> None:
+        if self.replayer:
+            self.replayer.faster()
+            self._republish()
+
+    def action_slower(self) -> None:
+        if self.replayer:
+            self.replayer.slower()
+            self._republish()
+
+    def action_seek(self, delta_s: float) -> None:
+        if self.replayer:
+            self.replayer.seek_by(delta_s)
+            self._republish()
+
+    def on_seek_requested(self, message: SeekRequested) -> None:
+        if self.replayer:
+            self.replayer.seek(message.position)
+            self._republish()
+
+    def action_goto(self) -> None:
+        if self.replayer:
+            self.push_screen(GoToTimeScreen(), self._go_to)
+
+    def _go_to(self, text: str | None) -> None:
+        replayer = self.replayer
+        if not text or replayer is None:
+            return
+        try:
+            replayer.seek_to_text(text, replayer.config.tz)
+        except WallboardError as exc:
+            self.notify(str(exc), title="Go to time", severity="error")
+        self._republish()
+
+    # ------------------------------------------------------------ panels
+
+    def action_filter(self) -> None:
+        if self.wall:
+            return
+        bar = self.screen.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    def on_filter_changed(self, message: FilterChanged) -> None:
+        self.filter_text = message.text
+
+    def on_alarm_acknowledged(self, message: AlarmAcknowledged) -> None:
+        outcome = self.control.acknowledge(message.alarm, message.silence_s, operator())
+        self.notify(outcome, title="Alarm", timeout=4)
+        self._republish()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.binding_lines()))
+
+    def binding_lines(self) -> list[tuple[str, str]]:
+        """Every binding of the app and the panels, as `(keys, what it does)`."""
+        lines: list[tuple[str, str]] = []
+        sources: Iterable[tuple[str, list[BindingType]]] = (
+            ("", self.BINDINGS),
+            ("tables: ", BoardTable.BINDINGS),
+            ("alarms: ", AlarmStrip.BINDINGS),
+            ("filter: ", FilterBar.BINDINGS),
+        )
+        for prefix, bindings in sources:
+            for binding in bindings:
+                assert isinstance(binding, Binding)
+                if _action_name(binding.action) in REPLAY_ACTIONS and not self.replayer:
+                    continue
+                keys = ", ".join(_key_name(k) for k in binding.key.split(","))
+                lines.append((keys, prefix + (binding.tooltip or binding.description)))
+        lines.append(("tab, shift+tab", "move between panels"))
+        lines.append(("ctrl+p", "command palette (every action by name)"))
+        return lines
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if self.check_action(_action_name(binding.action), ()) is False:
+                continue
+            yield SystemCommand(
+                binding.tooltip or binding.description,
+                f"Key: {binding.key}",
+                _runner(self, binding.action),
+            )
+
+
+def _key_name(key: str) -> str:
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "plus": "+",
+        "equals_sign": "=",
+        "minus": "-",
+        "left_square_bracket": "[",
+        "right_square_bracket": "]",
+        "left": "←",
+        "right": "→",
+        "shift+left": "shift+←",
+        "shift+right": "shift+→",
+    }
+    return names.get(key, key)
+
+
+def _runner(app: App[None], action: str) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run

@@ -1,0 +1,54 @@
+"""What every panel draws from: one coherent board per refresh tick.
+
+The app publishes a new `Board` at most once per tick, however many events
+arrived, and every panel watches it; panels never read each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from wallboard.adapters.base import SourceStatus
+from wallboard.config import EngineConfig
+from wallboard.tui.history import TrendHistory
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPosition:
+    position: float
+    start: float
+    end: float
+    speed: float
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A snapshot plus how to read it: its instant, its freshness, the replay controls."""
+
+    snapshot: dict[str, Any]
+    status: SourceStatus
+    # How old the data is when the source is not delivering; None while it is.
+    stale_s: float | None
+    history: TrendHistory
+    config: EngineConfig
+    replay: ReplayPosition | None = None
+
+    @property
+    def now(self) -> float:
+        """The board's instant: ages and time-in-state count from here, never the wall clock."""
+        return float(self.snapshot["at"])
+
+    @property
+    def label(self) -> str:
+        return str(self.snapshot.get("source", ""))
+
+    @property
+    def alarms(self) -> list[dict[str, Any]]:
+        return list(self.snapshot.get("alarms", []))
+
+    def local(self, t: float) -> datetime:
+        return datetime.fromtimestamp(t, ZoneInfo(self.config.timezone))

@@ -1,0 +1,126 @@
+"""Where boards come from: a replay driven by the app's clock, or a live feed.
+
+Both produce one `Board` per refresh tick. The live side keeps only the newest
+update from the feed (coalescing any storm) and marks the board stale, with
+its age, as soon as the source stops delivering: a frozen board must never
+look live.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from wallboard.adapters.base import SourceStatus
+from wallboard.alarms import AlarmStepper
+from wallboard.config import EngineConfig
+from wallboard.engine import Engine
+from wallboard.feed import BoardFeed, BoardUpdate
+from wallboard.replay import Replayer
+from wallboard.tui.board import Board, ReplayPosition
+from wallboard.tui.history import TrendHistory
+
+# A live feed publishes at 4 Hz; this long without an update means it stalled.
+STALL_S = 3.0
+STALE_STATES = ("connecting", "resyncing", "disconnected")
+
+
+class ReplayControl:
+    """Moves a replayer on by the wall time elapsed between ticks, times its speed."""
+
+    def __init__(self, replayer: Replayer, clock: Callable[[], float] = time.monotonic) -> None:
+        self.replayer = replayer
+        self._clock = clock
+        self._last_tick = clock()
+
+    def board(self) -> Board:
+        now = self._clock()
+        self.replayer.tick(now - self._last_tick)
+        self._last_tick = now
+        return self.current()
+
+    def current(self) -> Board:
+        r = self.replayer
+        update = r.board
+        status = update.status
+        stale = update.at - status.at if status.state in STALE_STATES else None
+        return Board(
+            update.snapshot,
+            status,
+            stale,
+            r.history,
+            r.config,
+            ReplayPosition(r.position, r.start, r.end, r.speed, r.paused),
+        )
+
+    def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
+        return _acknowledge(self.replayer.stepper, alarm, silence_s, by)
+
+
+class LiveControl:
+    """Consumes a `BoardFeed` in the background; the app asks for the newest board each tick."""
+
+    def __init__(
+        self,
+        feed: BoardFeed,
+        config: EngineConfig,
+        *,
+        alarms: AlarmStepper | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.feed = feed
+        self.config = config
+        self.history = TrendHistory(config.interval_s)
+        self._alarms = alarms
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._latest: BoardUpdate | None = None
+        self._received = clock()
+        self._started = clock()
+        self._stale_since: float | None = None
+
+    async def consume(self) -> None:
+        async for update in self.feed.updates():
+            self._latest = update
+            self._received = self._clock()
+            if update.status.state not in STALE_STATES:
+                self.history.observe(update.snapshot)
+
+    def board(self) -> Board:
+        latest = self._latest
+        quiet = self._clock() - self._received
+        if latest is None:
+            # An empty floor from a real engine keeps every panel's layout.
+            snapshot = Engine(self.config).snapshot(self._wall_clock())
+            snapshot.update(source=self.feed.label, alarms=[])
+            status = SourceStatus(self._wall_clock(), "connecting", "waiting for the first board")
+            return Board(snapshot, status, quiet, self.history, self.config)
+        status = latest.status
+        stale: float | None = None
+        if status.state in STALE_STATES:
+            stale = max(0.0, self._wall_clock() - status.at)
+        elif status.state != "ended" and quiet > STALL_S:
+            stale = quiet
+            status = SourceStatus(status.at, "disconnected", f"no update for {quiet:.0f} s")
+        return Board(latest.snapshot, status, stale, self.history, self.config)
+
+    def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
+        return _acknowledge(self._alarms, alarm, silence_s, by)
+
+
+def _acknowledge(
+    stepper: AlarmStepper | None, alarm: dict[str, Any], silence_s: float | None, by: str
+) -> str:
+    """Acknowledge or silence on the evaluator that raised the alarm; says what happened."""
+    if stepper is None:
+        return "alarms of this source cannot be acknowledged here"
+    try:
+        if silence_s is None:
+            stepper.acknowledge(alarm["fingerprint"], by)
+            return f"acknowledged {alarm['rule']}"
+        stepper.silence(alarm["fingerprint"], silence_s, by)
+        return f"silenced {alarm['rule']} for {silence_s / 60:.0f} min"
+    except KeyError:
+        return f"{alarm['rule']} is no longer firing"

@@ -1,0 +1,79 @@
+"""Shared by `wallboard demo`, `replay` and `live`: options, and starting the app.
+
+Textual is imported only here, when a board is actually shown, so the other
+commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from collections.abc import Callable
+
+from wallboard.alarms import AlarmStepper, load_rules
+from wallboard.config import Settings, load_settings
+from wallboard.engine import Engine
+from wallboard.errors import WallboardError
+from wallboard.replay import SPEEDS, Replayer
+from wallboard.sources import open_file_source
+
+THEMES = ("dark", "light", "high-contrast", "colour-blind-safe")
+
+
+def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--theme", default="dark", help=f"colour theme: {', '.join(THEMES)} (t cycles them)"
+    )
+    parser.add_argument(
+        "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"
+    )
+    parser.add_argument(
+        "--rules", metavar="FILE", help="alarm rules (TOML; default: the built-in rules)"
+    )
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    add_display_arguments(parser)
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help=f"replay speed, {SPEEDS[0]:g}x to {SPEEDS[-1]:g}x (default 1; +/- change it)",
+    )
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="start at this time: HH:MM[:SS] (centre's time zone), YYYY-MM-DD HH:MM, or +N minutes",
+    )
+    parser.add_argument("--paused", action="store_true", help="start paused (space resumes)")
+
+
+def alarm_factory(rules_path: str | None) -> Callable[[Engine], AlarmStepper]:
+    return AlarmStepper.factory(load_rules(rules_path))
+
+
+def operator() -> str:
+    """Who acknowledged an alarm, as the evaluator records it."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "supervisor"
+
+
+def run_replay(path: str, args: argparse.Namespace) -> int:
+    settings: Settings = load_settings(args.config)
+    if not SPEEDS[0] <= args.speed <= SPEEDS[-1]:
+        raise WallboardError(f"--speed must be between {SPEEDS[0]:g} and {SPEEDS[-1]:g}")
+    source = open_file_source(path, settings.engine)
+    replayer = Replayer(
+        source.events(), settings.engine, label=source.label, alarms=alarm_factory(args.rules)
+    )
+    replayer.speed = args.speed
+    if args.at:
+        replayer.seek_to_text(args.at, settings.engine.tz)
+    from wallboard.tui.app import WallboardApp
+
+    WallboardApp(
+        replayer, settings.engine, theme=args.theme, wall=args.wall, paused=args.paused
+    ).run()
+    return 0

@@ -1,0 +1,1 @@
+"""One screen per module: the board, the wall display, and the overlays."""

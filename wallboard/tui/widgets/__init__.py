@@ -1,0 +1,1 @@
+"""One widget per module; each watches the app's board and draws one panel."""

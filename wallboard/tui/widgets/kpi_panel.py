@@ -1,0 +1,82 @@
+"""The row (or wall grid) of KPI tiles for the whole floor."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+from wallboard.tui import format as fmt
+from wallboard.tui.board import Board
+from wallboard.tui.widgets.kpi_tile import KpiTile
+
+# key, title, the short title of the one-line form used on small terminals
+TILES: tuple[tuple[str, str, str], ...] = (
+    ("sl", "SL", "SL"),
+    ("waiting", "Waiting", "Wait"),
+    ("longest", "Longest", "Max"),
+    ("abandon", "Abandon", "Ab"),
+    ("asa", "ASA", "ASA"),
+    ("agents", "Free/in svc", "Ag"),
+    ("gap", "Staff gap", "Gap"),
+)
+TITLES = {key: title for key, title, _ in TILES}
+# Tiles computed over the rolling window; their titles say how long it is.
+WINDOWED = ("sl", "abandon", "asa")
+IN_SERVICE = ("available", "ringing", "talking", "hold", "wrap")
+
+
+class KpiPanel(Widget):
+    """Rolling-window figures (the engine's primary window), graded against the targets."""
+
+    def compose(self) -> ComposeResult:
+        for key, title, short in TILES:
+            yield KpiTile(title, short, id=f"kpi-{key}")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "board", self.show_board)
+
+    def show_board(self, board: Board | None) -> None:
+        if board is None:
+            return
+        floor = board.snapshot["all"]
+        window = floor["window"]
+        config = board.config
+        agents = floor["agents"]
+        available = int(agents["available"])
+        in_service = sum(int(agents[s]) for s in IN_SERVICE)
+        waiting = int(floor["waiting"])
+        minutes = round(config.window_s / 60)
+        values: dict[str, tuple[str, fmt.Grade]] = {
+            "sl": (
+                fmt.percent(window["service_level"]),
+                fmt.grade_service_level(window["service_level"], config.sl_target),
+            ),
+            "waiting": (str(waiting), fmt.grade_waiting(waiting, available)),
+            "longest": (
+                fmt.duration(floor["longest_wait_s"]),
+                fmt.grade_wait(floor["longest_wait_s"], config.sl_threshold_s),
+            ),
+            "abandon": (
+                fmt.percent(window["abandon_rate"]),
+                fmt.grade_abandon(window["abandon_rate"]),
+            ),
+            "asa": (
+                fmt.duration(window["asa_s"]),
+                fmt.grade_wait(window["asa_s"], config.sl_threshold_s),
+            ),
+            "agents": (f"{available}/{in_service}", fmt.grade_available(available, waiting)),
+            "gap": (_signed(floor["staffing_gap"]), fmt.grade_gap(floor["staffing_gap"])),
+        }
+        for key, (text, grade) in values.items():
+            tile = self.query_one(f"#kpi-{key}", KpiTile)
+            tile.value = text
+            tile.grade = grade
+        for key in WINDOWED:
+            tile = self.query_one(f"#kpi-{key}", KpiTile)
+            tile.title = f"{TITLES[key]} {minutes}m"
+
+
+def _signed(gap: int | None) -> str:
+    if gap is None:
+        return "--"
+    return f"+{gap}" if gap > 0 else str(gap)

@@ -1,0 +1,64 @@
+"""One row per queue: who is waiting, how fast they are answered, who is there to answer."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+
+from wallboard.tui import format as fmt
+from wallboard.tui.board import Board
+from wallboard.tui.widgets.board_table import BoardTable, Row
+
+AGENT_COLUMNS = ("available", "talking", "wrap", "paused")
+
+
+class QueueTable(BoardTable):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "grade--good",
+        "grade--warn",
+        "grade--bad",
+        "grade--none",
+    }
+    COLUMNS = (
+        ("Queue", 12),
+        ("Wait", 4),
+        ("Longest", 7),
+        ("SL", 4),
+        ("Aband", 5),
+        ("ASA", 5),
+        ("Avail", 5),
+        ("Talk", 4),
+        ("Wrap", 4),
+        ("Pause", 5),
+    )
+
+    def board_rows(self, board: Board) -> list[Row]:
+        config = board.config
+        rows: list[Row] = []
+        for name, queue in board.snapshot["queues"].items():
+            settings = config.for_queue(name)
+            window = queue["window"]
+            agents = queue["agents"]
+            waiting = int(queue["waiting"])
+            sl = window["service_level"]
+            abandon = window["abandon_rate"]
+            asa = window["asa_s"]
+            longest = queue["longest_wait_s"] if waiting else None
+            threshold = settings.sl_threshold_s or config.sl_threshold_s
+            target = settings.sl_target or config.sl_target
+            cells = (
+                name,
+                self.grade(str(waiting), fmt.grade_waiting(waiting, int(agents["available"]))),
+                self.grade(fmt.duration(longest), fmt.grade_wait(longest, threshold)),
+                self.grade(fmt.percent(sl), fmt.grade_service_level(sl, target)),
+                self.grade(fmt.percent(abandon), fmt.grade_abandon(abandon)),
+                self.grade(fmt.duration(asa), fmt.grade_wait(asa, threshold)),
+                *(self.styled(str(agents[s]), "grade--none", "right") for s in AGENT_COLUMNS),
+            )
+            sort = (name, waiting, longest, sl, abandon, asa, *(agents[s] for s in AGENT_COLUMNS))
+            rows.append((name, cells, sort))
+        return rows
+
+    def grade(self, text: str, grade: fmt.Grade) -> Text:
+        return self.styled(text, f"grade--{grade}", "right")

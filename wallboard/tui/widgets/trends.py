@@ -1,0 +1,46 @@
+"""The last hours at a glance: SL and offered calls per interval, calls waiting per minute."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label, Sparkline
+
+from wallboard.tui import format as fmt
+from wallboard.tui.board import Board
+
+
+class TrendsPanel(Widget):
+    """Completed intervals from the trend history, then the interval in progress."""
+
+    def compose(self) -> ComposeResult:
+        for key in ("sl", "offered", "waiting"):
+            with Horizontal(classes="trend-row"):
+                yield Label("", id=f"trend-{key}-label", classes="trend-label")
+                yield Sparkline([], id=f"trend-{key}", classes="trend-line")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "board", self.show_board)
+
+    def show_board(self, board: Board | None) -> None:
+        if board is None:
+            return
+        history = board.history
+        interval = board.snapshot["all"]["interval"]
+        intervals = list(history.intervals)
+        sl = [s.service_level for s in intervals] + [interval["service_level"]]
+        offered = [s.offered for s in intervals] + [interval["offered"]]
+        waiting = [w for _, w in history.waiting] + [board.snapshot["all"]["waiting"]]
+        minutes = round(board.config.interval_s / 60)
+        self._show(
+            "sl",
+            f"SL/{minutes}m {fmt.percent(sl[-1])}",
+            [100 * v if v is not None else 0.0 for v in sl],
+        )
+        self._show("offered", f"Offered/{minutes}m {offered[-1]}", [float(v) for v in offered])
+        self._show("waiting", f"Waiting/min {waiting[-1]}", [float(v) for v in waiting])
+
+    def _show(self, key: str, label: str, data: list[float]) -> None:
+        self.query_one(f"#trend-{key}-label", Label).update(label)
+        self.query_one(f"#trend-{key}", Sparkline).data = data
