@@ -77,6 +77,33 @@ _EXITS: dict[str, ExitReason] = {
     "EXITEMPTY": "empty",
 }
 _PAUSE_MARK = "PAUSED"
+_MEMBER_VERBS = frozenset(
+    {
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "PAUSE",
+        "UNPAUSE",
+        "PAUSEALL",
+        "UNPAUSEALL",
+        "AGENTLOGIN",
+        "AGENTLOGOFF",
+        "AGENTCALLBACKLOGIN",
+        "AGENTCALLBACKLOGOFF",
+        "RINGCANCELED",
+    }
+)
+# Call lines that must name the agent (the others are about the caller alone).
+_AGENT_CALL_VERBS = frozenset(
+    {
+        "CONNECT",
+        "COMPLETECALLER",
+        "COMPLETEAGENT",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+        "RINGNOANSWER",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +161,6 @@ class QueueLogMapper:
         self._queues_at_logoff: dict[str, set[str]] = {}
         self._names: dict[str, str] = {}
         self._unknown_verbs: set[str] = set()
-        self.lines = 0
 
     def take_warnings(self) -> list[str]:
         warnings, self._warnings = self._warnings, []
@@ -150,7 +176,11 @@ class QueueLogMapper:
         except ValueError as exc:
             self._warnings.append(f"skipped: {exc}")
             return []
-        self.lines += 1
+        problem = self._problem(line)
+        if problem is not None:
+            if problem:
+                self._warnings.append(problem)
+            return []
         if line.at < self._released:
             self._warnings.append(
                 f"timestamp {line.at:.0f} is {self._released - line.at:.0f} s earlier than "
@@ -176,12 +206,34 @@ class QueueLogMapper:
 
     # mapping
 
+    def _problem(self, line: QueueLogLine) -> str | None:
+        """Why a line is not used ("" = silently), checked as it is read so warnings name it."""
+        verb = line.verb
+        if verb == "QUEUESTART":
+            return None
+        if verb in _IGNORED:
+            return ""
+        has_queue = line.queue not in ("", NONE)
+        has_agent = line.agent not in ("", NONE)
+        if verb in _MEMBER_VERBS:
+            if has_agent and (has_queue or verb not in ("ADDMEMBER", "REMOVEMEMBER")):
+                return None
+            return f"skipped: {verb} without a queue or agent"
+        if verb in _CALL_VERBS or verb in _BLOCKED:
+            if not has_queue or line.call_id in ("", NONE):
+                return f"skipped: {verb} without a queue or call id"
+            if verb in _AGENT_CALL_VERBS and not has_agent:
+                return f"skipped: {verb} without an agent"
+            return None
+        if verb in self._unknown_verbs:
+            return ""
+        self._unknown_verbs.add(verb)
+        return f"ignored unknown verb {verb!r} (further ones silently)"
+
     def _map(self, line: QueueLogLine) -> Iterator[Event]:
         verb = line.verb
         if verb == "QUEUESTART":
             yield from self._restart(line.at)
-        elif verb in _IGNORED:
-            return
         elif verb == "RINGCANCELED":
             yield from self._membership(line)
         elif verb in ("ADDMEMBER", "REMOVEMEMBER"):
@@ -192,22 +244,10 @@ class QueueLogMapper:
             yield from self._agent_login(line)
         elif verb in ("AGENTLOGOFF", "AGENTCALLBACKLOGOFF"):
             yield from self._agent_logoff(line)
-        elif line.queue == NONE or not line.queue or line.call_id in ("", NONE):
-            if verb in _CALL_VERBS:
-                self._warnings.append(f"skipped: {verb} without a queue or call id")
-            else:
-                self._unknown(verb)
         elif verb in _BLOCKED:
             yield from self._blocked(line)
         elif verb in _CALL_VERBS:
             yield from _CALL_VERBS[verb](self, line)
-        else:
-            self._unknown(verb)
-
-    def _unknown(self, verb: str) -> None:
-        if verb not in self._unknown_verbs:
-            self._unknown_verbs.add(verb)
-            self._warnings.append(f"ignored unknown verb {verb!r} (further ones silently)")
 
     def _agent(self, line: QueueLogLine) -> str:
         return self._names.get(line.agent, line.agent)
@@ -234,9 +274,6 @@ class QueueLogMapper:
         return self._config.for_queue(queue).wrapup_s
 
     def _member_change(self, line: QueueLogLine) -> Iterator[Event]:
-        if line.queue in ("", NONE) or line.agent in ("", NONE):
-            self._warnings.append(f"skipped: {line.verb} without a queue or member")
-            return
         named = [field for field in line.data if field and field != _PAUSE_MARK]
         if named:  # some versions and forks log the member name beside the interface
             self._names[line.agent] = named[0]
@@ -254,9 +291,6 @@ class QueueLogMapper:
 
     def _pause(self, line: QueueLogLine) -> Iterator[Event]:
         agent = self._agent(line)
-        if agent in ("", NONE):
-            self._warnings.append(f"skipped: {line.verb} without an agent")
-            return
         if line.queue not in ("", NONE) and not line.verb.endswith("ALL"):
             yield from self._membership(line)
             queues = [line.queue]
@@ -312,9 +346,6 @@ class QueueLogMapper:
         self, line: QueueLogLine, talk_index: int | None, transferred: bool
     ) -> Iterator[Event]:
         agent = self._connected.pop((line.queue, line.call_id), None) or self._agent(line)
-        if agent in ("", NONE):
-            self._warnings.append(f"skipped: {line.verb} without an agent")
-            return
         talk = None if talk_index is None else line.number(talk_index)
         yield CallEnded(
             line.at, line.queue, line.call_id, agent, talk, self._wrap(line.queue), transferred
