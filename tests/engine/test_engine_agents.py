@@ -258,3 +258,25 @@ def test_call_ended_found_by_the_agents_current_call():
     snap = run(events, T + 65)
     assert snap["queues"]["q"]["window"]["att_s"] == 60.0
     assert snap["agents"]["A1"]["state"] == "available"
+
+
+def test_state_passing_through_one_event_does_not_touch_since():
+    # c1 ends into a 90 s wrap; the late end of the older call c0 replaces that wrap
+    # within one event: the agent stays in wrap, so `since` stays at the first call end.
+    events = [
+        CallerJoined(T, "q", "c0"),
+        CallerAnswered(T + 1, "q", "c0", "A1"),
+        CallerJoined(T + 2, "q", "c1"),
+        CallerAnswered(T + 3, "q", "c1", "A1"),
+        AgentPaused(T + 4, "A1", "q", "lunch"),
+        CallEnded(T + 10, "q", "c1", "A1", wrap_s=90.0),
+        CallEnded(T + 20, "q", "c0", "A1", wrap_s=5.0),
+    ]
+    snap = run(events, T + 21)
+    assert snap["agents"]["A1"]["state"] == "wrap"
+    assert snap["agents"]["A1"]["since"] == T + 10
+    assert snap["queues"]["q"]["window"]["acw_s"] == 10.0  # the replaced wrap ran 10 s
+    after = run(events, T + 25)
+    assert after["agents"]["A1"]["state"] == "paused"
+    assert after["agents"]["A1"]["since"] == T + 25
+    assert after["queues"]["q"]["window"]["acw_s"] == 7.5

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -72,11 +73,10 @@ from wallboard.events import (
 ) = range(22)
 N_COUNTS = 15
 N_FIELDS = 22
-FLOAT_FIELDS = range(N_COUNTS, N_FIELDS)
-# Running float sums restart (exactly recomputed) after this many turnovers of the
-# widest window: often enough to keep the drift far below 1e-9, rarely enough to cost
-# little per event.
-REBASE_TURNOVERS = 4
+# Running float totals restart at zero after this many turnovers of the widest window:
+# often enough to keep their magnitude, hence the rounding of a window's difference,
+# far below 1e-9 relative; rarely enough that rewriting the ledger costs little.
+REBASE_TURNOVERS = 16
 
 # States of a membership / an agent, as reported.
 AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
@@ -87,44 +87,71 @@ IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
 BUSY, IDLE, WRAP_G, PAUSED_G = range(4)
 GROUP = (IDLE, IDLE, BUSY, BUSY, WRAP_G, PAUSED_G, -1)  # GROUP[-1]: not counted yet
 
-_NO_FIELDS: tuple[int, ...] = ()
-_NO_VALUES: tuple[float, ...] = ()
-
 
 def _zero_acc() -> list[Any]:
     return [0] * N_COUNTS + [0.0] * (N_FIELDS - N_COUNTS)
 
 
 class _Ledger:
-    """What one owner (a queue or a state series) must take back out of its windows.
+    """Time-stamped running totals of one owner (a queue or a state series).
 
-    Entries are tuples of numbers only, which the garbage collector stops
-    tracking: a ledger of the whole window costs no collection time.
-    `ptr[w]` is the first entry still inside window w.
+    Each entry is `(stamp, *totals after it)`, so a window's content is the
+    current total minus the total at the window's edge: leaving the window is a
+    pointer move, whatever the number of windows. Entries hold numbers only,
+    which the garbage collector stops tracking. `ptr[w]` is the first entry
+    stamped after window w's edge; `floor` is the last entry trimmed away.
     """
 
-    __slots__ = ("entries", "mark", "ptr", "turns")
+    __slots__ = ("entries", "floor", "mark", "ptr", "turns")
 
-    def __init__(self, n_windows: int) -> None:
-        self.entries: list[tuple] = []
+    def __init__(self, first: tuple, n_windows: int) -> None:
+        self.entries: list[tuple] = [first]
+        self.floor = first
         self.ptr = [0] * n_windows
         self.mark = 0
         self.turns = 0
 
-    def turned_over(self, widest: int) -> bool:
-        """True every REBASE_TURNOVERS times the widest window has fully renewed."""
-        if self.ptr[widest] < self.mark:
+    def advance(self, edges: list[float], widest: int) -> bool:
+        """Move past the entries each window has left; True when it is time to rebase.
+
+        Rebase every REBASE_TURNOVERS times the widest window has fully renewed.
+        """
+        entries = self.entries
+        ptr = self.ptr
+        for w, edge in enumerate(edges):
+            ptr[w] = bisect_right(entries, (edge, math.inf), ptr[w])
+        if ptr[widest] < self.mark:
             return False
-        self.mark = len(self.entries)
+        self.mark = len(entries)
         self.turns += 1
         if self.turns < REBASE_TURNOVERS:
             return False
         self.turns = 0
         return True
 
+    def before(self, w: int) -> tuple:
+        """The last entry at or before window w's edge."""
+        p = self.ptr[w]
+        return self.entries[p - 1] if p else self.floor
+
+    def rebase(self, offsets: list[float], start: int) -> None:
+        """Subtract `offsets` from the totals at `start...` of every entry (totals restart at 0)."""
+        stop = start + len(offsets)
+
+        def shifted(e: tuple) -> tuple:
+            return (
+                *e[:start],
+                *[v - c for v, c in zip(e[start:stop], offsets, strict=True)],
+                *e[stop:],
+            )
+
+        self.entries = [shifted(e) for e in self.entries]
+        self.floor = shifted(self.floor)
+
     def trim(self) -> None:
-        done = min(self.ptr)
+        done = min(self.ptr) - 1
         if done > 256 and done * 2 > len(self.entries):
+            self.floor = self.entries[done - 1]
             del self.entries[:done]
             self.ptr = [i - done for i in self.ptr]
             self.mark -= done
@@ -133,13 +160,13 @@ class _Ledger:
 class _Series:
     """Counts of members per state group over time, and their running integral.
 
-    `cum` integrates the counts since the last rebase; a span's integral is
-    `cum` minus what it excludes: `exp[w]` (segments gone from window w),
-    `ibase`/`dbase` (`cum` when the interval/day started). Ledger entries are
-    closed segments `(t_end, dt, n0, n1, n2, n3)`.
+    `cum` integrates the counts since the last rebase; `ibase`/`dbase` are `cum`
+    when the interval/day started. Ledger entries are closed segments
+    `(t_end, cum0..cum3 at t_end, n0..n3 during the segment)`; the first one is
+    a zero-length segment at the series' creation.
     """
 
-    __slots__ = ("cum", "dbase", "exp", "ibase", "last_t", "ledger", "n", "wedge_t")
+    __slots__ = ("cum", "dbase", "ibase", "last_t", "ledger", "n")
 
     def __init__(self, t: float, n_windows: int) -> None:
         self.n = [0, 0, 0, 0]
@@ -147,10 +174,7 @@ class _Series:
         self.cum = [0.0, 0.0, 0.0, 0.0]
         self.ibase = [0.0, 0.0, 0.0, 0.0]
         self.dbase = [0.0, 0.0, 0.0, 0.0]
-        self.exp = [[0.0, 0.0, 0.0, 0.0] for _ in range(n_windows)]
-        self.ledger = _Ledger(n_windows)
-        # Per window: where the segment straddling the window edge starts.
-        self.wedge_t = [t] * n_windows
+        self.ledger = _Ledger((t, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0), n_windows)
 
 
 class _Queue:
@@ -158,7 +182,6 @@ class _Queue:
         "counts",
         "cum",
         "dbase",
-        "exp",
         "former",
         "ibase",
         "ledger",
@@ -179,13 +202,12 @@ class _Queue:
         self.sl_target: float = own.sl_target  # type: ignore[assignment]
         self.sl_variant: str = own.sl_variant  # type: ignore[assignment]
         self.waiting: dict[str, float] = {}
-        # Same scheme as `_Series`: spans are `cum` minus what they exclude.
+        # Same scheme as `_Series`: a span is `cum` minus `cum` at its start.
         self.cum = _zero_acc()
-        self.exp = [_zero_acc() for _ in range(n_windows)]
         self.ibase = _zero_acc()
         self.dbase = _zero_acc()
-        # Entries: (s, count fields, sum fields, sum values).
-        self.ledger = _Ledger(n_windows)
+        # Entries: (stamp, *cum after the item).
+        self.ledger = _Ledger((-math.inf, *self.cum), n_windows)
         self.counts = [0] * 6
         self.series = _Series(t, n_windows)
         self.former: dict[str, float] = {}
@@ -270,6 +292,7 @@ class Engine:
         self._started = False
         self._t0: float | None = None
         self._tz = config.tz
+        self._queued_min_s = config.queued_min_s
         self._windows = (config.window_s, *config.extra_windows_s)
         nw = len(self._windows)
         self._nw = nw
@@ -317,8 +340,8 @@ class Engine:
         self._istart = self._interval_start(t)
         self._dstart = day_start(t, self.config.day_start, self._tz)
         self._plan_boundaries()
-        self._all_series.last_t = t
-        self._all_series.wedge_t = [t] * self._nw
+        self._all_series = _Series(t, self._nw)
+        self._series[0] = self._all_series
 
     def _interval_start(self, t: float) -> float:
         return math.floor(t / self.config.interval_s) * self.config.interval_s
@@ -449,29 +472,20 @@ class Engine:
             queue.former.pop(agent.id, None)
         return member
 
-    def _add(
-        self,
-        queue: _Queue,
-        s: float,
-        counts: tuple[int, ...],
-        fields: tuple[int, ...] = _NO_FIELDS,
-        values: tuple = _NO_VALUES,
-    ) -> None:
-        """Count one item stamped `s` (= the clock) in every span of its queue."""
-        queue.ledger.entries.append((s, counts, fields, values))
+    def _record(self, queue: _Queue, s: float) -> None:
+        """Log the queue's totals after an item stamped `s` (= the clock) was added to them."""
         cum = queue.cum
-        for f in counts:
-            cum[f] += 1
-        for f, v in zip(fields, values, strict=True):
-            cum[f] += v
-        if s == self._istart or s == self._dstart:
-            # Stamped exactly on the boundary: in no interval/day span (s > start).
-            for base, start in ((queue.ibase, self._istart), (queue.dbase, self._dstart)):
-                if s == start:
-                    for f in counts:
-                        base[f] += 1
-                    for f, v in zip(fields, values, strict=True):
-                        base[f] += v
+        queue.ledger.entries.append((s, *cum))
+        if s == self._istart:
+            # Stamped exactly on the boundary: in no interval (s > start), so the
+            # interval starts after it.
+            queue.ibase = cum.copy()
+        if s == self._dstart:
+            queue.dbase = cum.copy()
+
+    def _count(self, queue: _Queue, s: float, field: int) -> None:
+        queue.cum[field] += 1
+        self._record(queue, s)
 
     # ------------------------------------------------------------- integrals
 
@@ -485,7 +499,7 @@ class Engine:
         cum[2] += n2 * dt
         cum[3] += n3 * dt
         series.last_t = t
-        series.ledger.entries.append((t, dt, n0, n1, n2, n3))
+        series.ledger.entries.append((t, cum[0], cum[1], cum[2], cum[3], n0, n1, n2, n3))
 
     def _shift(self, series: _Series, old: int, new: int) -> None:
         """One member moves from state group `old` to `new` (-1: none) at the clock."""
@@ -501,48 +515,35 @@ class Engine:
         """Recount the states of an agent and its memberships after any change to them."""
         now = self.now
         activity = agent.activity
-        wraps = agent.wraps
-        any_wrap = any_available = any_paused = False
-        for name, member in agent.members.items():
-            if activity:
-                state = activity
-            elif wraps and name in wraps:
-                state = WRAPPING
-                any_wrap = True
-            elif member.paused:
-                state = PAUSED
-                any_paused = True
-            else:
-                state = AVAILABLE
-                any_available = True
-            old = member.state
-            if state != old:
-                member.state = state
-                queue = member.queue
-                counts = queue.counts
-                counts[state] += 1
-                if old >= 0:
-                    counts[old] -= 1
-                old_group = GROUP[old]
-                new_group = GROUP[state]
-                if old_group != new_group:
-                    series = queue.series
-                    if series.last_t != now:
-                        self._accrue(series, now)
-                    n = series.n
-                    n[new_group] += 1
-                    if old_group >= 0:
-                        n[old_group] -= 1
         if activity:
+            # On a call, every membership shows the call (the common, hot case).
+            for member in agent.members.values():
+                if member.state != activity:
+                    self._move(member, activity, now)
             state = activity
-        elif any_wrap:
-            state = WRAPPING
-        elif any_available:
-            state = AVAILABLE
-        elif any_paused:
-            state = PAUSED
         else:
-            state = LOGGED_OFF
+            wraps = agent.wraps
+            any_wrap = any_available = any_paused = False
+            for name, member in agent.members.items():
+                if wraps and name in wraps:
+                    state = WRAPPING
+                    any_wrap = True
+                elif member.paused:
+                    state = PAUSED
+                    any_paused = True
+                else:
+                    state = AVAILABLE
+                    any_available = True
+                if member.state != state:
+                    self._move(member, state, now)
+            if any_wrap:
+                state = WRAPPING
+            elif any_available:
+                state = AVAILABLE
+            elif any_paused:
+                state = PAUSED
+            else:
+                state = LOGGED_OFF
         old = agent.state
         if state != old:
             agent.state = state
@@ -571,6 +572,26 @@ class Engine:
             agent.reason = ""
             agent.since = now
 
+    def _move(self, member: _Member, state: int, now: float) -> None:
+        """A membership changes state: its queue's counts and integrals follow."""
+        old = member.state
+        member.state = state
+        queue = member.queue
+        counts = queue.counts
+        counts[state] += 1
+        if old >= 0:
+            counts[old] -= 1
+        old_group = GROUP[old]
+        new_group = GROUP[state]
+        if old_group != new_group:
+            series = queue.series
+            if series.last_t != now:
+                self._accrue(series, now)
+            n = series.n
+            n[new_group] += 1
+            if old_group >= 0:
+                n[old_group] -= 1
+
     # ---------------------------------------------------------------- calls
 
     def _end_ringing(self, key: tuple[str, str]) -> None:
@@ -591,15 +612,24 @@ class Engine:
         agent.ring_key = None
 
     def _end_wraps(self, agent: _Agent, at: float) -> None:
+        """End the agent's wraps as part of an event that refreshes the agent itself."""
         for wrap in list(agent.wraps.values()):
-            self._end_wrap(wrap, at)
+            self._record_wrap_end(wrap, at)
 
     def _end_wrap(self, wrap: _Wrap, at: float) -> None:
+        """A wrap runs out on its own."""
+        self._record_wrap_end(wrap, at)
+        self._refresh(wrap.agent)
+
+    def _record_wrap_end(self, wrap: _Wrap, at: float) -> None:
+        # No refresh here: a state that lasts zero time inside one event is never shown.
         wrap.live = False
-        agent = wrap.agent
-        del agent.wraps[wrap.queue.name]
-        self._add(wrap.queue, at, (WRAPS,), (WRAP_TIME,), (at - wrap.start,))
-        self._refresh(agent)
+        del wrap.agent.wraps[wrap.queue.name]
+        queue = wrap.queue
+        cum = queue.cum
+        cum[WRAPS] += 1
+        cum[WRAP_TIME] += at - wrap.start
+        self._record(queue, at)
 
     def _outcome_wait(
         self, queue: _Queue, call_id: str, at: float, wait_s: float | None
@@ -616,7 +646,7 @@ class Engine:
         queue = self._queue(e.queue)
         if e.call_id not in queue.waiting:
             queue.waiting[e.call_id] = at
-            self._add(queue, at, (JOINS,))
+            self._count(queue, at, JOINS)
 
     def _on_answered(self, e: CallerAnswered, at: float) -> None:
         queue = self._queue(e.queue)
@@ -641,18 +671,19 @@ class Engine:
         agent.call = call
         if at > self._dstart:
             agent.calls += 1
-        counts = [OFFERED, ANSWERED]
+        cum = queue.cum
+        cum[OFFERED] += 1
+        cum[ANSWERED] += 1
         if wait <= queue.sl_threshold_s:
-            counts.append(ANSWERED_IN_SL)
-        if wait > self.config.queued_min_s:
-            counts.append(QUEUED)
-        if ring is None:
-            self._add(queue, at, tuple(counts), (WAIT_ANSWERED, WAIT_ALL), (wait, wait))
-        else:
-            counts.append(RINGS)
-            self._add(
-                queue, at, tuple(counts), (WAIT_ANSWERED, WAIT_ALL, RING_TIME), (wait, wait, ring)
-            )
+            cum[ANSWERED_IN_SL] += 1
+        if wait > self._queued_min_s:
+            cum[QUEUED] += 1
+        cum[WAIT_ANSWERED] += wait
+        cum[WAIT_ALL] += wait
+        if ring is not None:
+            cum[RINGS] += 1
+            cum[RING_TIME] += ring
+        self._record(queue, at)
         self._refresh(agent)
 
     def _on_abandoned(self, e: CallerAbandoned, at: float) -> None:
@@ -661,16 +692,19 @@ class Engine:
         if wait is None:
             return
         self._end_ringing((e.queue, e.call_id))
-        short = wait < queue.short_abandon_s
-        counts = [OFFERED, SHORT_ABANDONED if short else ABANDONED]
-        if wait <= queue.sl_threshold_s:
-            counts.append(ABANDONED_IN_SL)
-        if wait > self.config.queued_min_s:
-            counts.append(QUEUED)
-        if short:
-            self._add(queue, at, tuple(counts), (WAIT_ALL,), (wait,))
+        cum = queue.cum
+        cum[OFFERED] += 1
+        if wait < queue.short_abandon_s:
+            cum[SHORT_ABANDONED] += 1
         else:
-            self._add(queue, at, tuple(counts), (WAIT_ALL, WAIT_ABANDONED), (wait, wait))
+            cum[ABANDONED] += 1
+            cum[WAIT_ABANDONED] += wait
+        if wait <= queue.sl_threshold_s:
+            cum[ABANDONED_IN_SL] += 1
+        if wait > self._queued_min_s:
+            cum[QUEUED] += 1
+        cum[WAIT_ALL] += wait
+        self._record(queue, at)
 
     def _on_exited(self, e: CallerExited, at: float) -> None:
         queue = self._queue(e.queue)
@@ -678,19 +712,22 @@ class Engine:
         if wait is None:
             return
         self._end_ringing((e.queue, e.call_id))
-        counts = [OFFERED, OVERFLOW]
+        cum = queue.cum
+        cum[OFFERED] += 1
+        cum[OVERFLOW] += 1
         if wait <= queue.sl_threshold_s:
-            counts.append(ABANDONED_IN_SL)
-        if wait > self.config.queued_min_s:
-            counts.append(QUEUED)
-        self._add(queue, at, tuple(counts), (WAIT_ALL,), (wait,))
+            cum[ABANDONED_IN_SL] += 1
+        if wait > self._queued_min_s:
+            cum[QUEUED] += 1
+        cum[WAIT_ALL] += wait
+        self._record(queue, at)
 
     def _on_gone(self, e: CallerGone, at: float) -> None:
         self._queue(e.queue).waiting.pop(e.call_id, None)
         self._end_ringing((e.queue, e.call_id))
 
     def _on_blocked(self, e: CallBlocked, at: float) -> None:
-        self._add(self._queue(e.queue), at, (BLOCKED,))
+        self._count(self._queue(e.queue), at, BLOCKED)
 
     def _on_call_ended(self, e: CallEnded, at: float) -> None:
         queue = self._queue(e.queue)
@@ -719,19 +756,19 @@ class Engine:
         hold = call.hold_total
         if call.hold_start is not None:
             hold += at - call.hold_start
-        self._add(
-            call_queue,
-            at,
-            (ENDED, TRANSFERRED) if e.transferred else (ENDED,),
-            (TALK, HOLD),
-            (talk, hold),
-        )
+        cum = call_queue.cum
+        cum[ENDED] += 1
+        if e.transferred:
+            cum[TRANSFERRED] += 1
+        cum[TALK] += talk
+        cum[HOLD] += hold
+        self._record(call_queue, at)
         if agent.call is call:
             agent.activity = 0
             agent.call = None
         running = agent.wraps.get(call_queue.name)
         if running is not None:
-            self._end_wrap(running, at)
+            self._record_wrap_end(running, at)
         if e.wrap_s > 0:
             wrap = _Wrap(agent, call_queue, at, at + e.wrap_s)
             agent.wraps[call_queue.name] = wrap
@@ -740,7 +777,8 @@ class Engine:
             if wrap.end < self._next_due:
                 self._next_due = wrap.end
         else:
-            self._add(call_queue, at, (WRAPS,), (WRAP_TIME,), (0.0,))
+            call_queue.cum[WRAPS] += 1
+            self._record(call_queue, at)
         self._refresh(agent)
         if named is not agent:
             self._refresh(named)
@@ -827,7 +865,7 @@ class Engine:
         queue = self._queue(e.queue)
         agent = self._agent(e.agent)
         self._member(agent, queue)
-        self._add(queue, at, (RING_NO_ANSWER,))
+        self._count(queue, at, RING_NO_ANSWER)
         if agent.activity == RINGING:
             self._stop_ringing(agent)
             agent.activity = 0
@@ -852,85 +890,34 @@ class Engine:
     # ---------------------------------------------------------------- windows
 
     def _expire(self, t: float) -> None:
-        """Take out of each window what is no longer in it at `t`."""
+        """Move every ledger past what its windows no longer hold at `t`."""
         edges = [t - width for width in self._windows]
         widest = self._widest
         for queue in self._queues.values():
-            ledger = queue.ledger
-            entries = ledger.entries
-            end = len(entries)
-            for w, edge in enumerate(edges):
-                i = ledger.ptr[w]
-                if i < end and entries[i][0] <= edge:
-                    exp = queue.exp[w]
-                    while i < end and entries[i][0] <= edge:
-                        _, counts, fields, values = entries[i]
-                        for f in counts:
-                            exp[f] += 1
-                        for f, v in zip(fields, values, strict=True):
-                            exp[f] += v
-                        i += 1
-                    ledger.ptr[w] = i
-            if ledger.turned_over(widest):
-                self._rebase_queue(queue)
-            ledger.trim()
+            if queue.ledger.advance(edges, widest):
+                self._rebase(queue.cum, queue.ibase, queue.dbase, queue.ledger, N_COUNTS)
+            queue.ledger.trim()
         for series in self._series:
-            ledger = series.ledger
-            entries = ledger.entries
-            end = len(entries)
-            for w, edge in enumerate(edges):
-                j = ledger.ptr[w]
-                if j < end and entries[j][0] <= edge:
-                    exp = series.exp[w]
-                    while j < end and entries[j][0] <= edge:
-                        t_end, dt, n0, n1, n2, n3 = entries[j]
-                        exp[0] += n0 * dt
-                        exp[1] += n1 * dt
-                        exp[2] += n2 * dt
-                        exp[3] += n3 * dt
-                        j += 1
-                    series.wedge_t[w] = t_end
-                    ledger.ptr[w] = j
-            if ledger.turned_over(widest):
-                self._rebase_series(series)
-            ledger.trim()
+            if series.ledger.advance(edges, widest):
+                self._rebase(series.cum, series.ibase, series.dbase, series.ledger, 0)
+            series.ledger.trim()
 
-    # Adding to `cum` and subtracting through `exp` drifts by a rounding per
-    # operation; restarting the float sums at zero, with each window recomputed
-    # exactly, bounds the drift by the few turnovers since the last rebase,
-    # whatever the length of the shift.
+    @staticmethod
+    def _rebase(
+        cum: list[Any], ibase: list[Any], dbase: list[Any], ledger: _Ledger, first_float: int
+    ) -> None:
+        """Restart the float totals at zero, so their rounding stays that of a few windows.
 
-    def _rebase_queue(self, queue: _Queue) -> None:
-        ledger = queue.ledger
-        entries = ledger.entries
-        cum = queue.cum
-        for f in FLOAT_FIELDS:
-            c = cum[f]
+        A span is a difference of running totals; each addition rounds at the
+        totals' magnitude, so without a restart the error would grow with the
+        length of the shift.
+        """
+        offsets = cum[first_float:]
+        for f in range(first_float, len(cum)):
+            ibase[f] -= cum[f]
+            dbase[f] -= cum[f]
             cum[f] = 0.0
-            queue.ibase[f] -= c
-            queue.dbase[f] -= c
-        for w, start in enumerate(ledger.ptr):
-            sums: dict[int, list[float]] = {}
-            for i in range(start, len(entries)):
-                _, _, fields, values = entries[i]
-                for f, v in zip(fields, values, strict=True):
-                    sums.setdefault(f, []).append(v)
-            exp = queue.exp[w]
-            for f in FLOAT_FIELDS:
-                exp[f] = -math.fsum(sums.get(f, ()))
-
-    def _rebase_series(self, series: _Series) -> None:
-        ledger = series.ledger
-        entries = ledger.entries
-        cum = series.cum
-        for g in range(4):
-            c = cum[g]
-            cum[g] = 0.0
-            series.ibase[g] -= c
-            series.dbase[g] -= c
-        for w, start in enumerate(ledger.ptr):
-            inside = entries[start:]
-            series.exp[w] = [-math.fsum(e[2 + g] * e[1] for e in inside) for g in range(4)]
+        ledger.rebase(offsets, 1 + first_float)
 
     # --------------------------------------------------------------- snapshot
 
@@ -956,30 +943,39 @@ class Engine:
         }
 
     def _spans(
-        self, cum: list[Any], exp: list[list[Any]], ibase: list[Any], dbase: list[Any]
+        self, cum: list[Any], ledger: _Ledger, ibase: list[Any], dbase: list[Any]
     ) -> list[list[Any]]:
-        """Per span (windows..., interval, day): `cum` minus what the span excludes."""
-        return [
-            *([c - e for c, e in zip(cum, ex, strict=True)] for ex in exp),
-            [c - b for c, b in zip(cum, ibase, strict=True)],
-            [c - b for c, b in zip(cum, dbase, strict=True)],
-        ]
+        """A queue's accumulators per span (windows..., interval, day)."""
+        spans = []
+        for w in range(self._nw):
+            edge_total = ledger.before(w)
+            spans.append([c - e for c, e in zip(cum, edge_total[1:], strict=True)])
+        spans.append([c - b for c, b in zip(cum, ibase, strict=True)])
+        spans.append([c - b for c, b in zip(cum, dbase, strict=True)])
+        return spans
 
     def _integrals(self, series: _Series, t: float) -> list[list[float]]:
         """Membership-seconds per state group, per span (windows..., interval, day)."""
         n = series.n
-        tail = t - series.last_t
-        cum = [c + k * tail for c, k in zip(series.cum, n, strict=True)]
-        spans = self._spans(cum, series.exp, series.ibase, series.dbase)
-        entries = series.ledger.entries
+        last_t = series.last_t
+        now = [c + k * (t - last_t) for c, k in zip(series.cum, n, strict=True)]
+        ledger = series.ledger
+        entries = ledger.entries
+        spans = []
         for w, width in enumerate(self._windows):
             edge = t - width
-            start = series.wedge_t[w]
-            if edge > start:
-                # the straddling segment is the first one left in the window, else the open one
-                j = series.ledger.ptr[w]
-                during = entries[j][2:] if j < len(entries) else n
-                spans[w] = [v - k * (edge - start) for v, k in zip(spans[w], during, strict=True)]
+            p = ledger.ptr[w]
+            if p < len(entries):
+                # the edge falls in segment p: its total, less what follows the edge
+                e = entries[p]
+                back = e[0] - edge
+                at_edge = [e[1 + g] - e[5 + g] * back for g in range(4)]
+            else:
+                # the edge falls in the open segment
+                at_edge = [c + k * (edge - last_t) for c, k in zip(series.cum, n, strict=True)]
+            spans.append([a - b for a, b in zip(now, at_edge, strict=True)])
+        spans.append([a - b for a, b in zip(now, series.ibase, strict=True)])
+        spans.append([a - b for a, b in zip(now, series.dbase, strict=True)])
         return spans
 
     def _queue_report(self, queue: _Queue, t: float) -> dict[str, Any]:
@@ -989,7 +985,7 @@ class Engine:
         longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
         return self._group_report(
             t,
-            self._spans(queue.cum, queue.exp, queue.ibase, queue.dbase),
+            self._spans(queue.cum, queue.ledger, queue.ibase, queue.dbase),
             self._integrals(queue.series, t),
             queue.sl_variant,
             queue.sl_threshold_s,
@@ -1004,7 +1000,7 @@ class Engine:
         waiting = 0
         longest = 0.0
         for queue in self._queues.values():
-            spans = self._spans(queue.cum, queue.exp, queue.ibase, queue.dbase)
+            spans = self._spans(queue.cum, queue.ledger, queue.ibase, queue.dbase)
             for total, acc in zip(accs, spans, strict=True):
                 for f in range(N_FIELDS):
                     total[f] += acc[f]
