@@ -193,28 +193,29 @@ class RecordingSource:
         with open_binary(self.path) as handle:
             unpacker = _unpacker(handle)
             _header(self.path, unpacker)
-            count = 0
+            count, good_end = 0, unpacker.tell()
             try:
                 for item in unpacker:
                     record = _record(item)
-                    count += 1
+                    count, good_end = count + 1, unpacker.tell()
                     yield record
             except _READ_ERRORS as exc:
                 log.warning(
                     "%s: corrupt data after record %d (byte %d): %s; the rest is ignored",
                     self.path,
                     count,
-                    unpacker.tell(),
+                    good_end,
                     exc,
                 )
                 return
+            # The unpacker's position after a partial object is not where it started.
             size = os.fstat(handle.fileno()).st_size
-            if unpacker.tell() < size:
+            if good_end < size:
                 log.warning(
                     "%s: the last %d bytes are an incomplete record (cut short while "
                     "recording?); ignored",
                     self.path,
-                    size - unpacker.tell(),
+                    size - good_end,
                 )
 
     def events(self) -> Iterator[Event | SourceStatus]:
