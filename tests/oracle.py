@@ -476,15 +476,24 @@ EXACT_ERLANG_LIMIT = 60
 def erlang_c(agents: int, traffic: float) -> float:
     """Probability of waiting, straight from the textbook formula (agents > traffic).
 
-    Small staffs use exact rational arithmetic on the float `traffic`; larger ones
-    the same formula in log space (lgamma + log-sum-exp). Neither uses the Erlang B
-    recurrence the engine relies on, so they cross-check it.
+    Small staffs use exact rational arithmetic on the float `traffic`, larger ones
+    the same formula in log space. Neither uses the Erlang B recurrence the engine
+    relies on, so they cross-check it.
     """
     if agents <= EXACT_ERLANG_LIMIT:
-        a = Fraction(traffic)
-        terms = [a**k / math.factorial(k) for k in range(agents)]
-        last = a**agents / math.factorial(agents) * agents / (agents - a)
-        return float(last / (sum(terms) + last))
+        return erlang_c_exact(agents, traffic)
+    return erlang_c_log(agents, traffic)
+
+
+def erlang_c_exact(agents: int, traffic: float) -> float:
+    a = Fraction(traffic)
+    terms = [a**k / math.factorial(k) for k in range(agents)]
+    last = a**agents / math.factorial(agents) * agents / (agents - a)
+    return float(last / (sum(terms) + last))
+
+
+def erlang_c_log(agents: int, traffic: float) -> float:
+    """The same formula with every term as a logarithm (lgamma), summed by log-sum-exp."""
     log_a = math.log(traffic)
     logs = [k * log_a - math.lgamma(k + 1) for k in range(agents)]
     log_last = agents * log_a - math.lgamma(agents + 1) + math.log(agents / (agents - traffic))
