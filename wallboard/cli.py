@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "replay",
     "live",
+    "view",
 )
 
 SOURCE_HELP = """\

@@ -1,0 +1,52 @@
+"""`wallboard view ws://HOST:PORT[/NAME]`: the live board, fed by a hub.
+
+Viewers are read-only: alarms are raised (and acknowledged) where the hub
+runs, so this board shows them but cannot acknowledge them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from wallboard.config import load_settings
+from wallboard.errors import WallboardError
+from wallboard.hub.client import HubFeed, HubRefused, fetch_update
+from wallboard.tui.launch import THEMES
+
+NAME = "view"
+HELP = "the live board from a `wallboard serve` hub (ws:// or wss://)"
+DESCRIPTION = """\
+Show the board served by a hub: ws://HOST:PORT[/NAME] or wss://... . The token
+comes from WALLBOARD_HUB_TOKEN or [hub] token in --config, never the command
+line. If the hub goes away, the board keeps its last figures, says it is
+reconnecting, and carries on when the hub is back.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", metavar="ws[s]://HOST:PORT[/NAME]")
+    parser.add_argument("--cafile", metavar="FILE", help="CA certificate(s) to trust for wss://")
+    parser.add_argument(
+        "--theme", default="dark", help=f"colour theme: {', '.join(THEMES)} (t cycles them)"
+    )
+    parser.add_argument(
+        "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    token = settings.require_hub_token()
+    feed = HubFeed(args.url, token, cafile=args.cafile)
+    try:
+        # Refusals (token, source, certificate) are one line here, not a toast.
+        asyncio.run(fetch_update(args.url, token, cafile=args.cafile))
+    except HubRefused:
+        raise
+    except WallboardError:
+        pass  # the hub is not up yet: the board shows "connecting" and retries
+    from wallboard.tui.app import WallboardApp
+
+    WallboardApp(feed, settings.engine, theme=args.theme, wall=args.wall).run()
+    return 0
