@@ -110,6 +110,8 @@ class Evaluator:
     def __init__(self, rules: Sequence[Rule], *, history_limit: int = HISTORY_LIMIT) -> None:
         self.rules = tuple(rules)
         self._alarms: dict[str, _Alarm] = {}
+        # The same alarms by (rule index, queue): no hashing in the per-second loop.
+        self._by_key: dict[tuple[int, str], _Alarm] = {}
         self._silences: dict[str, tuple[float, str]] = {}
         self.history: deque[Transition] = deque(maxlen=history_limit)
         self.now: float | None = None
@@ -121,18 +123,19 @@ class Evaluator:
         t = float(snapshot["at"])
         self.now = t
         out: list[Transition] = []
-        for rule in self.rules:
+        for index, rule in enumerate(self.rules):
             for queue, group in select(rule.queue, snapshot):
-                fp = fingerprint(rule.id, queue)
-                alarm = self._alarms.get(fp)
+                alarm = self._by_key.get((index, queue))
                 if alarm is None:
-                    alarm = self._alarms[fp] = _Alarm(rule, queue, fp)
+                    fp = fingerprint(rule.id, queue)
+                    alarm = self._alarms[fp] = self._by_key[index, queue] = _Alarm(rule, queue, fp)
                 value = metric_value(rule, group)
                 if rule.kind == "change":
                     self._step_change(alarm, t, value, out)
                 else:
                     self._step(alarm, t, value, _threshold_check(rule, value), out)
-        self._expire_silences(t, out)
+        if self._silences:
+            self._expire_silences(t, out)
         self.history.extend(out)
         return out
 
