@@ -265,11 +265,25 @@ class _Session:
         self.resynced = asyncio.Event()
         self.resyncs = 0
         self.received = 0
+        self.inbox: list[RawRecord] = []
+        self.inbox_lock = threading.Lock()
 
     # hand-off from pyst2's threads
 
     def from_thread(self, pairs: Pairs) -> None:
-        self.to_loop(self.offer, RawRecord(self.source._clock(), "ami", pairs))
+        """Stamp and hand over; one loop wake-up per batch, not per record."""
+        record = RawRecord(self.source._clock(), "ami", pairs)
+        with self.inbox_lock:
+            self.inbox.append(record)
+            if len(self.inbox) > 1:
+                return
+        self.to_loop(self.drain_inbox)
+
+    def drain_inbox(self) -> None:
+        with self.inbox_lock:
+            batch, self.inbox = self.inbox, []
+        for record in batch:
+            self.offer(record)
 
     def to_loop(self, function: Callable[..., Any], *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening

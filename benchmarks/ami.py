@@ -1,0 +1,187 @@
+"""AMI socket -> engine: how fast, how late, how big.
+
+The real Asterisk 22 capture is served over TCP on 127.0.0.1 by the test
+AMI server and read through the whole live path (pyst2 threads, the asyncio
+hand-off, the mapper, the engine). Asterisk drops a client that does not read
+within its `writetimeout` (100 ms by default), so the latency target is that.
+The socket runs happen in a child process so its peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.ami.framing import blocks_from_text
+from wallboard.adapters.base import RawRecord, SourceStatus
+
+from benchmarks.common import BenchResult, peak_rss_mb, timed
+from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
+from wallboard.config import EngineConfig, QueueSettings
+from wallboard.engine import Engine
+
+RUN_A = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk-22-run-a"
+CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
+COPIES = 3
+RATE = 500.0
+LATENCY_BLOCKS = 5000
+
+
+def _source(server: AmiServer) -> AmiSource:
+    return AmiSource("127.0.0.1", server.port, "wallboard", "wbpass", CONFIG, clock=server.clock)
+
+
+def _apply(engine: Engine, mapper: AmiMapper, record: RawRecord) -> None:
+    for item in mapper.feed(record):
+        if not isinstance(item, SourceStatus):
+            engine.apply(item)
+
+
+async def _throughput(capture: Any) -> dict[str, float]:
+    blocks = capture.blocks * COPIES
+
+    async def flood(connection: Connection) -> None:
+        await connection.status_answered.wait()
+        await connection.stream(blocks)
+
+    engine = Engine(CONFIG)
+    mapper = AmiMapper(CONFIG)
+    received = 0
+    async with (
+        AmiServer(session=flood, clock=capture.snapshot_times["snap-0s"]) as server,
+        contextlib.aclosing(_source(server).raw()) as records,
+    ):
+        async for record in records:
+            if record.kind == "ami" and received == 0:
+                started = time.perf_counter()
+            if record.kind == "ami":
+                received += 1
+            _apply(engine, mapper, record)
+            if received >= len(blocks):
+                break
+    return {"records_per_s": received / (time.perf_counter() - started)}
+
+
+async def _latency(capture: Any) -> dict[str, float]:
+    blocks = (capture.blocks * 2)[:LATENCY_BLOCKS]
+    sent: list[float] = []
+
+    async def paced(connection: Connection) -> None:
+        await connection.status_answered.wait()
+        await asyncio.sleep(0.2)
+        start = time.monotonic()
+        for i, block in enumerate(blocks):
+            delay = start + i / RATE - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent.append(time.monotonic())
+            connection.send(block)
+
+    engine = Engine(CONFIG)
+    mapper = AmiMapper(CONFIG)
+    latencies: list[float] = []
+    live = False
+    async with (
+        AmiServer(session=paced, clock=capture.snapshot_times["snap-0s"]) as server,
+        contextlib.aclosing(_source(server).raw()) as records,
+    ):
+        async for record in records:
+            _apply(engine, mapper, record)
+            if record.kind == "status" and record.payload["state"] == "live":
+                live = True
+            elif live and record.kind == "ami":
+                latencies.append(time.monotonic() - sent[len(latencies)])
+                if len(latencies) == len(blocks):
+                    break
+    latencies.sort()
+    return {
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+    }
+
+
+def measure() -> dict[str, float]:
+    """The socket figures, in this process (run as a child by `run`)."""
+    warnings.simplefilter("ignore", DeprecationWarning)
+    capture = load_capture(RUN_A)
+    figures = asyncio.run(_throughput(capture))
+    figures.update(asyncio.run(_latency(capture)))
+    figures["peak_rss_mb"] = peak_rss_mb()
+    return figures
+
+
+def _mapper_rate() -> float:
+    text = gzip.decompress((RUN_A / "ami-capture.raw.gz").read_bytes()).decode()
+    records = [RawRecord(0.0, "ami", block) for block in blocks_from_text(text)]
+    best = 0.0
+    for _ in range(3):
+        mapper = AmiMapper(CONFIG)
+        seconds, _ = timed(lambda m=mapper: [m.feed(r) for r in records])
+        best = max(best, len(records) / seconds)
+    return best
+
+
+def run() -> list[BenchResult]:
+    if not RUN_A.is_dir():
+        return [BenchResult("ami: skipped", 0, "", note=f"{RUN_A} is absent")]
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ami"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    mapper_rate = _mapper_rate()
+    return [
+        BenchResult(
+            "ami: mapper, capture records/s (pure)",
+            mapper_rate,
+            "rec/s",
+            target=">= 100,000 rec/s",
+            met=mapper_rate >= 100_000,
+        ),
+        BenchResult(
+            "ami: socket -> pyst2 -> mapper -> engine",
+            figures["records_per_s"],
+            "rec/s",
+            target=">= 1,000 rec/s (60 x the capture's average rate)",
+            met=figures["records_per_s"] >= 1_000,
+            note=f"{COPIES} x the 10,449-block capture, as fast as it can be read",
+        ),
+        BenchResult(
+            f"ami: latency p50 at {RATE:,.0f} rec/s",
+            figures["p50_ms"],
+            "ms",
+            target="< 100 ms (Asterisk writetimeout)",
+            met=figures["p50_ms"] < 100,
+        ),
+        BenchResult(
+            f"ami: latency p99 at {RATE:,.0f} rec/s",
+            figures["p99_ms"],
+            "ms",
+            target="< 100 ms (Asterisk writetimeout)",
+            met=figures["p99_ms"] < 100,
+        ),
+        BenchResult(
+            "ami: peak RSS of the socket runs",
+            figures["peak_rss_mb"],
+            "MB",
+            target="< 200 MB",
+            met=figures["peak_rss_mb"] < 200,
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure()))
