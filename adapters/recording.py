@@ -94,7 +94,7 @@ class RecordingWriter:
             self._file: BinaryIO = self.path.open("wb" if force else "xb")
         except FileExistsError:
             raise WallboardError(
-                f"{self.path}: exists already (use --force to overwrite)"
+                f"{self.path}: already exists (use --force to overwrite)"
             ) from None
         except OSError as exc:
             raise WallboardError(f"{self.path}: cannot write ({exc.strerror})") from exc

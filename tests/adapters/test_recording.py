@@ -82,7 +82,7 @@ def test_detection_by_content(tmp_path, run_a):
 def test_an_existing_file_is_never_overwritten_without_force(tmp_path):
     path = tmp_path / "r"
     path.write_bytes(b"precious")
-    with pytest.raises(WallboardError, match="exists already"):
+    with pytest.raises(WallboardError, match="already exists"):
         write(path)
     assert path.read_bytes() == b"precious"
     write(path, force=True)

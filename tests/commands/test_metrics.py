@@ -1,0 +1,157 @@
+"""`wallboard metrics`: in process through `cli.main`, and once as a real program."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from wallboard.cli import main
+from wallboard.config import EngineConfig
+from wallboard.errors import WallboardError
+from wallboard.file_replay import parse_instant
+
+CONFIG = """\
+[engine]
+sl_variant = "abandons_in_sl_good"
+timezone = "Europe/Paris"
+[engine.queues.support]
+wrapup_s = 5
+"""
+LAST_LINE_AT = 1795382538.0
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "wallboard.toml"
+    path.write_text(CONFIG)
+    return str(path)
+
+
+def metrics_json(capsys, *argv: str, config: str | None = None) -> dict:
+    options = ["--config", config] if config else []
+    assert main([*options, "metrics", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_has_the_metrics_md_layout_at_the_last_event(capsys, run_a, config_file):
+    snapshot = metrics_json(capsys, str(run_a / "queue_log"), config=config_file)
+    assert list(snapshot) == ["at", "source", "config", "queues", "all", "agents", "alarms"]
+    assert snapshot["at"] == LAST_LINE_AT
+    assert snapshot["source"] == f"queue_log:{run_a / 'queue_log'}"
+    assert snapshot["alarms"] == []
+    sales = snapshot["queues"]["sales"]["day"]
+    support = snapshot["queues"]["support"]["day"]
+    assert (round(sales["service_level"], 3), round(support["service_level"], 3)) == (0.424, 0.287)
+
+
+@pytest.mark.parametrize(
+    "at",
+    ["1795382000", "2026-11-22T21:13:20+00:00", "2026-11-22T22:13:20", "22:13:20"],
+)
+def test_at_accepts_epoch_iso_and_time_of_day(capsys, run_a, config_file, at):
+    snapshot = metrics_json(capsys, str(run_a / "queue_log"), "--at", at, config=config_file)
+    assert snapshot["at"] == 1795382000.0
+    # Only the two CONNECT lines up to that instant count.
+    assert snapshot["all"]["day"]["answered"] == 2
+
+
+def test_parse_instant_rejects_nonsense_in_one_line():
+    with pytest.raises(WallboardError, match="expected epoch seconds, ISO 8601"):
+        parse_instant("tomorrow", 0.0, ZoneInfo("UTC"))
+    with pytest.raises(WallboardError, match="not a time of day"):
+        parse_instant("25:00", 0.0, ZoneInfo("UTC"))
+    moment = datetime(2024, 11, 22, 23, 30, tzinfo=ZoneInfo("Asia/Taipei"))
+    assert (
+        parse_instant("08:15", moment.timestamp(), ZoneInfo("Asia/Taipei"))
+        == datetime(2024, 11, 22, 8, 15, tzinfo=ZoneInfo("Asia/Taipei")).timestamp()
+    )
+
+
+def test_table_shows_each_queue_agents_and_every_span(capsys, run_a):
+    assert main(["metrics", str(run_a / "queue_log"), "--at", "1795382300"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == f"queue_log:{run_a / 'queue_log'}  at 2026-11-22 21:18:20 UTC"
+    now = next(i for i, line in enumerate(lines) if line.startswith("now "))
+    assert lines[now + 1].split()[:3] == ["sales", "7", "1:09"]
+    assert lines[now + 3].split()[:3] == ["all", "28", "1:21"]
+    for title in ("last 15 min", "since 21:00", "today"):
+        assert any(line.startswith(title) for line in lines), title
+    assert any(line.split()[:4] == ["Agent", "104", "paused", "break"] for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "is a directory"),
+        (b"", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+        (b"just text\n", "no queue_log lines"),
+    ],
+)
+def test_unusable_input_is_one_line_and_a_failure(capsys, tmp_path, content, message):
+    path = tmp_path / "input"
+    path.mkdir() if content is None else path.write_bytes(content)
+    assert main(["metrics", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(f"wallboard: error: {path}") and message in captured.err
+
+
+def test_missing_file_is_one_line(capsys, tmp_path):
+    assert main(["metrics", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == (
+        f"wallboard: error: {tmp_path / 'nope'}: cannot read (No such file or directory)\n"
+    )
+
+
+def test_damaged_queue_log_still_reports_with_warnings(capsys, caplog, tmp_path):
+    path = tmp_path / "queue_log"
+    path.write_text(
+        "100|a|q|NONE|ENTERQUEUE||1|1\n"
+        "garbage\n"
+        "160|a|q|Agent/1|CONNECT|60|x|2\n"
+        "120|b|q|NONE|ENTERQUEUE||2|1\n"  # late, but within the reorder buffer
+        "200|b|q|NONE|ABANDON|1|1|80\n"
+        "130|c|q|NONE|ENTERQUEUE||3|2\n"  # too late: applied in file order
+    )
+    snapshot = metrics_json(capsys, str(path))
+    assert snapshot["queues"]["q"]["day"]["offered"] == 2
+    assert snapshot["queues"]["q"]["waiting"] == 1
+    warnings = [record.getMessage() for record in caplog.records]
+    assert warnings[0].startswith(f"{path}:2: skipped")
+    assert warnings[1].startswith(f"{path}:6: timestamp 130 is 30 s earlier")
+
+
+def test_live_sources_are_pointed_at_a_hub(capsys):
+    assert main(["metrics", "ami://user@127.0.0.1"]) == 2
+    assert "wallboard serve" in capsys.readouterr().err
+
+
+def test_help_explains_time_formats(capsys):
+    with pytest.raises(SystemExit):
+        main(["metrics", "--help"])
+    out = capsys.readouterr().out
+    assert "--at TIME" in out and "14:05" in out and "ISO 8601" in out and "--json" in out
+
+
+def test_as_a_real_program(run_a, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "wallboard.cli", "metrics", str(run_a / "queue_log"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    snapshot = json.loads(result.stdout)
+    assert snapshot["queues"]["support"]["day"]["offered"] == 94
+    assert EngineConfig().summary() == snapshot["config"]
