@@ -74,8 +74,9 @@ class Scenario:
     """A configuration, an event stream, and where to take snapshots.
 
     `checkpoints` are (number of events applied, instant): the snapshot at the
-    instant is taken after the first that many events, and never before the
-    latest of them nor after the next one, so no event is made late by it.
+    instant is taken after the first that many events, never after the next
+    one, so no event is made late by it. An instant before the engine's clock
+    (the latest event or snapshot) must be answered at the clock.
     """
 
     config: EngineConfig
@@ -135,7 +136,9 @@ class Steps:
         self.model = model
 
     def pick(self, options: Iterable[T]) -> T:
-        return self.draw(st.sampled_from(sorted(options)))  # type: ignore[type-var]
+        """One of `options` (sorted first, so that sets draw reproducibly)."""
+        ordered = sorted(options)  # type: ignore[type-var]
+        return ordered[self.draw(st.integers(0, len(ordered) - 1))]
 
     def maybe(self, value: float) -> float | None:
         return value if self.draw(st.booleans()) else None
@@ -152,7 +155,7 @@ class Steps:
             kinds += ["no_answer"] + ["answer_ringing"] * 4
         if m.in_call:
             kinds += ["end"] * 4 + ["hold"] * 2
-        return getattr(self, self.draw(st.sampled_from(kinds)))(at)
+        return getattr(self, kinds[self.draw(st.integers(0, len(kinds) - 1))])(at)
 
     def join(self, at: float) -> Event:
         key = (self.pick(QUEUES), self.model.new_call_id())
@@ -353,5 +356,7 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
         edges = sorted(edges_between(events[:count], config, low, high))
         t = draw(st.sampled_from(edges)) if edges else low
         checkpoints.append((count, t))
+        if draw(st.integers(0, 9)) == 0:  # a snapshot asked for the past reports at the clock
+            checkpoints.append((count, t - draw(st.sampled_from([0.5, 30.0]))))
         low = t
     return Scenario(config, events, checkpoints)

@@ -10,10 +10,11 @@ import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.oracle import oracle_snapshot, replay
+from tests.oracle import erlang_c, erlang_service_level, oracle_snapshot, replay, staffing
 from tests.strategies import Scenario, scenarios
-from wallboard.engine import Engine
+from wallboard.engine import Engine, erlang
 
 settings.register_profile(
     "default-engine",
@@ -63,12 +64,15 @@ def first_difference(engine: Any, oracle: Any, path: str = "") -> str | None:
 def check(scenario: Scenario) -> None:
     engine = Engine(scenario.config)
     applied = 0
+    clock = -math.inf
     for count, t in scenario.checkpoints:
         for event in scenario.events[applied:count]:
             engine.apply(event)
         applied = count
         fed = scenario.events[:count]
-        difference = first_difference(engine.snapshot(t), oracle_snapshot(fed, t, scenario.config))
+        clock = max(clock, t)
+        expected = oracle_snapshot(fed, clock, scenario.config)
+        difference = first_difference(engine.snapshot(t), expected)
         assert difference is None, f"after {count} events, at t={t}: {difference}"
     dropped = replay(scenario.events[:applied], engine.now, scenario.config).history.unknown_calls
     assert engine.unknown_calls == dropped
@@ -78,3 +82,36 @@ def check(scenario: Scenario) -> None:
 @given(scenarios())
 def test_engine_matches_oracle_on_random_streams(scenario: Scenario) -> None:
     check(scenario)
+
+
+@settings(settings.get_profile(PROFILE))
+@given(
+    traffic=st.floats(0.01, 250.0),
+    extra=st.integers(1, 40),
+    aht=st.sampled_from([30.0, 180.0, 600.0]),
+    threshold=st.sampled_from([5.0, 20.0, 60.0]),
+)
+def test_erlang_recurrence_matches_the_textbook_formula(traffic, extra, aht, threshold):
+    agents = math.floor(traffic) + extra  # up to ~290 agents: both oracle methods
+    assert math.isclose(erlang.erlang_c(agents, traffic), erlang_c(agents, traffic), rel_tol=1e-9)
+    assert math.isclose(
+        erlang.service_level(agents, traffic, aht, threshold),
+        erlang_service_level(agents, traffic, threshold, aht),
+        rel_tol=1e-9,
+        abs_tol=1e-12,
+    )
+
+
+@settings(settings.get_profile(PROFILE))
+@given(
+    traffic=st.floats(0.01, 150.0),
+    aht=st.sampled_from([30.0, 180.0, 600.0]),
+    target=st.sampled_from([0.5, 0.8, 0.95]),
+    in_service=st.integers(0, 200),
+)
+def test_staffing_search_matches_the_oracle(traffic, aht, target, in_service):
+    required, _, predicted = staffing(traffic / aht, aht, 20.0, target, in_service)
+    engine_required, engine_predicted = erlang.staffing(traffic, aht, 20.0, target, in_service)
+    assert engine_required == required
+    assert engine_predicted is not None and predicted is not None
+    assert math.isclose(engine_predicted, predicted, rel_tol=1e-9, abs_tol=1e-12)
