@@ -13,7 +13,9 @@ from wallboard.adapters.recording import RecordingSource, is_recording
 from wallboard.config import engine_config_from_mapping, load_settings
 from wallboard.engine import Engine
 from wallboard.events import CallerAbandoned, CallerAnswered, CallerExited, CallerJoined
-from wallboard.simulator.sample import main, write_sample
+from wallboard.simulator.ami import for_recording, render
+from wallboard.simulator.model import CallCentre
+from wallboard.simulator.sample import main, shift_records, write_sample
 from wallboard.simulator.scenarios import build_scenario
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
@@ -34,6 +36,16 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_another_shift(tmp_path)
     other = _short(tmp_path, "c.wbrec", seed=4)
     assert first.read_bytes() == again.read_bytes()
     assert first.read_bytes() != other.read_bytes()
+
+
+def test_records_are_the_whole_run_of_the_model_trimmed_for_recording():
+    scenario = build_scenario("spike", duration_s=900.0, agents=12)
+    events = [e for h in CallCentre(scenario, 3).run_to_end() for e in render(h)[0]]
+    expected = [kept for kept in map(for_recording, events) if kept is not None]
+    records = list(shift_records(scenario, 3))
+    assert [r.kind for r in records[:2] + records[-1:]] == ["status"] * 3
+    assert [r.payload for r in records[2:-1]] == expected
+    assert all(r.received_at == float(dict(r.payload)["Timestamp"]) for r in records[2:-1])
 
 
 def test_header_names_the_run_and_carries_the_queue_wrap_up_times(tmp_path):
