@@ -164,7 +164,11 @@ async def test_pyst2_logs_in_pings_and_gets_refused_queue_reset():
             reset = manager.send_action({"Action": "QueueReset"})
             return pong.get_header("Ping"), status.data, reset.get_header("Message")
         finally:
-            manager.close()
+            # pyst2 0.5.1 races itself on Logoff: the server answers Goodbye and hangs
+            # up (as Asterisk does), pyst2's reader thread closes the socket file on
+            # EOF, and send_action's flush() may then hit the closed file.
+            with contextlib.suppress(ValueError):
+                manager.close()
 
     try:
         ping, status_text, reset_message = await asyncio.wait_for(
