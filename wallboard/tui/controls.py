@@ -55,7 +55,9 @@ class ReplayControl:
         )
 
     def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
-        return _acknowledge(self.replayer.stepper, alarm, silence_s, by)
+        outcome = _acknowledge(self.replayer.stepper, alarm, silence_s, by)
+        self.replayer.seek(self.replayer.position)  # the board again, with the operator's mark
+        return outcome
 
 
 class LiveControl:

@@ -1,0 +1,43 @@
+"""A real engine on a real (seeded, synthetic) shift, with the built-in alarm rules."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from wallboard.config import EngineConfig
+from wallboard.replay import Replayer
+from wallboard.synthetic import generate_shift
+from wallboard.tui.app import WallboardApp
+from wallboard.tui.launch import alarm_factory
+
+CONFIG = EngineConfig()
+SHIFT_HOURS = 2.0
+
+
+@pytest.fixture(scope="session")
+def shift_events() -> list:
+    return list(generate_shift(7, agents=14, queues=3, hours=SHIFT_HOURS))
+
+
+@pytest.fixture(scope="session")
+def played_replayer(shift_events) -> Replayer:
+    """Played once to the end, so every checkpoint exists."""
+    r = Replayer(
+        shift_events, CONFIG, label="synthetic", alarms=alarm_factory(None), checkpoint_every_s=120
+    )
+    r.seek(r.end)
+    return r
+
+
+@pytest.fixture
+def replayer(played_replayer) -> Replayer:
+    """A private copy positioned one hour in: alarms have fired, agents are in every state."""
+    r = copy.deepcopy(played_replayer)
+    r.seek(r.start + 3600)
+    return r
+
+
+def make_app(replayer: Replayer, **kwargs) -> WallboardApp:
+    return WallboardApp(replayer, CONFIG, paused=True, **kwargs)

@@ -1,0 +1,134 @@
+"""The replayer shows at every position exactly the board that was live then."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.tui.conftest import CONFIG
+from wallboard.adapters.base import SourceStatus
+from wallboard.engine import Engine
+from wallboard.errors import WallboardError
+from wallboard.replay import SPEEDS, Replayer, parse_position
+from wallboard.tui.launch import alarm_factory
+
+UTC = ZoneInfo("UTC")
+
+
+def straight_through(events, t: float) -> dict:
+    """The live reference: every event applied through the stepper, then a board at t."""
+    engine = Engine(CONFIG)
+    stepper = alarm_factory(None)(engine)
+    for event in events:
+        if event.at > t:
+            break
+        stepper.apply(event)
+    stepper.advance(t)
+    snapshot = engine.snapshot(t)
+    snapshot["alarms"] = stepper.active()
+    return snapshot
+
+
+def board(replayer: Replayer, t: float) -> dict:
+    snapshot = dict(replayer.seek(t).snapshot)
+    snapshot.pop("source")
+    return snapshot
+
+
+def test_a_position_reached_by_playing_equals_the_live_board(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    t = r.start + 2717.5
+    for step in range(1, 30):
+        r.seek(r.start + step * 90)
+    assert board(r, t) == straight_through(shift_events, t)
+    assert board(r, t)["alarms"], "the built-in rules fire on this shift"
+
+
+def test_seeking_back_restores_a_checkpoint_and_gives_the_same_board(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    t = r.start + 1800 + 37
+    first = board(r, t)
+    waiting_trend = list(r.history.waiting)
+    r.seek(r.end)
+    assert r.position == r.end
+    again = board(r, t)
+    assert again == first == straight_through(shift_events, t)
+    assert list(r.history.waiting) == waiting_trend
+
+
+def test_trend_history_closes_each_minute_and_interval(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s")
+    r.seek(r.start + 3600 + 30)
+    assert len(r.history.waiting) == 60
+    (interval,) = [i for i in r.history.intervals if i.start == r.start]
+    reference = straight_through(shift_events, r.start + 1799.999)
+    assert interval.offered == reference["all"]["interval"]["offered"]
+
+
+def test_position_is_clamped_to_the_recording(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s")
+    r.seek_by(-600)
+    assert r.position == r.start
+    r.seek(r.end + 3600)
+    assert r.at_end
+    assert r.board.status.state == "ended"
+
+
+def test_speed_steps_between_1x_and_3600x(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s")
+    for _ in range(len(SPEEDS) + 2):
+        r.faster()
+    assert r.speed == 3600
+    for _ in range(len(SPEEDS) + 2):
+        r.slower()
+    assert r.speed == 1
+
+
+def test_tick_moves_by_wall_time_times_speed_unless_paused(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s")
+    r.speed = 60
+    r.tick(0.5)
+    assert r.position == r.start + 30
+    r.toggle_pause()
+    r.tick(10)
+    assert r.position == r.start + 30
+
+
+def test_recorded_disconnections_show_at_their_positions(shift_events):
+    start = shift_events[0].at
+    items = [
+        *shift_events[:50],
+        SourceStatus(start + 600, "disconnected", "connection reset"),
+        SourceStatus(start + 900, "live"),
+        *shift_events[50:],
+    ]
+    r = Replayer(sorted(items, key=lambda i: i.at), CONFIG, label="s")
+    assert r.seek(start + 700).status.state == "disconnected"
+    assert r.seek(start + 1000).status.state == "live"
+
+
+def test_an_empty_file_is_a_one_line_error():
+    with pytest.raises(WallboardError, match="no events"):
+        Replayer([], CONFIG, label="empty")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("09:30", 1732267800.0),
+        ("09:30:15", 1732267815.0),
+        ("2024-11-22 10:00", 1732269600.0),
+        ("+10", 1732262400.0 + 600),
+        ("-30s", 1732262400.0 - 30),
+        ("+1h", 1732262400.0 + 3600),
+    ],
+)
+def test_typed_positions(text, expected):
+    assert parse_position(text, 1732262400.0, UTC) == expected
+
+
+@pytest.mark.parametrize("text", ["25:00", "soon", "9.30"])
+def test_bad_typed_positions_are_one_line_errors(text):
+    with pytest.raises(WallboardError):
+        parse_position(text, 1732262400.0, UTC)
