@@ -32,11 +32,18 @@ def _apply_all(events: list[Event]) -> Engine:
     return engine
 
 
+def _cpu_seconds(events: list[Event]) -> float:
+    # CPU time, not wall time: the figure must not depend on what else the machine runs.
+    started = time.process_time()
+    _apply_all(events)
+    return time.process_time() - started
+
+
 def apply_throughput(agents: int = 500, queues: int = 20, hours: float = 4.0) -> BenchResult:
     """Best of three full replays of one shift, events already in memory."""
     events = list(generate_shift(7, agents=agents, queues=queues, hours=hours))
     gc.collect()
-    best = min(timed(lambda: _apply_all(events))[0] for _ in range(3))
+    best = min(_cpu_seconds(events) for _ in range(3))
     rate = len(events) / best
     return BenchResult(
         f"engine apply ({agents} agents, {queues} queues, {hours:g} h)",
@@ -44,7 +51,7 @@ def apply_throughput(agents: int = 500, queues: int = 20, hours: float = 4.0) ->
         "events/s",
         target=f">= {APPLY_TARGET:,.0f} events/s",
         met=rate >= APPLY_TARGET,
-        note=f"{len(events):,} events, 3 windows",
+        note=f"{len(events):,} events, 3 windows, CPU time, best of 3",
     )
 
 

@@ -145,7 +145,7 @@ class _Ledger:
                 *e[stop:],
             )
 
-        self.entries = [shifted(e) for e in self.entries]
+        self.entries[:] = [shifted(e) for e in self.entries]  # in place: owners alias it
         self.floor = shifted(self.floor)
 
     def trim(self) -> None:
@@ -166,7 +166,7 @@ class _Series:
     a zero-length segment at the series' creation.
     """
 
-    __slots__ = ("cum", "dbase", "ibase", "last_t", "ledger", "n")
+    __slots__ = ("cum", "dbase", "ibase", "last_t", "ledger", "log", "n")
 
     def __init__(self, t: float, n_windows: int) -> None:
         self.n = [0, 0, 0, 0]
@@ -175,6 +175,7 @@ class _Series:
         self.ibase = [0.0, 0.0, 0.0, 0.0]
         self.dbase = [0.0, 0.0, 0.0, 0.0]
         self.ledger = _Ledger((t, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0), n_windows)
+        self.log = self.ledger.entries
 
 
 class _Queue:
@@ -185,6 +186,7 @@ class _Queue:
         "former",
         "ibase",
         "ledger",
+        "log",
         "name",
         "series",
         "short_abandon_s",
@@ -208,6 +210,7 @@ class _Queue:
         self.dbase = _zero_acc()
         # Entries: (stamp, *cum after the item).
         self.ledger = _Ledger((-math.inf, *self.cum), n_windows)
+        self.log = self.ledger.entries
         self.counts = [0] * 6
         self.series = _Series(t, n_windows)
         self.former: dict[str, float] = {}
@@ -475,7 +478,7 @@ class Engine:
     def _record(self, queue: _Queue, s: float) -> None:
         """Log the queue's totals after an item stamped `s` (= the clock) was added to them."""
         cum = queue.cum
-        queue.ledger.entries.append((s, *cum))
+        queue.log.append((s, *cum))
         if s == self._istart:
             # Stamped exactly on the boundary: in no interval (s > start), so the
             # interval starts after it.
@@ -499,7 +502,7 @@ class Engine:
         cum[2] += n2 * dt
         cum[3] += n3 * dt
         series.last_t = t
-        series.ledger.entries.append((t, cum[0], cum[1], cum[2], cum[3], n0, n1, n2, n3))
+        series.log.append((t, cum[0], cum[1], cum[2], cum[3], n0, n1, n2, n3))
 
     def _shift(self, series: _Series, old: int, new: int) -> None:
         """One member moves from state group `old` to `new` (-1: none) at the clock."""
@@ -517,9 +520,25 @@ class Engine:
         activity = agent.activity
         if activity:
             # On a call, every membership shows the call (the common, hot case).
+            group = GROUP[activity]
             for member in agent.members.values():
-                if member.state != activity:
-                    self._move(member, activity, now)
+                old = member.state
+                if old != activity:
+                    member.state = activity
+                    queue = member.queue
+                    counts = queue.counts
+                    counts[activity] += 1
+                    if old >= 0:
+                        counts[old] -= 1
+                    old_group = GROUP[old]
+                    if old_group != group:
+                        series = queue.series
+                        if series.last_t != now:
+                            self._accrue(series, now)
+                        n = series.n
+                        n[group] += 1
+                        if old_group >= 0:
+                            n[old_group] -= 1
             state = activity
         else:
             wraps = agent.wraps
