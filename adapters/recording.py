@@ -21,7 +21,12 @@ import msgpack
 from wallboard.adapters.base import Mapper, RawRecord, SourceStatus
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
 
-from wallboard.config import EngineConfig, QueueSettings
+from wallboard.config import (
+    EngineConfig,
+    QueueSettings,
+    engine_config_from_mapping,
+    with_queue_overrides,
+)
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 
@@ -184,9 +189,9 @@ class RecordingSource:
     def __init__(self, path: str | Path, config: EngineConfig | None = None) -> None:
         self.path = Path(path)
         self.label = f"recording:{self.path}"
-        self._config = config or EngineConfig()
         with open_binary(self.path) as handle:
             self.header = _header(self.path, _unpacker(handle))
+        self._config = _with_recorded_wrapups(config or EngineConfig(), self.header, self.path)
 
     def raw(self) -> Iterator[RawRecord]:
         """The records in order; stops with a warning at a cut-off tail or corrupt bytes."""
@@ -239,6 +244,28 @@ class RecordingSource:
             yield from items
         if queue_log is not None:
             yield from queue_log.flush()
+
+
+def _with_recorded_wrapups(
+    config: EngineConfig, header: dict[str, Any], path: Path
+) -> EngineConfig:
+    """Take wrap-up times from the recording for the queues `config` does not mention.
+
+    Wrap-up is a fact about the PBX the shift was recorded on (Asterisk announces
+    it nowhere), so the recording remembers it; service-level targets and the
+    like stay the viewer's own choice.
+    """
+    try:
+        recorded = engine_config_from_mapping(header.get("config") or {}, "recording header")
+    except WallboardError as exc:
+        log.warning("%s: ignoring the recorded engine settings: %s", path, exc)
+        return config
+    missing = {
+        name: QueueSettings(wrapup_s=settings.wrapup_s)
+        for name, settings in recorded.queues.items()
+        if name not in config.queues and settings.wrapup_s
+    }
+    return with_queue_overrides(config, **missing) if missing else config
 
 
 def _ami_mapper(config: EngineConfig) -> Mapper:

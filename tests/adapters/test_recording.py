@@ -21,6 +21,7 @@ from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, capture_
 from wallboard.config import EngineConfig, QueueSettings, engine_config_from_mapping
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
+from wallboard.events import CallEnded
 from wallboard.file_replay import snapshot_at
 
 RECORDS = [
@@ -169,3 +170,26 @@ def test_unknown_kinds_are_skipped_with_one_warning(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"{path}: skipped records of unknown kind 'video'"
     ]
+
+
+def test_recorded_wrapup_applies_where_the_viewer_config_is_silent(tmp_path):
+    """Wrap-up is a PBX fact the recording carries; the viewer's own settings still win."""
+    recorded = EngineConfig(
+        queues={"support": QueueSettings(wrapup_s=20), "sales": QueueSettings(wrapup_s=10)}
+    )
+    path = tmp_path / "shift.wbrec"
+    lines = [
+        "100|c1|support|NONE|ENTERQUEUE||555|1",
+        "103|c1|support|Agent 1|CONNECT|3|c1.1|1",
+        "160|c1|support|Agent 1|COMPLETEAGENT|3|57|1",
+        "200|c2|sales|NONE|ENTERQUEUE||556|1",
+        "202|c2|sales|Agent 2|CONNECT|2|c2.1|1",
+        "260|c2|sales|Agent 2|COMPLETECALLER|2|58|1",
+    ]
+    with RecordingWriter(path, source="queue_log:test", config=recorded) as writer:
+        for line in lines:
+            writer.write(RawRecord(float(line.split("|")[0]), "queue_log", line))
+    viewer = EngineConfig(queues={"sales": QueueSettings(wrapup_s=3)})
+    ended = {e.queue: e for e in RecordingSource(path, viewer).events() if isinstance(e, CallEnded)}
+    assert ended["support"].wrap_s == 20
+    assert ended["sales"].wrap_s == 3

@@ -10,9 +10,15 @@ import pytest
 from wallboard.adapters.base import SourceStatus
 from wallboard.adapters.recording import RecordingSource, is_recording
 
-from wallboard.config import engine_config_from_mapping, load_settings
+from wallboard.config import engine_config_from_mapping
 from wallboard.engine import Engine
-from wallboard.events import CallerAbandoned, CallerAnswered, CallerExited, CallerJoined
+from wallboard.events import (
+    CallEnded,
+    CallerAbandoned,
+    CallerAnswered,
+    CallerExited,
+    CallerJoined,
+)
 from wallboard.simulator.ami import for_recording, render
 from wallboard.simulator.model import CallCentre
 from wallboard.simulator.sample import main, shift_records, write_sample
@@ -112,10 +118,13 @@ def test_bundled_file_is_a_small_recording_of_the_sample_shift(bundled):
     assert [s.state for s in bundled.statuses] == ["connecting", "live", "ended"]
 
 
-def test_bundled_header_and_its_toml_give_the_same_engine_settings(bundled):
+def test_bundled_replay_takes_wrapup_from_the_header(bundled):
     from_header = engine_config_from_mapping(bundled.header["config"])
-    assert load_settings(RECORDINGS / "sample-shift.toml").engine == from_header
     assert {q: s.wrapup_s for q, s in from_header.queues.items()} == WRAPUP_S
+    wraps = {
+        (e.queue, e.wrap_s) for e in RecordingSource(BUNDLED).events() if isinstance(e, CallEnded)
+    }
+    assert wraps == set(WRAPUP_S.items())
 
 
 def test_bundled_replay_ends_with_every_call_decided(bundled):

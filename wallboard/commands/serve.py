@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             feeds[name] = collector
         else:
             feeds[name] = PacedFileFeed(
-                open_file_source(spec),
+                open_file_source(spec, settings.engine),
                 settings.engine,
                 speed=args.speed,
                 rate_hz=args.rate,
