@@ -504,41 +504,15 @@ class Engine:
         series.last_t = t
         series.log.append((t, cum[0], cum[1], cum[2], cum[3], n0, n1, n2, n3))
 
-    def _shift(self, series: _Series, old: int, new: int) -> None:
-        """One member moves from state group `old` to `new` (-1: none) at the clock."""
-        if series.last_t != self.now:
-            self._accrue(series, self.now)
-        n = series.n
-        if old >= 0:
-            n[old] -= 1
-        if new >= 0:
-            n[new] += 1
-
     def _refresh(self, agent: _Agent) -> None:
         """Recount the states of an agent and its memberships after any change to them."""
         now = self.now
         activity = agent.activity
         if activity:
             # On a call, every membership shows the call (the common, hot case).
-            group = GROUP[activity]
             for member in agent.members.values():
-                old = member.state
-                if old != activity:
-                    member.state = activity
-                    queue = member.queue
-                    counts = queue.counts
-                    counts[activity] += 1
-                    if old >= 0:
-                        counts[old] -= 1
-                    old_group = GROUP[old]
-                    if old_group != group:
-                        series = queue.series
-                        if series.last_t != now:
-                            self._accrue(series, now)
-                        n = series.n
-                        n[group] += 1
-                        if old_group >= 0:
-                            n[old_group] -= 1
+                if member.state != activity:
+                    self._move(member, activity)
             state = activity
         else:
             wraps = agent.wraps
@@ -554,7 +528,7 @@ class Engine:
                     state = AVAILABLE
                     any_available = True
                 if member.state != state:
-                    self._move(member, state, now)
+                    self._move(member, state)
             if any_wrap:
                 state = WRAPPING
             elif any_available:
@@ -567,21 +541,7 @@ class Engine:
         if state != old:
             agent.state = state
             agent.since = now
-            counts = self._agent_counts
-            counts[state] += 1
-            if old >= 0:
-                counts[old] -= 1
-            old_group = GROUP[old]
-            new_group = GROUP[state]
-            if old_group != new_group:
-                series = self._all_series
-                if series.last_t != now:
-                    self._accrue(series, now)
-                n = series.n
-                if new_group >= 0:
-                    n[new_group] += 1
-                if old_group >= 0:
-                    n[old_group] -= 1
+            self._tally(self._agent_counts, self._all_series, old, state)
         if state == PAUSED:
             reason = agent.members[min(agent.members)].reason
             if reason != agent.reason:
@@ -591,23 +551,27 @@ class Engine:
             agent.reason = ""
             agent.since = now
 
-    def _move(self, member: _Member, state: int, now: float) -> None:
+    def _move(self, member: _Member, state: int) -> None:
         """A membership changes state: its queue's counts and integrals follow."""
         old = member.state
         member.state = state
-        queue = member.queue
-        counts = queue.counts
-        counts[state] += 1
+        self._tally(member.queue.counts, member.queue.series, old, state)
+
+    def _tally(self, counts: list[int], series: _Series, old: int, new: int) -> None:
+        """One member or agent goes from state `old` to `new` (-1: not counted) at the clock."""
+        if new >= 0:
+            counts[new] += 1
         if old >= 0:
             counts[old] -= 1
         old_group = GROUP[old]
-        new_group = GROUP[state]
+        new_group = GROUP[new]
         if old_group != new_group:
-            series = queue.series
+            now = self.now
             if series.last_t != now:
                 self._accrue(series, now)
             n = series.n
-            n[new_group] += 1
+            if new_group >= 0:
+                n[new_group] += 1
             if old_group >= 0:
                 n[old_group] -= 1
 
@@ -841,9 +805,7 @@ class Engine:
         member = agent.members.pop(e.queue, None)
         if member is None:
             return
-        if member.state >= 0:
-            queue.counts[member.state] -= 1
-            self._shift(queue.series, GROUP[member.state], -1)
+        self._tally(queue.counts, queue.series, member.state, -1)
         queue.former[agent.id] = at
         self._refresh(agent)
 
