@@ -11,20 +11,23 @@ from wallboard.tui.launch import add_replay_arguments, run_replay
 NAME = "demo"
 HELP = "replay the bundled demo shift on the board"
 DESCRIPTION = """\
-Replay the bundled recording of a simulated shift (recordings/ in the
-repository) with the full board and replay controls: a safe way to learn the
-wallboard or to train supervisors. Press ? for every key.
+Replay the bundled recording of a simulated 4-hour shift with a mid-morning
+surge (recordings/ in the repository) with the full board and replay
+controls: a safe way to learn the wallboard or to train supervisors.
+Press ? for every key.
 """
 
-# The checkout's recordings/ (the package is installed in place from the repository).
-RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+# The checkout's bundled sample (the package is installed in place from the repository).
+DEMO_RECORDING = Path(__file__).resolve().parents[2] / "recordings" / "sample-shift.wbrec"
 
 
 def demo_recording() -> Path:
-    found = sorted(p for p in RECORDINGS.glob("demo*") if p.is_file())
-    if not found:
-        raise WallboardError(f"no demo recording in {RECORDINGS} (expected a demo* file there)")
-    return found[0]
+    if not DEMO_RECORDING.is_file():
+        raise WallboardError(
+            f"no demo recording at {DEMO_RECORDING}; regenerate it with "
+            "`python -m wallboard.simulator.sample --out recordings/sample-shift.wbrec`"
+        )
+    return DEMO_RECORDING
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from wallboard.alarms import AlarmStepper
 from wallboard.collector import Collector
 from wallboard.config import load_settings
-from wallboard.engine import Engine
 from wallboard.tui.launch import add_display_arguments, alarm_factory
 
 NAME = "live"
@@ -31,17 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     source = open_live_source(args.source, settings)
-    make_stepper = alarm_factory(args.rules)
-    steppers: list[AlarmStepper] = []
-
-    def keep_stepper(engine: Engine) -> AlarmStepper:
-        # The board acknowledges alarms on the collector's own stepper.
-        steppers.append(make_stepper(engine))
-        return steppers[-1]
-
-    collector = Collector(source, settings.engine, alarms=keep_stepper)
+    collector = Collector(source, settings.engine, alarms=alarm_factory(args.rules))
     app = WallboardApp(
-        collector, settings.engine, theme=args.theme, wall=args.wall, alarms=steppers[0]
+        collector, settings.engine, theme=args.theme, wall=args.wall, alarms=collector.alarms
     )
 
     async def main() -> None:

@@ -1,0 +1,89 @@
+"""`wallboard demo` in a real terminal (tmux): the keys a trainer uses, read off the screen."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wallboard.commands.demo import DEMO_RECORDING
+
+WALLBOARD = Path(sys.executable).with_name("wallboard")
+WAIT_S = 30.0
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, predicate: Callable[[str], object], what: str) -> str:
+        """Poll the screen until `predicate` holds (bounded: fails after WAIT_S)."""
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        pytest.fail(f"timed out waiting for {what}; screen was:\n{self.screen()}")
+
+
+def replay_clock(screen: str) -> str:
+    match = re.search(r"(PAUSED|PLAYING) \S+x\s+(\d\d:\d\d:\d\d)", screen)
+    assert match, screen
+    return match.group(2)
+
+
+@pytest.mark.skipif(not DEMO_RECORDING.is_file(), reason="the bundled demo recording is absent")
+def test_demo_in_a_real_terminal():
+    name = f"wallboard-e2e-{uuid.uuid4().hex[:8]}"
+    command = f"{WALLBOARD} demo; echo WALLBOARD-EXITED-$?; sleep 60"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", command], check=True
+    )
+    term = Terminal(name)
+    try:
+        term.wait_for(lambda s: "PLAYING" in s and "Queues" in s, "the board")
+        term.keys("Space")
+        paused = term.wait_for(lambda s: "PAUSED" in s, "pause")
+        before = replay_clock(paused)
+        term.keys("Right")
+        moved = term.wait_for(lambda s: replay_clock(s) != before, "a seek")
+        assert _seconds(replay_clock(moved)) - _seconds(before) == 60
+        term.keys("]")
+        term.wait_for(lambda s: _seconds(replay_clock(s)) - _seconds(before) == 660, "+10 min")
+        term.keys("t")
+        term.wait_for(lambda s: "Theme: light" in s, "the theme notice")
+        term.keys("?")
+        help_screen = term.wait_for(lambda s: "Keys  (Esc closes)" in s, "the help overlay")
+        assert "Seek forward ten minutes" in help_screen
+        term.keys("Escape")
+        term.wait_for(lambda s: "Keys  (Esc closes)" not in s, "help to close")
+        term.keys("q")
+        term.wait_for(lambda s: "WALLBOARD-EXITED-0" in s, "a clean exit")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
+
+
+def _seconds(clock: str) -> int:
+    h, m, s = (int(part) for part in clock.split(":"))
+    return h * 3600 + m * 60 + s
