@@ -14,25 +14,20 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from wallboard.adapters.base import LiveSource, SourceStatus
+from wallboard.alarms.stepper import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
-from wallboard.events import Event
 from wallboard.feed import BoardUpdate
 
 log = logging.getLogger(__name__)
 
-
-class AlarmStepper(Protocol):
-    """Alarm evaluation driven by source time (see `wallboard.alarms`)."""
-
-    def apply(self, event: Event) -> list[dict[str, Any]]: ...
-
-    def advance(self, t: float) -> list[dict[str, Any]]: ...
-
-    def active(self) -> list[dict[str, Any]]: ...
+# How far the board trails the source's clock between events. Ticking right up
+# to "now" would move the engine's clock past events still in flight, which then
+# arrive "late" and are clamped; half a second absorbs the network's jitter.
+LIVE_LAG_S = 0.5
 
 
 class Collector:
@@ -50,25 +45,31 @@ class Collector:
         self.label = source.label
         self.engine = Engine(config)
         self._source = source
-        self._alarms = alarms(self.engine) if alarms else None
+        self.alarms = alarms(self.engine) if alarms else None
         self._period = 1.0 / rate_hz
         self._clock = clock
-        self._offset = 0.0
+        self._offset: float | None = None
         self.status = SourceStatus(clock(), "connecting")
         self._subscribers: list[_Subscriber] = []
         self._changed = asyncio.Event()
         self.latest = self._tick()
 
-    def source_now(self) -> float:
-        """The source's clock now: wall time shifted by the latest event's lag or lead."""
-        return max(self.engine.now, self._clock() + self._offset)
+    def source_now(self) -> float | None:
+        """The source's clock now, estimated from the latest event's lag or lead on ours.
+
+        `None` until the first event: the source's clock is unknown, and the
+        board stays where the engine is.
+        """
+        if self._offset is None:
+            return None
+        return self._clock() + self._offset - LIVE_LAG_S
 
     def _tick(self) -> BoardUpdate:
         now = self.source_now()
-        transitions = self._alarms.advance(now) if self._alarms else []
-        snapshot = self.engine.snapshot(now)
+        transitions = self.alarms.advance(now) if self.alarms and now is not None else []
+        snapshot = self.engine.snapshot(self.engine.now if now is None else now)
         snapshot["source"] = self.label
-        snapshot["alarms"] = self._alarms.active() if self._alarms else []
+        snapshot["alarms"] = self.alarms.active() if self.alarms else []
         self._publish(transitions)
         return BoardUpdate(snapshot, self.status)
 
@@ -87,8 +88,8 @@ class Collector:
                     log.info("%s: %s %s", self.label, item.state, item.detail)
                     continue
                 self._offset = item.at - self._clock()
-                if self._alarms:
-                    self._publish(self._alarms.apply(item))
+                if self.alarms:
+                    self._publish(self.alarms.apply(item))
                 else:
                     self.engine.apply(item)
         finally:

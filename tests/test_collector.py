@@ -1,0 +1,89 @@
+"""The collector: a live AMI source (pyst2 over TCP) into the engine and the alarm rules."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.base import RawRecord, SourceStatus
+
+from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
+from tests.adapters.ami.test_mapper import (
+    README_COUNTS,
+    RUN_A_CONFIG,
+    capture_records,
+    day_counts,
+)
+from wallboard.alarms.rules import load_rules
+from wallboard.alarms.stepper import AlarmStepper
+from wallboard.collector import Collector
+from wallboard.engine import Engine
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
+    """Ticking at wall-clock rate must not change what the engine or the alarms saw."""
+    capture = load_capture(run_a)
+    rules = load_rules(None)
+    finished = asyncio.Event()
+
+    async def replay(connection: Connection) -> None:
+        await connection.status_answered.wait()
+        await connection.stream(capture.blocks)
+        finished.set()
+
+    async with AmiServer(
+        session=replay,
+        banner=capture.banner,
+        login_reply=capture.login_reply,
+        status_items=capture.status_items("0s"),
+        summary_items=capture.summary_items("0s"),
+        clock=capture.snapshot_times["snap-0s"],
+    ) as server:
+        source = AmiSource(
+            "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
+        )
+        collector = Collector(source, RUN_A_CONFIG, alarms=AlarmStepper.factory(rules), rate_hz=20)
+        runner = asyncio.create_task(collector.run())
+        seen: list[dict] = []
+        states: set[str] = set()
+        try:
+            async with asyncio.timeout(60):
+                async for update in collector.updates():
+                    seen.extend(update.transitions)
+                    states.add(update.status.state)
+                    if finished.is_set() and update.snapshot["all"]["day"]["offered"] == 160:
+                        break
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+
+    assert "live" in states
+    # What the collector had when the stream ended ...
+    last_event_at = collector.engine.now
+    live = collector.engine.snapshot(last_event_at)
+    assert day_counts(live) == README_COUNTS
+    assert collector.engine.late_events == 0
+
+    # ... equals feeding the same bytes straight through the mapper and the engine.
+    mapper, engine = AmiMapper(RUN_A_CONFIG), Engine(RUN_A_CONFIG)
+    stepper = AlarmStepper.factory(rules)(engine)
+    resync_at = capture.snapshot_times["snap-0s"]
+    records = [RawRecord(resync_at, "ami", item) for item in capture.status_items("0s")]
+    records.append(RawRecord(resync_at, "ami", [["Event", "QueueStatusComplete"]]))
+    records += capture_records(run_a)
+    replayed: list[dict] = []
+    for record in records:
+        for item in mapper.feed(record):
+            if not isinstance(item, SourceStatus):
+                replayed += stepper.apply(item)
+    assert engine.snapshot(last_event_at) == live
+    # Alarms up to the last event: both evaluated every whole second of source time.
+    assert replayed, "the real run collapses service level: some alarm must fire"
+    assert [t for t in seen if t["at"] < last_event_at] == [
+        t for t in replayed if t["at"] < last_event_at
+    ]
