@@ -14,7 +14,7 @@ import time
 import tracemalloc
 from collections.abc import Iterable
 
-from benchmarks.common import BenchResult, timed
+from benchmarks.common import BenchResult
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.events import Event
@@ -25,6 +25,7 @@ SNAPSHOT_TARGET_MS = 25.0  # a quarter of the 4 Hz refresh budget
 
 
 def _apply_all(events: list[Event]) -> Engine:
+    """A replay with three windows (15 min, 5 min, 1 h), as a busy board shows them."""
     engine = Engine(EngineConfig(extra_windows_s=(300.0, 3600.0)))
     apply = engine.apply
     for event in events:
@@ -60,14 +61,17 @@ def snapshot_cost(agents: int = 500, queues: int = 50, hours: float = 2.0) -> Be
     engine = _apply_all(list(generate_shift(11, agents=agents, queues=queues, hours=hours)))
     t = engine.now
     rounds = 40
-    seconds, _ = timed(lambda: [engine.snapshot(t + 0.25 * i) for i in range(1, rounds + 1)])
-    ms = seconds / rounds * 1000
+    started = time.process_time()
+    for i in range(1, rounds + 1):
+        engine.snapshot(t + 0.25 * i)
+    ms = (time.process_time() - started) / rounds * 1000
     return BenchResult(
         f"engine snapshot ({queues} queues, {agents} agents)",
         ms,
         "ms",
         target=f"<= {SNAPSHOT_TARGET_MS:g} ms",
         met=ms <= SNAPSHOT_TARGET_MS,
+        note="CPU time, 3 windows",
     )
 
 

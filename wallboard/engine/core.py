@@ -913,13 +913,20 @@ class Engine:
             self._set_next_due()
         t = self.now
         self._expire(t)
-        queues = {name: self._queue_report(self._queues[name], t) for name in sorted(self._queues)}
+        spans = {
+            name: self._spans(queue.cum, queue.ledger, queue.ibase, queue.dbase)
+            for name, queue in self._queues.items()
+        }
+        queues = {
+            name: self._queue_report(self._queues[name], spans[name], t)
+            for name in sorted(self._queues)
+        }
         agents = {aid: self._agent_report(self._agents[aid]) for aid in sorted(self._agents)}
         return {
             "at": t,
             "config": self.config.summary(),
             "queues": queues,
-            "all": self._all_report(t),
+            "all": self._all_report(list(spans.values()), t),
             "agents": agents,
         }
 
@@ -959,14 +966,14 @@ class Engine:
         spans.append([a - b for a, b in zip(now, series.dbase, strict=True)])
         return spans
 
-    def _queue_report(self, queue: _Queue, t: float) -> dict[str, Any]:
+    def _queue_report(self, queue: _Queue, spans: list[list[Any]], t: float) -> dict[str, Any]:
         counts = queue.counts
         logged_off = sum(1 for e in queue.former.values() if e >= self._dstart)
         agents = dict(zip(STATE_NAMES, [*counts, logged_off], strict=True))
         longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
         return self._group_report(
             t,
-            self._spans(queue.cum, queue.ledger, queue.ibase, queue.dbase),
+            spans,
             self._integrals(queue.series, t),
             queue.sl_variant,
             queue.sl_threshold_s,
@@ -976,15 +983,18 @@ class Engine:
             agents,
         )
 
-    def _all_report(self, t: float) -> dict[str, Any]:
-        accs = [_zero_acc() for _ in range(self._nw + 2)]
+    def _all_report(self, queue_spans: list[list[list[Any]]], t: float) -> dict[str, Any]:
+        """Counts and durations of every queue added up; integrals by agent state."""
+        if queue_spans:
+            accs = [
+                [sum(column) for column in zip(*same_span, strict=True)]
+                for same_span in zip(*queue_spans, strict=True)
+            ]
+        else:
+            accs = [_zero_acc() for _ in range(self._nw + 2)]
         waiting = 0
         longest = 0.0
         for queue in self._queues.values():
-            spans = self._spans(queue.cum, queue.ledger, queue.ibase, queue.dbase)
-            for total, acc in zip(accs, spans, strict=True):
-                for f in range(N_FIELDS):
-                    total[f] += acc[f]
             waiting += len(queue.waiting)
             if queue.waiting:
                 longest = max(longest, t - next(iter(queue.waiting.values())))
