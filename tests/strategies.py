@@ -47,6 +47,7 @@ AGENTS = ("A1", "A2", "A3", "A4")
 MEMBERSHIPS = tuple((a, q) for a in AGENTS for q in QUEUES)
 REASONS = ("", "lunch", "break")
 GAPS = (0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 4.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+LONG_GAPS = (600.0, 3600.0, 43200.0, 86400.0)  # rare: spans roll over with states running
 WRAPS = (0.0, 0.0, 0.5, 1.0, 5.0, 10.0, 30.0, 90.0)
 
 
@@ -154,7 +155,7 @@ class Steps:
         if m.ringing:
             kinds += ["no_answer"] + ["answer_ringing"] * 4
         if m.in_call:
-            kinds += ["end"] * 4 + ["hold"] * 2
+            kinds += ["end"] * 4 + ["hold"] * 2 + ["end_by_other"]
         return getattr(self, kinds[self.draw(st.integers(0, len(kinds) - 1))])(at)
 
     def join(self, at: float) -> Event:
@@ -279,6 +280,13 @@ class Steps:
             transferred=self.draw(st.booleans()),
         )
 
+    def end_by_other(self, at: float) -> Event:
+        """A call end naming another agent than the one who answered."""
+        key = self.pick(self.model.in_call)
+        del self.model.in_call[key]
+        agent = self.pick(AGENTS)
+        return CallEnded(at, key[0], key[1], agent, wrap_s=self.pick(WRAPS))
+
     def hold(self, at: float) -> Event:
         _, call_id = self.pick(self.model.in_call)
         if call_id in self.model.on_hold:
@@ -330,7 +338,7 @@ def edges_between(events: list[Event], config: EngineConfig, low: float, high: f
 def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
     anchor = draw(st.sampled_from(ANCHORS))
     config = draw(configs(anchor))
-    clock = anchor.at - draw(st.sampled_from([0.0, 30.0, 60.0, 300.0, 900.0, 1800.0]))
+    clock = anchor.at - draw(st.sampled_from([0.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0]))
     clock += draw(st.integers(0, 120)) / 2
     steps = Steps(draw, Model())
     events: list[Event] = []
@@ -338,7 +346,8 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
         steps.model.members.add((agent, queue))
         events.append(AgentLoggedIn(clock, agent, queue))
     for _ in range(draw(st.integers(0, max_steps))):
-        clock += draw(st.sampled_from(GAPS))
+        long_gap = draw(st.integers(0, 40)) == 0
+        clock += draw(st.sampled_from(LONG_GAPS if long_gap else GAPS))
         late = draw(st.integers(0, 30)) == 0
         events.append(steps.event(clock - 1.0 if late else clock))
     clocks, latest = [], -math.inf
@@ -352,7 +361,10 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
             continue
         if count:
             low = max(low, clocks[count - 1])
-        high = max(low, events[count].at) if count < len(events) else low + 700.0
+        if count < len(events):
+            high = max(low, events[count].at)
+        else:
+            high = low + draw(st.sampled_from([700.0, 90000.0]))
         edges = sorted(edges_between(events[:count], config, low, high))
         t = draw(st.sampled_from(edges)) if edges else low
         checkpoints.append((count, t))

@@ -79,7 +79,7 @@ def check(scenario: Scenario) -> None:
 
 
 @settings(settings.get_profile(PROFILE))
-@given(scenarios())
+@given(scenarios(max_steps=150 if PROFILE == "long" else 60))
 def test_engine_matches_oracle_on_random_streams(scenario: Scenario) -> None:
     check(scenario)
 
