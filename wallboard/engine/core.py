@@ -1,18 +1,20 @@
 """The incremental metric engine: `docs/ENGINE.md` is its exact specification.
 
-Every figure is kept as running sums so that an event costs O(1) and memory
-holds only what is inside the largest window plus the live calls and agents:
+An event costs O(1) amortized and memory holds only what the widest window
+contains plus the live calls and agents, however long the shift:
 
-- outcome-like items (answers, abandons, call ends, wrap ends, ...) add fixed
-  deltas to per-queue accumulators, one per span; the window accumulators
-  take them back when they leave the window (items wait in one shared ledger);
-- agent-state time integrals are piecewise-constant counts per queue (and per
-  agent for `all`); each change closes a segment whose membership-seconds go
-  into the same spans, and the window keeps the segments until they leave it.
+- each queue keeps running totals (counts and summed durations) of its items
+  (answers, abandons, call ends, wrap ends, ...); agent states are integrated
+  as piecewise-constant member counts per queue (and per agent for `all`);
+- a span is a difference of running totals: the interval and the day subtract
+  the totals when they started; each window subtracts the totals at its edge,
+  found in a ledger of time-stamped totals that keeps only the window's
+  stretch, so leaving a window is a pointer move, not arithmetic;
+- `all` adds the queues' totals at snapshot time (they are additive).
 
-Sliding sums that add and subtract floats drift, so each window is recomputed
-exactly (`math.fsum`) whenever its ledger has turned over since the last
-recomputation: the error stays that of at most two windows' worth of sums.
+Float totals restart at zero every few window turnovers so their rounding
+stays that of a few windows (with epoch timestamps, differences of stamps are
+multiples of 2**-22 s and the integrals are in fact exact).
 """
 
 from __future__ import annotations
