@@ -13,8 +13,8 @@ contains plus the live calls and agents, however long the shift:
 - `all` adds the queues' totals at snapshot time (they are additive).
 
 Float totals restart at zero every few window turnovers so their rounding
-stays that of a few windows (with epoch timestamps, differences of stamps are
-multiples of 2**-22 s and the integrals are in fact exact).
+stays that of a few windows. (Today's epoch stamps are all multiples of
+2**-22 s, so the state integrals are even exact until a total reaches 2**31 s.)
 """
 
 from __future__ import annotations
