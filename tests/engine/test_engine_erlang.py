@@ -116,3 +116,23 @@ def test_day_start_read_twice_on_fall_back():
     assert day_start(first + 600, time(1, 30), NEW_YORK) == first
     assert day_start(second + 600, time(1, 30), NEW_YORK) == second
     assert next_day_start(first, time(1, 30), NEW_YORK) == second
+
+
+def test_engine_day_span_across_spring_forward():
+    # Day start 02:30 New York: on 2024-03-10 the clock jumps 02:00 -> 03:00, so at noon
+    # that day the day span still runs from 2024-03-09 02:30.
+    config = {"timezone": "America/New_York", "day_start": time(2, 30)}
+    before = epoch(2024, 3, 9, 2, 0)
+    after = epoch(2024, 3, 9, 3, 0)
+    noon = epoch(2024, 3, 10, 12, 0)
+    events = [
+        CallerJoined(before - 5, "q", "c1"),
+        CallerAnswered(before, "q", "c1", "A1"),
+        CallerJoined(after - 5, "q", "c2"),
+        CallerAnswered(after, "q", "c2", "A2"),
+        CallerJoined(noon - 5, "q", "c3"),
+        CallerAnswered(noon, "q", "c3", "A3"),
+    ]
+    assert run(events, noon, **config)["all"]["day"]["answered"] == 2
+    next_day = epoch(2024, 3, 11, 2, 30)
+    assert run(events, next_day + 1, **config)["all"]["day"]["answered"] == 0
