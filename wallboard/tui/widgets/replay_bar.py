@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.messages import SeekRequested
 
 
-class ReplayBar(Static):
+class ReplayBar(Widget):
     """Shown only in replays: `▶ 60x  09:12:30  [=====>----]  +1:12:30 / 8:00:00`."""
+
+    # A one-line render, not Static.update: changing it every tick must not re-lay out the screen.
+    line: reactive[Text] = reactive(Text, layout=False)
+
+    def render(self) -> Text:
+        return self.line
 
     def __init__(self, *, id: str = "replay-bar") -> None:
         super().__init__(id=id)
@@ -50,7 +57,7 @@ class ReplayBar(Static):
         line.append("-" * (width - filled))
         line.append("]")
         line.append(tail)
-        self.update(line)
+        self.line = line
 
     def on_click(self, event: events.Click) -> None:
         board = self._board

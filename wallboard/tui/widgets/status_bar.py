@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from wallboard.tui.board import Board
 
@@ -16,8 +17,14 @@ STATE_SYMBOLS = {
 }
 
 
-class StatusBar(Static):
+class StatusBar(Widget):
     """The clock is the board's own instant (source time), so a replay shows its past."""
+
+    # A one-line render, not Static.update: changing it every tick must not re-lay out the screen.
+    line: reactive[Text] = reactive(Text, layout=False)
+
+    def render(self) -> Text:
+        return self.line
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
@@ -38,4 +45,4 @@ class StatusBar(Static):
         line = left + Text(" " * gap) + Text(middle, style="bold")
         line.append(" " * max(1, width - len(line.plain) - len(right)))
         line.append(right, style="bold")
-        self.update(line)
+        self.line = line

@@ -42,5 +42,7 @@ class TrendsPanel(Widget):
         self._show("waiting", f"Waiting/min {waiting[-1]}", [float(v) for v in waiting])
 
     def _show(self, key: str, label: str, data: list[float]) -> None:
-        self.query_one(f"#trend-{key}-label", Label).update(label)
+        title = self.query_one(f"#trend-{key}-label", Label)
+        if str(title.content) != label:
+            title.update(label)
         self.query_one(f"#trend-{key}", Sparkline).data = data
