@@ -250,9 +250,17 @@ class AmiServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
+        # Hang up on every client and let its handler see the end of the stream:
+        # cancelling a handler instead makes Python 3.11's stream callback log the
+        # cancellation as an error with a traceback.
+        for session in list(self._sessions):
+            session.writer.close()
+        handlers = list(self._handlers)
+        if handlers:
+            _, stuck = await asyncio.wait(handlers, timeout=1.0)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
         if self.queue_log is not None:
