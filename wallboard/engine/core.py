@@ -79,6 +79,8 @@ N_FIELDS = 22
 # often enough to keep their magnitude, hence the rounding of a window's difference,
 # far below 1e-9 relative; rarely enough that rewriting the ledger costs little.
 REBASE_TURNOVERS = 16
+# How often (seconds of event time) ledgers are trimmed when nobody takes snapshots.
+HOUSEKEEPING_S = 60.0
 
 # States of a membership / an agent, as reported.
 AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
@@ -317,7 +319,7 @@ class Engine:
         self._next_interval = math.inf
         self._next_day = math.inf
         self._next_due = -math.inf
-        self._since_expiry = 0
+        self._next_housekeeping = -math.inf
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             CallerJoined: self._on_joined,
             CallerAnswered: self._on_answered,
@@ -362,7 +364,7 @@ class Engine:
         if self._t0 is None:
             self._next_due = -math.inf
             return
-        due = min(self._next_interval, self._next_day)
+        due = min(self._next_interval, self._next_day, self._next_housekeeping)
         if self._timers:
             due = min(due, self._timers[0][0])
         self._next_due = due
@@ -376,6 +378,10 @@ class Engine:
             at = self.now
         else:
             self._advance(at)
+            if at >= self._next_housekeeping:
+                # Drop what every window has left, so memory follows the window, not the shift.
+                self._expire(at)
+                self._next_housekeeping = at + HOUSEKEEPING_S
         if self._t0 is None:
             self._t0 = at
         self._set_next_due()
@@ -449,10 +455,6 @@ class Engine:
         else:
             self.now = at
         self._handlers[type(event)](event, at)
-        self._since_expiry += 1
-        if self._since_expiry >= 1024:
-            self._since_expiry = 0
-            self._expire(self.now)
 
     def _queue(self, name: str) -> _Queue:
         queue = self._queues.get(name)
