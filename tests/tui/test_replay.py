@@ -11,6 +11,7 @@ from tests.tui.conftest import CONFIG
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.replay import SPEEDS, Replayer, parse_position
+from wallboard.synthetic import DEFAULT_START
 from wallboard.tui.launch import alarm_factory
 
 UTC = ZoneInfo("UTC")
@@ -61,8 +62,8 @@ def test_trend_history_closes_each_minute_and_interval(shift_events):
     r = Replayer(shift_events, CONFIG, label="s")
     r.seek(r.start + 3600 + 30)
     assert len(r.history.waiting) == 60
-    (interval,) = [i for i in r.history.intervals if i.start == r.start]
-    reference = straight_through(shift_events, r.start + 1799.999)
+    (interval,) = [i for i in r.history.intervals if i.start == DEFAULT_START]
+    reference = straight_through(shift_events, DEFAULT_START + 1799.999)
     assert interval.offered == reference["all"]["interval"]["offered"]
 
 
