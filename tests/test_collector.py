@@ -73,7 +73,9 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
     mapper, engine = AmiMapper(RUN_A_CONFIG), Engine(RUN_A_CONFIG)
     stepper = AlarmStepper.factory(rules)(engine)
     resync_at = capture.snapshot_times["snap-0s"]
-    records = [RawRecord(resync_at, "ami", item) for item in capture.status_items("0s")]
+    pong = [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", f"{resync_at:.6f}"]]
+    records = [RawRecord(resync_at, "ami", pong)]
+    records += [RawRecord(resync_at, "ami", item) for item in capture.status_items("0s")]
     records.append(RawRecord(resync_at, "ami", [["Event", "QueueStatusComplete"]]))
     records += capture_records(run_a)
     replayed: list[dict] = []

@@ -406,6 +406,11 @@ class _Session:
         self.resyncs += 1
         self.resync_id = f"wallboard-resync-{self.resyncs}"
         self.resynced.clear()
+        # The answers carry no time of their own; a Pong tells the mapper the
+        # PBX's clock, so a waiting caller's join time lands on the PBX's day.
+        pong = await self._call(manager, manager.send_action, {"Action": "Ping"})
+        pairs = [[name, value] for name, value in pong.headers.items()]
+        self.records.put_nowait(RawRecord(self.source._clock(), "ami", pairs))
         await self._call(manager, manager.send_action, {"Action": "QueueSummary"})
         answer = await self._call(
             manager, manager.send_action, {"Action": "QueueStatus", "ActionID": self.resync_id}

@@ -22,8 +22,12 @@ A few channel events are kept because Asterisk says some things nowhere else:
   `wrapup_s` (`EngineConfig.for_queue`), started by `AgentComplete`.
 
 Times: the `Timestamp:` header (`timestampevents = yes`), else the moment the
-record was received. Durations Asterisk reports (whole seconds; ring time of
-`AgentRingNoAnswer` in milliseconds) are passed on as the source's figures.
+record was received, moved onto the PBX's clock by the offset between the two
+seen last (a `Ping` answer carries a `Timestamp` too): resync answers carry no
+time of their own, and a PBX whose clock is not ours (or a simulator running
+faster than real time) would otherwise put them in another day. Durations
+Asterisk reports (whole seconds; ring time of `AgentRingNoAnswer` in
+milliseconds) are passed on as the source's figures.
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ class AmiMapper:
         self._state = _State()
         self._status: StatusList | None = None
         self._wrap: dict[str, float] = {}
+        self._clock_offset = 0.0
         self._handlers: dict[str, Callable[[Headers, float], Output]] = {
             "QueueCallerJoin": self._join,
             "Join": self._join,
@@ -170,15 +175,21 @@ class AmiMapper:
         name = first[1] if first[0] == "Event" else dict(payload).get("Event", "")
         handler = self._handlers.get(name)
         if handler is None:
+            if not name:  # a response: a Ping answer tells the PBX's clock
+                self._time_of(dict(payload), record.received_at)
             return []
         headers: Headers = dict(payload)
         if name == "Dial" and headers.get("SubEvent") != "End":
             return []
+        return handler(headers, self._time_of(headers, record.received_at))
+
+    def _time_of(self, headers: Headers, received_at: float) -> float:
         try:
             at = float(headers["Timestamp"])
         except (KeyError, ValueError):
-            at = record.received_at
-        return handler(headers, at)
+            return received_at + self._clock_offset
+        self._clock_offset = at - received_at
+        return at
 
     # callers
 

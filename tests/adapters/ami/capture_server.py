@@ -170,7 +170,7 @@ class Connection:
                 await self.writer.drain()
                 self.close()
         elif name == "Ping":
-            self.send(encode([*head, ["Ping", "Pong"], ["Timestamp", "1795381990.000000"]]))
+            self.send(encode([*head, ["Ping", "Pong"], ["Timestamp", f"{self.server.now:.6f}"]]))
         elif name in ("QueueStatus", "QueueSummary"):
             self.send_list(name, action_id)
             if name == "QueueStatus":

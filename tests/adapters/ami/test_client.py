@@ -109,7 +109,7 @@ async def test_capture_replay_gives_the_readme_counts(run_a):
     assert sorted(run.snapshot()["agents"]) == sorted(
         f"Agent {n}" for n in [*range(101, 107), *range(201, 208)]
     )
-    assert server.actions[:3] == ["Login", "QueueSummary", "QueueStatus"]
+    assert server.actions[:4] == ["Login", "Ping", "QueueSummary", "QueueStatus"]
     assert_only_allowed_actions(server)
 
 

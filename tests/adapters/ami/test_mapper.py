@@ -403,3 +403,16 @@ def test_disconnection_forgets_channel_memory_only(state):
     out = mapper.feed(event("QueueCallerAbandon", Uniqueid="1.1", Queue="sales", HoldTime="10"))
     expected = "CallerAbandoned" if state == "disconnected" else "CallerExited"
     assert [type(e).__name__ for e in out] == [expected]
+
+
+def test_resync_answers_land_on_the_pbx_clock_learnt_from_a_pong():
+    """QueueStatus answers carry no time; a PBX whose clock is not ours must not move them."""
+    mapper = AmiMapper(EngineConfig())
+    pong = [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", "5000.000000"]]
+    assert mapper.feed(RawRecord(1000.0, "ami", pong)) == []
+    entry = [["Event", "QueueEntry"], ["Queue", "sales"], ["Uniqueid", "9.1"], ["Wait", "30"]]
+    complete = [["Event", "QueueStatusComplete"], ["ListItems", "1"]]
+    items = feed_all(mapper, [RawRecord(1010.0, "ami", entry), RawRecord(1010.0, "ami", complete)])
+    assert [e for e in items if isinstance(e, CallerJoined)] == [
+        CallerJoined(4980.0, "sales", "9.1")
+    ]
