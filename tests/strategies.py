@@ -3,9 +3,10 @@
 A small model of the call centre (who is logged in, which calls wait, ring or
 are in progress) steers most steps towards coherent lifecycles; the rest are
 the adversarial cases real sources produce (duplicate joins, outcomes for
-unknown calls, resyncs, implicit memberships, late events). Times are
+unknown calls, resyncs, implicit memberships, late events). Times are mostly
 multiples of half a second and the configurations are small, so events and
-snapshot instants land exactly on window, interval and day edges.
+snapshot instants land exactly on window, interval and day edges; some streams
+use arbitrary fractions of a second instead, as real timestamps do.
 """
 
 from __future__ import annotations
@@ -340,6 +341,9 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
     config = draw(configs(anchor))
     clock = anchor.at - draw(st.sampled_from([0.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0]))
     clock += draw(st.integers(0, 120)) / 2
+    # Most streams keep half-second times, to land on edges; the others take times
+    # like real timestamps, where rounding of large epoch values would show.
+    fractional = draw(st.integers(0, 3)) == 0
     steps = Steps(draw, Model())
     events: list[Event] = []
     for agent, queue in draw(st.lists(st.sampled_from(MEMBERSHIPS), max_size=5, unique=True)):
@@ -348,6 +352,8 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
     for _ in range(draw(st.integers(0, max_steps))):
         long_gap = draw(st.integers(0, 40)) == 0
         clock += draw(st.sampled_from(LONG_GAPS if long_gap else GAPS))
+        if fractional and draw(st.booleans()):
+            clock += draw(st.floats(0.0, 1.0, exclude_max=True))
         late = draw(st.integers(0, 30)) == 0
         events.append(steps.event(clock - 1.0 if late else clock))
     clocks, latest = [], -math.inf
