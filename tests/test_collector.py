@@ -63,6 +63,10 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
                 await runner
 
     assert "live" in states
+    # Once the collector has stopped (serve's SIGTERM), readers get the final board and end.
+    async with asyncio.timeout(5):
+        finals = [update async for update in collector.updates()]
+    assert len(finals) == 1
     # What the collector had when the stream ended ...
     last_event_at = collector.engine.now
     live = collector.engine.snapshot(last_event_at)

@@ -52,6 +52,7 @@ class Collector:
         self.status = SourceStatus(clock(), "connecting")
         self._subscribers: list[_Subscriber] = []
         self._changed = asyncio.Event()
+        self.ended = False
         self.latest = self._tick()
 
     def source_now(self) -> float | None:
@@ -97,6 +98,7 @@ class Collector:
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             self.latest = self._tick()
+            self.ended = True
             self._changed.set()
 
     async def _run_ticker(self) -> None:
@@ -107,15 +109,20 @@ class Collector:
             await asyncio.sleep(self._period)
 
     async def updates(self) -> AsyncIterator[BoardUpdate]:
-        """The latest board at each tick; alarm transitions are never coalesced away."""
+        """The latest board at each tick, until the final one once `run` has ended.
+
+        Alarm transitions are never coalesced away.
+        """
         subscriber = _Subscriber()
         self._subscribers.append(subscriber)
         try:
             while True:
-                changed = self._changed
+                changed, ended = self._changed, self.ended
                 pending, subscriber.pending = subscriber.pending, []
                 latest = self.latest
                 yield BoardUpdate(latest.snapshot, latest.status, pending)
+                if ended:
+                    return
                 await changed.wait()
         finally:
             with contextlib.suppress(ValueError):
