@@ -303,3 +303,11 @@ def test_history_is_bounded_by_the_number_of_transitions():
     for i in range(10):
         ev.evaluate(snap(float(i), q=sl(0.5 if i % 2 == 0 else 0.9)))
     assert [t.at for t in ev.history] == [7.0, 8.0, 9.0]
+
+
+def test_a_firing_alarm_shows_its_current_value_in_words_and_number():
+    ev = rules(SL.replace('for = "10s"', 'for = "0s"'))
+    run(ev, [0.5, 0.7])
+    (alarm,) = ev.active()
+    assert (alarm["value"], alarm["message"]) == (0.7, "SL 70% in q (target 80%)")
+    assert alarm["since"] == 0

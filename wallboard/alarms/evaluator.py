@@ -169,7 +169,9 @@ class Evaluator:
         fires, clears = check
         rule = alarm.rule
         if alarm.state == "firing":
+            # The screen shows the figure as it is now, in words and in number alike.
             alarm.value = value
+            alarm.message = _render(rule, alarm.queue, value, previous=previous)
             if not clears:
                 alarm.clearing_since = None
                 return
