@@ -160,9 +160,7 @@ class Replay:
         self.waiting: dict[tuple[str, str], float] = {}
         self.agents: dict[str, Agent] = {}
         self.calls: list[Call] = []  # in answer order
-        self.wraps: dict[
-            tuple[str, str], tuple[float, float]
-        ] = {}  # (agent, queue) -> (start, end)
+        self.wraps: dict[tuple[str, str], tuple[float, float]] = {}  # -> (start, end)
         self.membership_ended: dict[tuple[str, str], float] = {}
         self.since: dict[str, float] = {}
         self.shown: dict[str, tuple[str, str]] = {}  # agent -> (state, reason) at the last step
@@ -419,12 +417,10 @@ class Replay:
         agent = self.agents[event.agent]
         if event.name:
             agent.name = event.name
+        call = agent.activity.call if agent.activity is not None else None
         if event.in_call and agent.activity is None:
             agent.activity = Activity(call=Call(None, event.queue, event.agent, at))
-        unknown_call = agent.activity is not None and (
-            agent.activity.call is not None and agent.activity.call.key is None
-        )
-        if not event.in_call and unknown_call:
+        elif not event.in_call and call is not None and call.key is None:
             agent.activity = None
 
 
