@@ -82,6 +82,27 @@ def test_alerts_pipes_one_line_per_transition_into_a_reader(files):
     assert [(k, r, q, float(at)) for k, r, q, at in got] == EXPECTED
 
 
+def test_a_recording_fires_at_the_same_instants_as_its_queue_log(files, tmp_path):
+    """`wallboard record` the queue_log, then `alerts` on the recording, piped into a reader."""
+    log, rules = files
+    recording = tmp_path / "shift.wbrec"
+    subprocess.run(
+        [sys.executable, "-m", "wallboard.cli", "record", str(log), "--out", str(recording)],
+        check=True,
+        timeout=60,
+    )
+    producer = subprocess.Popen(
+        alerts(str(recording), "--rules", str(rules)), stdout=subprocess.PIPE
+    )
+    reader = subprocess.run(
+        [sys.executable, "-c", READER], stdin=producer.stdout, capture_output=True, timeout=60
+    )
+    producer.stdout.close()
+    assert producer.wait(timeout=60) == 0
+    got = [line.split() for line in reader.stdout.decode().splitlines()]
+    assert [(k, r, q, float(at)) for k, r, q, at in got] == EXPECTED
+
+
 def test_alertmanager_and_text_formats(files):
     log, rules = files
     run = subprocess.run(
