@@ -18,15 +18,15 @@ from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
 COMMANDS: tuple[str, ...] = (
-    "serve",
-    "simulate",
-    "metrics",
-    "record",
-    "alerts",
     "demo",
     "replay",
     "live",
     "view",
+    "metrics",
+    "alerts",
+    "record",
+    "serve",
+    "simulate",
 )
 
 SOURCE_HELP = """\

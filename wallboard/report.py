@@ -158,13 +158,13 @@ def _alarms_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
             alarm.get("rule", ""),
             alarm.get("queue", ""),
             datetime.fromtimestamp(alarm["since"], tz).strftime("%H:%M:%S"),
-            str(alarm.get("value", "")),
+            alarm.get("message") or str(alarm.get("value", "")),
         ]
         for alarm in snapshot.get("alarms", [])
     ]
     if not rows:
         return []
-    return [*_table(["alarm", "rule", "queue", "since", "value"], rows, "llllr"), ""]
+    return [*_table(["alarm", "rule", "queue", "since", "what"], rows, "lllll"), ""]
 
 
 def render_table(snapshot: dict[str, Any], tz: ZoneInfo) -> str:

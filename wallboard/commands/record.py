@@ -20,7 +20,7 @@ NAME = "record"
 HELP = "record a source's raw input to a file (replay it later as SOURCE)"
 DESCRIPTION = """\
 Write everything SOURCE sends, exactly as received, to FILE (a crash-safe
-msgpack stream, see docs/RECORDING.md). Replaying FILE later (`wallboard view
+msgpack stream, see docs/RECORDING.md). Replaying FILE later (`wallboard replay
 FILE`, `wallboard metrics FILE`) runs it through the current mappers, so a
 recorded shift benefits from every fix made since.
 

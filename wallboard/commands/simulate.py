@@ -18,7 +18,7 @@ NAME = "simulate"
 HELP = "run a simulated Asterisk call centre behind an AMI server (for demos and tests)"
 DESCRIPTION = f"""\
 Serve a seeded, simulated call centre over the Asterisk Manager Interface,
-byte for byte like Asterisk 22 (events, QueueStatus/QueueSummary answers),
+like Asterisk 22 does (events, QueueStatus/QueueSummary answers),
 and optionally write the queue_log Asterisk would have written.
 
 Scenarios: normal (a day's arrival profile, breaks and lunches), spike (a
