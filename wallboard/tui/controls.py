@@ -81,13 +81,14 @@ class LiveControl:
         self._latest: BoardUpdate | None = None
         self._received = clock()
         self._started = clock()
-        self._stale_since: float | None = None
+        self._fresh_until: float | None = None
 
     async def consume(self) -> None:
         async for update in self.feed.updates():
             self._latest = update
             self._received = self._clock()
             if update.status.state not in STALE_STATES:
+                self._fresh_until = self._wall_clock()
                 self.history.observe(update.snapshot)
 
     def board(self) -> Board:
@@ -102,7 +103,10 @@ class LiveControl:
         status = latest.status
         stale: float | None = None
         if status.state in STALE_STATES:
-            stale = max(0.0, self._wall_clock() - status.at)
+            # Age since the figures were last fresh: a source that keeps failing
+            # to reconnect re-announces "disconnected", which must not reset it.
+            since = status.at if self._fresh_until is None else self._fresh_until
+            stale = max(0.0, self._wall_clock() - since)
         elif status.state != "ended" and quiet > STALL_S:
             stale = quiet
             status = SourceStatus(status.at, "disconnected", f"no update for {quiet:.0f} s")
