@@ -33,7 +33,8 @@ from wallboard.engine import Engine
 RUN_A = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk-22-run-a"
 CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
 COPIES = 3
-RATE = 500.0
+RATES = (500.0, 2000.0)
+LATENCY_TARGET_MS = 100.0
 LATENCY_BLOCKS = 5000
 
 
@@ -72,7 +73,7 @@ async def _throughput(capture: Any) -> dict[str, float]:
     return {"records_per_s": received / (time.perf_counter() - started)}
 
 
-async def _latency(capture: Any) -> dict[str, float]:
+async def _latency(capture: Any, rate: float) -> dict[str, float]:
     blocks = (capture.blocks * 2)[:LATENCY_BLOCKS]
     sent: list[float] = []
 
@@ -81,7 +82,7 @@ async def _latency(capture: Any) -> dict[str, float]:
         await asyncio.sleep(0.2)
         start = time.monotonic()
         for i, block in enumerate(blocks):
-            delay = start + i / RATE - time.monotonic()
+            delay = start + i / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             sent.append(time.monotonic())
@@ -105,8 +106,8 @@ async def _latency(capture: Any) -> dict[str, float]:
                     break
     latencies.sort()
     return {
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        f"p50_ms@{rate:g}": 1000 * statistics.median(latencies),
+        f"p99_ms@{rate:g}": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
     }
 
 
@@ -115,7 +116,8 @@ def measure() -> dict[str, float]:
     warnings.simplefilter("ignore", DeprecationWarning)
     capture = load_capture(RUN_A)
     figures = asyncio.run(_throughput(capture))
-    figures.update(asyncio.run(_latency(capture)))
+    for rate in RATES:
+        figures.update(asyncio.run(_latency(capture, rate)))
     figures["peak_rss_mb"] = peak_rss_mb()
     return figures
 
@@ -155,23 +157,25 @@ def run() -> list[BenchResult]:
             "ami: socket -> pyst2 -> mapper -> engine",
             figures["records_per_s"],
             "rec/s",
-            target=">= 1,000 rec/s (60 x the capture's average rate)",
-            met=figures["records_per_s"] >= 1_000,
-            note=f"{COPIES} x the 10,449-block capture, as fast as it can be read",
+            target=f">= {max(RATES):,.0f} rec/s (the sustained-rate target)",
+            met=figures["records_per_s"] >= max(RATES),
+            note=f"{COPIES} x the 10,449-block capture, as fast as it can be read: "
+            "the maximum sustainable rate",
         ),
-        BenchResult(
-            f"ami: latency p50 at {RATE:,.0f} rec/s",
-            figures["p50_ms"],
-            "ms",
-            target="< 100 ms (Asterisk writetimeout)",
-            met=figures["p50_ms"] < 100,
-        ),
-        BenchResult(
-            f"ami: latency p99 at {RATE:,.0f} rec/s",
-            figures["p99_ms"],
-            "ms",
-            target="< 100 ms (Asterisk writetimeout)",
-            met=figures["p99_ms"] < 100,
+        *(
+            BenchResult(
+                f"ami: latency {pct} at {rate:,.0f} rec/s",
+                figures[f"{pct}_ms@{rate:g}"],
+                "ms",
+                target=f"< {LATENCY_TARGET_MS:g} ms (Asterisk writetimeout)",
+                met=figures[f"{pct}_ms@{rate:g}"] < LATENCY_TARGET_MS,
+                note=(
+                    f"{LATENCY_BLOCKS:,} blocks paced; server write -> event applied to "
+                    "the engine (the next 4 Hz board shows it)"
+                ),
+            )
+            for rate in RATES
+            for pct in ("p50", "p99")
         ),
         BenchResult(
             "ami: peak RSS of the socket runs",
