@@ -1,9 +1,8 @@
 """Deterministic engine-vs-oracle cases for the readings docs/ENGINE.md had to pin down.
 
 Each is a small stream showing one edge the random streams reach only rarely.
-The first rebuilds the pattern of the one difference the property test caught,
-against an engine being rewritten at the time (an agent's `since` moved where a
-call end replaced a running wrap by another); the committed engines pass it.
+The first is the one engine bug the property test caught (an agent's `since`
+moved where a call end replaced a running wrap by another; fixed in 9b5d35c).
 """
 
 from __future__ import annotations
