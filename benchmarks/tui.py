@@ -23,7 +23,8 @@ from wallboard.tui.widgets.board_table import BoardTable
 
 CONFIG = EngineConfig()
 REFRESHES = 40
-BUDGET_MS = 1000.0 / REFRESH_HZ
+# The project's goal: a refresh must leave most of a 4 Hz tick to the source and the terminal.
+TARGET_MS = 20.0
 
 
 async def _refresh_ms(replayer: Replayer, *, naive: bool) -> float:
@@ -56,8 +57,8 @@ def refresh_results() -> list[BenchResult]:
             ours,
             "ms/refresh",
             baseline=naive,
-            target=f"< {BUDGET_MS:.0f} ms (a {REFRESH_HZ:g} Hz tick)",
-            met=ours < BUDGET_MS,
+            target=f"< {TARGET_MS:.0f} ms ({REFRESH_HZ:g} Hz tick: {1000 / REFRESH_HZ:.0f} ms)",
+            met=ours < TARGET_MS,
             note="median of 40; baseline = rebuilding every table row each tick",
         )
     ]

@@ -111,7 +111,9 @@ class WallboardApp(App[None]):
         *REPLAY_BINDINGS,
     ]
 
-    board: reactive[Board | None] = reactive(None, always_update=True)
+    # No repaint of its own: a repaint of the app redraws the whole screen, and the
+    # panels watching the board already redraw just what changed.
+    board: reactive[Board | None] = reactive(None, always_update=True, repaint=False)
     filter_text: reactive[str] = reactive("")
     board_theme: reactive[str] = reactive("dark")
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
-from wallboard.tui.widgets.board_table import BoardTable, Row
+from wallboard.tui.widgets.board_table import BoardTable, Row, Styled
 
 # Distinct shapes, one cell wide in common terminal fonts.
 STATE_SYMBOLS: dict[str, str] = {
@@ -42,9 +42,9 @@ class AgentBoard(BoardTable):
             queues = ",".join(agent["queues"])
             cells = (
                 agent["name"],
-                self.styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", f"state--{state}"),
+                Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", f"state--{state}"),
                 agent["reason"],
-                self.styled(fmt.duration(in_state), "state--" + state, "right"),
+                Styled(fmt.duration(in_state), f"state--{state}", "right"),
                 str(agent["calls"]).rjust(5),
                 queues,
             )

@@ -27,14 +27,18 @@ class KpiTile(Widget):
         yield Digits(self.value, classes="kpi-digits")
         yield Label(f"{self.short_title} {self.value}", classes="kpi-compact")
 
+    # Both labels are one line of fixed width (app.tcss), so a new text never needs the
+    # whole screen laid out again.
     def watch_title(self, title: str) -> None:
         if self.is_mounted:
-            self.query_one(".kpi-title", Label).update(title)
+            self.query_one(".kpi-title", Label).update(title, layout=False)
 
     def watch_value(self, value: str) -> None:
         if self.is_mounted:
             self.query_one(Digits).update(value)
-            self.query_one(".kpi-compact", Label).update(f"{self.short_title} {value}")
+            self.query_one(".kpi-compact", Label).update(
+                f"{self.short_title} {value}", layout=False
+            )
 
     def watch_grade(self, old: Grade, new: Grade) -> None:
         self.remove_class(f"-{old}")

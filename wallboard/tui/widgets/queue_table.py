@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
-
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
-from wallboard.tui.widgets.board_table import BoardTable, Row
+from wallboard.tui.widgets.board_table import BoardTable, Row, Styled
 
 AGENT_COLUMNS = ("available", "talking", "wrap", "paused")
 
@@ -54,11 +52,11 @@ class QueueTable(BoardTable):
                 self.grade(fmt.percent(sl), fmt.grade_service_level(sl, target)),
                 self.grade(fmt.percent(abandon), fmt.grade_abandon(abandon)),
                 self.grade(fmt.duration(asa), fmt.grade_wait(asa, threshold)),
-                *(self.styled(str(agents[s]), "grade--none", "right") for s in AGENT_COLUMNS),
+                *(Styled(str(agents[s]), "grade--none", "right") for s in AGENT_COLUMNS),
             )
             sort = (name, waiting, longest, sl, abandon, asa, *(agents[s] for s in AGENT_COLUMNS))
             rows.append((name, cells, sort))
         return rows
 
-    def grade(self, text: str, grade: fmt.Grade) -> Text:
-        return self.styled(text, f"grade--{grade}", "right")
+    def grade(self, text: str, grade: fmt.Grade) -> Styled:
+        return Styled(text, f"grade--{grade}", "right")

@@ -43,6 +43,8 @@ class TrendsPanel(Widget):
 
     def _show(self, key: str, label: str, data: list[float]) -> None:
         title = self.query_one(f"#trend-{key}-label", Label)
-        if str(title.content) != label:
-            title.update(label)
+        old = str(title.content)
+        if old != label:
+            # A label of the same length takes the same room: no need to lay out the screen.
+            title.update(label, layout=len(label) != len(old))
         self.query_one(f"#trend-{key}", Sparkline).data = data
