@@ -12,6 +12,7 @@ the specification).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wallboard.config import EngineConfig
+from wallboard.engine.schedule import Shift
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -616,11 +618,61 @@ def span_metrics(
     }
 
 
+# --------------------------------------------------------------------------- schedule
+
+
+def shifts_for(shifts: Sequence[Shift], agent: str, queue: str | None) -> list[Shift]:
+    """The agent's shifts that count for `queue` (None: for `all`, every shift)."""
+    return [s for s in shifts if s.agent == agent and (queue is None or s.queue in ("", queue))]
+
+
+def on_shift(shifts: Sequence[Shift], u: float) -> bool:
+    return any(s.start <= u < s.end for s in shifts)
+
+
+def scheduled_seconds(shifts: Sequence[Shift], start: float, end: float) -> float:
+    """Measure of the union of `shifts` within [start, end], piece by piece.
+
+    Cut [start, end] at every shift edge inside it; within a piece nothing starts or
+    ends, so the piece is on shift exactly when its first instant is.
+    """
+    cuts = sorted({start, end, *(x for s in shifts for x in (s.start, s.end) if start < x < end)})
+    return math.fsum(b - a for a, b in itertools.pairwise(cuts) if on_shift(shifts, a))
+
+
+def adherence(
+    steps: Sequence[Step], shifts: Sequence[Shift], start: float, t: float, queue: str | None
+) -> float | None:
+    """Ready seconds on shift / seconds on shift, over [start, t]."""
+    agents = {s.agent for s in shifts}
+    scheduled = math.fsum(scheduled_seconds(shifts_for(shifts, a, queue), start, t) for a in agents)
+    ready: list[float] = []
+    for index, step in enumerate(steps):
+        low = max(step.at, start)
+        high = min(steps[index + 1].at if index + 1 < len(steps) else t, t)
+        if high <= low:
+            continue
+        if queue is None:
+            states = step.agents.items()
+        else:
+            states = [(a, s) for (a, q), s in step.memberships.items() if q == queue]
+        for agent, state in states:
+            if agent in agents and state in IN_SERVICE:
+                ready.append(scheduled_seconds(shifts_for(shifts, agent, queue), low, high))
+    return ratio(math.fsum(ready), scheduled)
+
+
 # --------------------------------------------------------------------------- snapshot
 
 
-def oracle_snapshot(events: Sequence[Event], t: float, config: EngineConfig) -> dict[str, Any]:
-    """What `Engine.snapshot(t)` must return after `events` were applied in order."""
+def oracle_snapshot(
+    events: Sequence[Event],
+    t: float,
+    config: EngineConfig,
+    shifts: Sequence[Shift] | None = None,
+) -> dict[str, Any]:
+    """What `Engine.snapshot(t)` must return after `events` were applied in order
+    (to an engine given the schedule `shifts`, if any)."""
     state = replay(events, t, config)
     if state.clock is not None:
         t = max(t, state.clock)
@@ -647,7 +699,29 @@ def oracle_snapshot(events: Sequence[Event], t: float, config: EngineConfig) -> 
             waits = [joined for (q, _), joined in state.waiting.items() if q == queue]
 
         def span(start: float) -> dict[str, Any]:
-            return span_metrics(history, config, start, t, queue)
+            metrics = span_metrics(history, config, start, t, queue)
+            if shifts is not None:
+                metrics["adherence"] = adherence(history.steps, shifts, start, t, queue)
+            else:
+                metrics["adherence"] = None
+            return metrics
+
+        scheduled = attendance = None
+        if shifts is not None:
+            now_on = [
+                a for a in {s.agent for s in shifts} if on_shift(shifts_for(shifts, a, queue), t)
+            ]
+            present = [
+                a
+                for a in now_on
+                if a in state.agents
+                and (
+                    state.agent_state(a)[0] != "logged_off"
+                    if queue is None
+                    else queue in state.agents[a].memberships
+                )
+            ]
+            scheduled, attendance = len(now_on), ratio(len(present), len(now_on))
 
         window = span(t - config.window_s)
         joins = [
@@ -666,6 +740,8 @@ def oracle_snapshot(events: Sequence[Event], t: float, config: EngineConfig) -> 
             "agents_required": required,
             "staffing_gap": gap,
             "predicted_sl": predicted,
+            "scheduled": scheduled,
+            "attendance": attendance,
             "window": window,
             "interval": span(interval),
             "day": span(day),

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.oracle import day_start
 from wallboard.config import EngineConfig, QueueSettings
+from wallboard.engine.schedule import Shift
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -78,12 +79,14 @@ class Scenario:
     `checkpoints` are (number of events applied, instant): the snapshot at the
     instant is taken after the first that many events, never after the next
     one, so no event is made late by it. An instant before the engine's clock
-    (the latest event or snapshot) must be answered at the clock.
+    (the latest event or snapshot) must be answered at the clock. `schedule`:
+    the shifts the engine is given, if any.
     """
 
     config: EngineConfig
     events: list[Event]
     checkpoints: list[tuple[int, float]]
+    schedule: list[Shift] | None = None
 
 
 @st.composite
@@ -318,9 +321,14 @@ class Steps:
         )
 
 
-def edges_between(events: list[Event], config: EngineConfig, low: float, high: float) -> set[float]:
-    """Instants in [low, high] where something changes: span edges, wrap ends."""
-    edges = {low, high}
+def edges_between(
+    events: list[Event], config: EngineConfig, low: float, high: float, shift_edges: set[float]
+) -> set[float]:
+    """Instants in [low, high] where something changes: span edges, wrap ends, shift edges."""
+    edges = {low, high, *shift_edges}
+    for edge in shift_edges:
+        for width in (config.window_s, *config.extra_windows_s):
+            edges.add(edge + width)  # where a shift edge leaves a window
     for size in (config.interval_s,):
         edge = math.floor(high / size) * size
         if low <= edge:
@@ -335,6 +343,32 @@ def edges_between(events: list[Event], config: EngineConfig, low: float, high: f
     return {x for x in edges if low <= x <= high}
 
 
+# Shift lengths: short ones end inside a window, long ones span intervals and days.
+SHIFT_LENGTHS = (0.5, 30.0, 45.0, 60.0, 90.0, 150.0, 300.0, 600.0, 3600.0, 28800.0, 90000.0)
+
+
+@st.composite
+def schedules(draw: st.DrawFn, origin: float) -> list[Shift]:
+    """Shifts on a 30 s grid around `origin` (so on interval, day and many window edges),
+    some on half seconds (on event times); queues named or not, overlapping, agents never seen.
+    """
+    grid = math.floor(origin / 30.0) * 30.0
+    shifts = []
+    for _ in range(draw(st.integers(0, 6))):
+        start = grid + 30.0 * draw(st.integers(-20, 60))
+        if draw(st.integers(0, 3)) == 0:
+            start += draw(st.integers(1, 59)) / 2
+        shifts.append(
+            Shift(
+                draw(st.sampled_from((*AGENTS, "A9"))),
+                start,
+                start + draw(st.sampled_from(SHIFT_LENGTHS)),
+                draw(st.sampled_from(("", "", *QUEUES, "q9"))),
+            )
+        )
+    return shifts
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
     anchor = draw(st.sampled_from(ANCHORS))
@@ -344,6 +378,8 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
     # Most streams keep half-second times, to land on edges; the others take times
     # like real timestamps, where rounding of large epoch values would show.
     fractional = draw(st.integers(0, 3)) == 0
+    schedule = draw(schedules(clock)) if draw(st.integers(0, 3)) else None
+    shift_edges = {x for s in schedule or () for x in (s.start, s.end)}
     steps = Steps(draw, Model())
     events: list[Event] = []
     for agent, queue in draw(st.lists(st.sampled_from(MEMBERSHIPS), max_size=5, unique=True)):
@@ -371,10 +407,10 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
             high = max(low, events[count].at)
         else:
             high = low + draw(st.sampled_from([700.0, 90000.0]))
-        edges = sorted(edges_between(events[:count], config, low, high))
+        edges = sorted(edges_between(events[:count], config, low, high, shift_edges))
         t = draw(st.sampled_from(edges)) if edges else low
         checkpoints.append((count, t))
         if draw(st.integers(0, 9)) == 0:  # a snapshot asked for the past reports at the clock
             checkpoints.append((count, t - draw(st.sampled_from([0.5, 30.0]))))
         low = t
-    return Scenario(config, events, checkpoints)
+    return Scenario(config, events, checkpoints, schedule)

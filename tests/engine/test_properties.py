@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.oracle import erlang_c, erlang_service_level, oracle_snapshot, replay, staffing
 from tests.strategies import Scenario, scenarios
 from wallboard.engine import Engine, erlang
+from wallboard.engine.schedule import Schedule
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 STREAMS = settings(
@@ -57,7 +58,8 @@ def first_difference(engine: Any, oracle: Any, path: str = "") -> str | None:
 
 
 def check(scenario: Scenario) -> None:
-    engine = Engine(scenario.config)
+    schedule = None if scenario.schedule is None else Schedule(scenario.schedule)
+    engine = Engine(scenario.config, schedule)
     applied = 0
     clock = -math.inf
     for count, t in scenario.checkpoints:
@@ -66,7 +68,7 @@ def check(scenario: Scenario) -> None:
         applied = count
         fed = scenario.events[:count]
         clock = max(clock, t)
-        expected = oracle_snapshot(fed, clock, scenario.config)
+        expected = oracle_snapshot(fed, clock, scenario.config, scenario.schedule)
         difference = first_difference(engine.snapshot(t), expected)
         assert difference is None, f"after {count} events, at t={t}: {difference}"
     dropped = replay(scenario.events[:applied], engine.now, scenario.config).history.unknown_calls

@@ -28,6 +28,7 @@ from typing import Any
 from wallboard.config import EngineConfig
 from wallboard.engine.calendar import day_start, next_day_start
 from wallboard.engine.erlang import staffing
+from wallboard.engine.schedule import ALL, Schedule
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -90,6 +91,9 @@ IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
 # Groups integrated over time: occupancy and logged-in seconds only need these.
 BUSY, IDLE, WRAP_G, PAUSED_G = range(4)
 GROUP = (IDLE, IDLE, BUSY, BUSY, WRAP_G, PAUSED_G, -1)  # GROUP[-1]: not counted yet
+# Groups of scheduled members / agents: ready (adherence) and logged in but paused.
+READY_G, AWAY_G = range(2)
+ROSTER_GROUP = (READY_G, READY_G, READY_G, READY_G, READY_G, AWAY_G, -1)
 
 
 def _zero_acc() -> list[Any]:
@@ -192,6 +196,7 @@ class _Queue:
         "ledger",
         "log",
         "name",
+        "rostered",
         "series",
         "short_abandon_s",
         "sl_target",
@@ -217,17 +222,20 @@ class _Queue:
         self.log = self.ledger.entries
         self.counts = [0] * 6
         self.series = _Series(t, n_windows)
+        # Scheduled memberships per ROSTER_GROUP (only with a schedule).
+        self.rostered: _Series | None = None
         self.former: dict[str, float] = {}
 
 
 class _Member:
-    __slots__ = ("paused", "queue", "reason", "state")
+    __slots__ = ("paused", "queue", "reason", "scheduled", "state")
 
-    def __init__(self, queue: _Queue) -> None:
+    def __init__(self, queue: _Queue, scheduled: bool) -> None:
         self.queue = queue
         self.paused = False
         self.reason = ""
         self.state = -1  # not yet counted
+        self.scheduled = scheduled
 
 
 class _Call:
@@ -268,6 +276,7 @@ class _Agent:
         "reason",
         "ring_key",
         "ring_start",
+        "scheduled",
         "since",
         "state",
         "wraps",
@@ -286,13 +295,15 @@ class _Agent:
         self.reason = ""
         self.since = t
         self.calls = 0
+        self.scheduled = False  # for `all`
 
 
 class Engine:
     """Applies events in time order and reports every metric at any instant."""
 
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, schedule: Schedule | None = None) -> None:
         self.config = config
+        self.schedule = schedule
         self.now = 0.0
         self.late_events = 0
         self.unknown_calls = 0
@@ -311,6 +322,17 @@ class Engine:
         self._agent_counts = [0] * 7
         self._all_series = _Series(0.0, nw)
         self._series: list[_Series] = [self._all_series]
+        # Schedule: keys each agent is on shift for now, and the next edge to pass.
+        self._on_shift: dict[str, set[str | None]] = {}
+        self._edge_index = 0
+        self._next_edge = math.inf
+        self._all_rostered: _Series | None = None
+        if schedule is not None:
+            self._on_shift = {agent: set() for agent in schedule.named}
+            self._all_rostered = _Series(0.0, nw)
+            self._series.append(self._all_rostered)
+            if schedule.edges:
+                self._next_edge = schedule.edges[0][0]
         self._timers: list[tuple[float, int, _Wrap]] = []
         self._timer_seq = 0
         self._widest = self._windows.index(max(self._windows))
@@ -349,6 +371,9 @@ class Engine:
         self._plan_boundaries()
         self._all_series = _Series(t, self._nw)
         self._series[0] = self._all_series
+        if self._all_rostered is not None:
+            self._all_rostered = _Series(t, self._nw)
+            self._series[1] = self._all_rostered
 
     def _interval_start(self, t: float) -> float:
         return math.floor(t / self.config.interval_s) * self.config.interval_s
@@ -364,7 +389,7 @@ class Engine:
         if self._t0 is None:
             self._next_due = -math.inf
             return
-        due = min(self._next_interval, self._next_day, self._next_housekeeping)
+        due = min(self._next_interval, self._next_day, self._next_housekeeping, self._next_edge)
         if self._timers:
             due = min(due, self._timers[0][0])
         self._next_due = due
@@ -405,6 +430,11 @@ class Engine:
                 b_day = math.inf
         while True:
             boundary = min(b_interval, b_day)
+            edge = self._next_edge
+            if edge <= t and edge <= boundary and (not timers or edge <= timers[0][0]):
+                self.now = edge
+                self._pass_edge()
+                continue
             if timers and timers[0][0] <= t and timers[0][0] <= boundary:
                 end, _, wrap = heapq.heappop(timers)
                 if wrap.live:
@@ -420,6 +450,36 @@ class Engine:
             if boundary == b_day:
                 b_day = math.inf
         self.now = t
+
+    def _pass_edge(self) -> None:
+        """A shift edge at the clock: the agent's scheduled members join or leave the rosters."""
+        schedule = self.schedule
+        assert schedule is not None
+        edges = schedule.edges
+        _, agent_id, key, on = edges[self._edge_index]
+        self._edge_index += 1
+        self._next_edge = edges[self._edge_index][0] if self._edge_index < len(edges) else math.inf
+        keys = self._on_shift[agent_id]
+        if on:
+            keys.add(key)
+        else:
+            keys.discard(key)
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return
+        if key is ALL:
+            agent.scheduled = on
+            self._roster(self._all_rostered, agent.state, on)  # type: ignore[arg-type]
+            return
+        for name, member in agent.members.items():
+            if schedule.agent_key(agent_id, name) == key:
+                member.scheduled = on
+                self._roster(member.queue.rostered, member.state, on)  # type: ignore[arg-type]
+
+    def _roster(self, series: _Series, state: int, on: bool) -> None:
+        group = ROSTER_GROUP[state]
+        if group >= 0:
+            self._regroup(series, -1, group) if on else self._regroup(series, group, -1)
 
     def _roll_over(self, interval: bool, day: bool) -> None:
         """Start a new interval and/or day at the clock's time."""
@@ -462,6 +522,9 @@ class Engine:
             queue = _Queue(name, self.config, self.now, self._nw)
             self._queues[name] = queue
             self._series.append(queue.series)
+            if self.schedule is not None:
+                queue.rostered = _Series(self.now, self._nw)
+                self._series.append(queue.rostered)
         return queue
 
     def _agent(self, agent_id: str) -> _Agent:
@@ -469,12 +532,18 @@ class Engine:
         if agent is None:
             agent = _Agent(agent_id, self.now)
             self._agents[agent_id] = agent
+            on = self._on_shift.get(agent_id)
+            agent.scheduled = on is not None and ALL in on
         return agent
+
+    def _on_shift_for(self, agent_id: str, queue: str) -> bool:
+        on = self._on_shift.get(agent_id)
+        return on is not None and self.schedule.agent_key(agent_id, queue) in on  # type: ignore[union-attr]
 
     def _member(self, agent: _Agent, queue: _Queue) -> _Member:
         member = agent.members.get(queue.name)
         if member is None:
-            member = _Member(queue)
+            member = _Member(queue, self._on_shift_for(agent.id, queue.name))
             agent.members[queue.name] = member
             queue.former.pop(agent.id, None)
         return member
@@ -546,6 +615,8 @@ class Engine:
             agent.state = state
             agent.since = now
             self._tally(self._agent_counts, self._all_series, old, state)
+            if agent.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
+                self._regroup(self._all_rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
         if state == PAUSED:
             reason = agent.members[min(agent.members)].reason
             if reason != agent.reason:
@@ -559,7 +630,10 @@ class Engine:
         """A membership changes state: its queue's counts and integrals follow."""
         old = member.state
         member.state = state
-        self._tally(member.queue.counts, member.queue.series, old, state)
+        queue = member.queue
+        self._tally(queue.counts, queue.series, old, state)
+        if member.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
+            self._regroup(queue.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
 
     def _tally(self, counts: list[int], series: _Series, old: int, new: int) -> None:
         """One member or agent goes from state `old` to `new` (-1: not counted) at the clock."""
@@ -570,14 +644,18 @@ class Engine:
         old_group = GROUP[old]
         new_group = GROUP[new]
         if old_group != new_group:
-            now = self.now
-            if series.last_t != now:
-                self._accrue(series, now)
-            n = series.n
-            if new_group >= 0:
-                n[new_group] += 1
-            if old_group >= 0:
-                n[old_group] -= 1
+            self._regroup(series, old_group, new_group)
+
+    def _regroup(self, series: _Series, old_group: int, new_group: int) -> None:
+        """One member moves between the series' groups (-1: none) at the clock."""
+        now = self.now
+        if series.last_t != now:
+            self._accrue(series, now)
+        n = series.n
+        if new_group >= 0:
+            n[new_group] += 1
+        if old_group >= 0:
+            n[old_group] -= 1
 
     # ---------------------------------------------------------------- calls
 
@@ -810,6 +888,8 @@ class Engine:
         if member is None:
             return
         self._tally(queue.counts, queue.series, member.state, -1)
+        if member.scheduled:
+            self._regroup(queue.rostered, ROSTER_GROUP[member.state], -1)  # type: ignore[arg-type]
         queue.former[agent.id] = at
         self._refresh(agent)
 
@@ -985,6 +1065,8 @@ class Engine:
             len(queue.waiting),
             longest,
             agents,
+            queue.rostered,
+            queue.name,
         )
 
     def _all_report(self, queue_spans: list[list[list[Any]]], t: float) -> dict[str, Any]:
@@ -1014,6 +1096,8 @@ class Engine:
             waiting,
             longest,
             agents,
+            self._all_rostered,
+            None,
         )
 
     def _group_report(
@@ -1027,10 +1111,24 @@ class Engine:
         waiting: int,
         longest: float,
         agents: dict[str, int],
+        rostered: _Series | None,
+        queue: str | None,
     ) -> dict[str, Any]:
+        """`rostered`, `queue` (None: `all`): whose schedule adherence and attendance use."""
+        scheduled = attendance = None
+        adherence: list[float | None] = [None] * (self._nw + 2)
+        if self.schedule is not None and rostered is not None:
+            headcount = self.schedule.headcount(queue)
+            scheduled = headcount.at(t)
+            attendance = _ratio(rostered.n[READY_G] + rostered.n[AWAY_G], scheduled)
+            starts = [t - width for width in self._windows] + [self._istart, self._dstart]
+            adherence = [
+                _ratio(ready[READY_G], headcount.seconds(start, t))
+                for ready, start in zip(self._integrals(rostered, t), starts, strict=True)
+            ]
         spans = [
-            _span(acc, integ, variant, self.config.occupancy_includes_wrap)
-            for acc, integ in zip(accs, integrals, strict=True)
+            _span(acc, integ, variant, self.config.occupancy_includes_wrap, adh)
+            for acc, integ, adh in zip(accs, integrals, adherence, strict=True)
         ]
         nw = self._nw
         window = spans[0]
@@ -1051,6 +1149,8 @@ class Engine:
             "agents_required": required,
             "staffing_gap": gap,
             "predicted_sl": predicted,
+            "scheduled": scheduled,
+            "attendance": attendance,
             "window": window,
             "interval": spans[nw],
             "day": spans[nw + 1],
@@ -1074,7 +1174,9 @@ def _ratio(num: float, den: float) -> float | None:
     return None if den == 0 else num / den
 
 
-def _span(acc: list[Any], integ: list[float], variant: str, with_wrap: bool) -> dict[str, Any]:
+def _span(
+    acc: list[Any], integ: list[float], variant: str, with_wrap: bool, adherence: float | None
+) -> dict[str, Any]:
     offered = acc[OFFERED]
     answered = acc[ANSWERED]
     in_sl = acc[ANSWERED_IN_SL]
@@ -1117,4 +1219,5 @@ def _span(acc: list[Any], integ: list[float], variant: str, with_wrap: bool) -> 
         "avg_ring_s": _ratio(acc[RING_TIME], acc[RINGS]),
         "occupancy": occupancy,
         "calls_per_hour": _ratio(answered, logged_h),
+        "adherence": adherence,
     }
