@@ -90,6 +90,8 @@ TIME_COLUMNS: tuple[tuple[str, str, Formatter], ...] = (
     ("occupancy", "occupancy", _pct),
     ("calls/agent-h", "calls_per_hour", _decimal),
 )
+# Shown only when a schedule was given (the keys are None without one).
+SCHEDULE_COLUMN: tuple[str, str, Formatter] = ("adherence", "adherence", _pct)
 
 
 def _moment(t: float, tz: ZoneInfo) -> str:
@@ -100,8 +102,15 @@ def _rows(snapshot: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [*snapshot["queues"].items(), ("all", snapshot["all"])]
 
 
+def _scheduled(snapshot: dict[str, Any]) -> bool:
+    return snapshot["all"].get("scheduled") is not None
+
+
 def _now_table(snapshot: dict[str, Any]) -> list[str]:
     headers = ["now", "waiting", "longest", *STATES, "needed", "gap", "predicted SL"]
+    with_schedule = _scheduled(snapshot)
+    if with_schedule:
+        headers += ["scheduled", "attendance"]
     rows = [
         [
             name,
@@ -111,6 +120,7 @@ def _now_table(snapshot: dict[str, Any]) -> list[str]:
             _count(queue["agents_required"]),
             _count(queue["staffing_gap"]),
             _pct(queue["predicted_sl"]),
+            *([_count(queue["scheduled"]), _pct(queue["attendance"])] if with_schedule else []),
         ]
         for name, queue in _rows(snapshot)
     ]
@@ -119,7 +129,8 @@ def _now_table(snapshot: dict[str, Any]) -> list[str]:
 
 def _span_tables(snapshot: dict[str, Any], key: str, title: str) -> list[str]:
     out: list[str] = []
-    for columns in (CALL_COLUMNS, TIME_COLUMNS):
+    times = (*TIME_COLUMNS, SCHEDULE_COLUMN) if _scheduled(snapshot) else TIME_COLUMNS
+    for columns in (CALL_COLUMNS, times):
         headers = [title, *(header for header, _, _ in columns)]
         rows = [
             [name, *(fmt(_span(queue, key)[field]) for _, field, fmt in columns)]

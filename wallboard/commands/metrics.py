@@ -10,6 +10,7 @@ from wallboard.config import load_settings
 from wallboard.errors import WallboardError
 from wallboard.file_replay import snapshot_at
 from wallboard.report import render_table
+from wallboard.schedule import load_schedule
 from wallboard.sources import is_hub, is_live, open_file_source
 
 NAME = "metrics"
@@ -31,6 +32,11 @@ Without --at: the time of the last event.
 
 Engine settings (service level threshold, windows, wrap-up times, time zone)
 come from --config; `--json` prints the layout of METRICS.md.
+
+--schedule FILE adds adherence (ready time / scheduled time) and attendance
+(agents logged in / agents scheduled). FILE is CSV with the header
+agent,start,end[,queue]; start and end are ISO 8601 (without an offset, in the
+configured time zone) or epoch seconds; an empty queue means every queue.
 """
 
 
@@ -43,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print JSON (the METRICS.md layout) instead of a table"
     )
     parser.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="shifts CSV (agent,start,end[,queue]): adds adherence and attendance",
+    )
+    parser.add_argument(
         "--cafile", metavar="FILE", help="CA certificate (PEM) to trust for a wss:// hub"
     )
 
@@ -50,8 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     if is_hub(args.source):
-        if args.at is not None:
-            raise WallboardError("--at needs a recording or queue_log; a hub shows only now")
+        if args.at is not None or args.schedule is not None:
+            raise WallboardError(
+                "--at and --schedule need a recording or queue_log; a hub shows its own board"
+            )
         from wallboard.hub.client import fetch_snapshot
 
         snapshot: dict[str, Any] = fetch_snapshot(
@@ -63,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
             "`wallboard serve SOURCE`, then `wallboard metrics ws://HOST:PORT`"
         )
     else:
+        schedule = None
+        if args.schedule is not None:
+            schedule = load_schedule(args.schedule, settings.engine.tz)
         source = open_file_source(args.source, settings.engine)
-        snapshot = snapshot_at(source, settings.engine, args.at)
+        snapshot = snapshot_at(source, settings.engine, args.at, schedule)
     if args.json:
         print(json.dumps(snapshot, indent=2, ensure_ascii=False))
     else:
