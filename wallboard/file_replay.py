@@ -21,11 +21,17 @@ _EPOCH = re.compile(r"^\d+(?:\.\d*)?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+def epoch_or_iso(text: str, tz: ZoneInfo) -> float:
+    """Epoch seconds or ISO 8601 (naive: `tz`); ValueError for anything else."""
+    if _EPOCH.match(text):
+        return float(text)
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+
+
 def parse_instant(text: str, first_at: float, tz: ZoneInfo) -> float:
     """TIME as typed: epoch seconds, ISO 8601 (naive: `tz`), or HH:MM[:SS] on the first day."""
     text = text.strip()
-    if _EPOCH.match(text):
-        return float(text)
     clock = _CLOCK.match(text)
     if clock:
         hour, minute, second = (int(part or 0) for part in clock.groups())
@@ -34,12 +40,11 @@ def parse_instant(text: str, first_at: float, tz: ZoneInfo) -> float:
         day = datetime.fromtimestamp(first_at, tz)
         return day.replace(hour=hour, minute=minute, second=second, microsecond=0).timestamp()
     try:
-        moment = datetime.fromisoformat(text)
+        return epoch_or_iso(text, tz)
     except ValueError:
         raise WallboardError(
             f"--at {text!r}: expected epoch seconds, ISO 8601 (2024-11-22T14:05) or HH:MM[:SS]"
         ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
 def snapshot_at(

@@ -7,29 +7,24 @@ file side: one shift a row, `agent,start,end[,queue]` under a header row.
 from __future__ import annotations
 
 import csv
-import re
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from wallboard.engine.schedule import Schedule, Shift
 from wallboard.errors import WallboardError
+from wallboard.file_replay import epoch_or_iso
 
-_EPOCH = re.compile(r"^\d+(?:\.\d*)?$")
 COLUMNS = ("agent", "start", "end", "queue")
 
 
 def _instant(text: str, tz: ZoneInfo, where: str, column: str) -> float:
     text = text.strip()
-    if _EPOCH.match(text):
-        return float(text)
     try:
-        moment = datetime.fromisoformat(text)
+        return epoch_or_iso(text, tz)
     except ValueError:
         raise WallboardError(
             f"{where}: {column} {text!r} is neither ISO 8601 (2024-11-22T09:00) nor epoch seconds"
         ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
 def parse_shifts(lines: list[str], tz: ZoneInfo, name: str) -> list[Shift]:
