@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wallboard.errors import WallboardError
+
+if TYPE_CHECKING:
+    from wallboard.engine.schedule import Schedule
 
 SlVariant = Literal["offered", "answered_only", "abandons_in_sl_good"]
 SL_VARIANTS: tuple[str, ...] = ("offered", "answered_only", "abandons_in_sl_good")
@@ -56,6 +59,8 @@ class EngineConfig:
     timezone: str = "UTC"
     occupancy_includes_wrap: bool = False
     queues: Mapping[str, QueueSettings] = field(default_factory=dict)
+    # Agents' shifts, for adherence and attendance (`wallboard.schedule.load_schedule`).
+    schedule: Schedule | None = None
 
     def __post_init__(self) -> None:
         if self.sl_variant not in SL_VARIANTS:
@@ -80,7 +85,9 @@ class EngineConfig:
         """The effective settings of one queue, every field resolved."""
         own = self.queues.get(queue, QueueSettings())
         return QueueSettings(
-            sl_threshold_s=self.sl_threshold_s if own.sl_threshold_s is None else own.sl_threshold_s,
+            sl_threshold_s=self.sl_threshold_s
+            if own.sl_threshold_s is None
+            else own.sl_threshold_s,
             sl_variant=self.sl_variant if own.sl_variant is None else own.sl_variant,
             sl_target=self.sl_target if own.sl_target is None else own.sl_target,
             short_abandon_s=(
@@ -125,7 +132,12 @@ class Settings:
         return token
 
 
-_ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {"queues", "day_start", "extra_windows_s"}
+_ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {
+    "queues",
+    "day_start",
+    "extra_windows_s",
+    "schedule",
+}
 _QUEUE_KEYS = {f.name for f in fields(QueueSettings)}
 
 
@@ -193,10 +205,18 @@ def load_settings(path: str | Path | None) -> Settings:
         raise ConfigError(f"{file}: cannot read config file ({exc.strerror})") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+    table = dict(data.get("engine", {}))
+    schedule_file = table.pop("schedule", None)
     try:
-        engine = engine_config_from_mapping(data.get("engine", {}))
+        engine = engine_config_from_mapping(table)
     except ConfigError as exc:
         raise ConfigError(f"{file}: {exc}") from exc
+    if schedule_file is not None:
+        from wallboard.schedule import load_schedule
+
+        # Relative to the config file, so a config and its shifts travel together.
+        shifts = file.parent / str(schedule_file)
+        engine = replace(engine, schedule=load_schedule(shifts, engine.tz))
     ami = data.get("ami", {})
     hub = data.get("hub", {})
     return Settings(

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from wallboard.adapters.base import FileSource, SourceStatus
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
-from wallboard.engine.schedule import Schedule
 from wallboard.errors import WallboardError
 
 _EPOCH = re.compile(r"^\d+(?:\.\d*)?$")
@@ -51,15 +50,13 @@ def snapshot_at(
     source: FileSource,
     config: EngineConfig,
     at: str | float | None = None,
-    schedule: Schedule | None = None,
 ) -> dict[str, Any]:
-    """The board at `at` (default: the last event's time), with `source` and `alarms` added;
-    adherence and attendance against `schedule` when given.
+    """The board at `at` (default: the last event's time), with `source` and `alarms` added.
 
     Events after `at` are not read further than the first one, so an early
     instant in a long file costs only the events before it.
     """
-    engine = Engine(config, schedule)
+    engine = Engine(config)
     target: float | None = None if isinstance(at, str) else at
     last: float | None = None
     for item in source.events():

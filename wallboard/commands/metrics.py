@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from typing import Any
 
 from wallboard.config import load_settings
@@ -37,6 +38,8 @@ come from --config; `--json` prints the layout of METRICS.md.
 (agents logged in / agents scheduled). FILE is CSV with the header
 agent,start,end[,queue]; start and end are ISO 8601 (without an offset, in the
 configured time zone) or epoch seconds; an empty queue means every queue.
+`schedule = "shifts.csv"` under [engine] in --config gives every command
+(boards, alerts, hub) the same schedule.
 """
 
 
@@ -76,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
             "`wallboard serve SOURCE`, then `wallboard metrics ws://HOST:PORT`"
         )
     else:
-        schedule = None
+        config = settings.engine
         if args.schedule is not None:
-            schedule = load_schedule(args.schedule, settings.engine.tz)
-        source = open_file_source(args.source, settings.engine)
-        snapshot = snapshot_at(source, settings.engine, args.at, schedule)
+            config = replace(config, schedule=load_schedule(args.schedule, config.tz))
+        source = open_file_source(args.source, config)
+        snapshot = snapshot_at(source, config, args.at)
     if args.json:
         print(json.dumps(snapshot, indent=2, ensure_ascii=False))
     else:

@@ -302,6 +302,8 @@ class Engine:
     """Applies events in time order and reports every metric at any instant."""
 
     def __init__(self, config: EngineConfig, schedule: Schedule | None = None) -> None:
+        """`schedule` defaults to the config's (a `[engine] schedule` file)."""
+        schedule = config.schedule if schedule is None else schedule
         self.config = config
         self.schedule = schedule
         self.now = 0.0

@@ -1,0 +1,88 @@
+"""The configuration file: engine settings, schedules and secrets, and its error messages."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from wallboard.config import (
+    AMI_SECRET_ENV,
+    ConfigError,
+    EngineConfig,
+    QueueSettings,
+    Settings,
+    load_settings,
+)
+from wallboard.engine import Engine
+from wallboard.events import AgentLoggedIn
+
+
+def test_every_engine_key_and_per_queue_settings(tmp_path):
+    path = tmp_path / "wallboard.toml"
+    path.write_text(
+        """
+[engine]
+sl_threshold_s = 30
+sl_variant = "answered_only"
+windows_s = [900, 300]
+interval_s = 900
+day_start = "07:30"
+timezone = "Europe/London"
+occupancy_includes_wrap = true
+
+[engine.queues.support]
+wrapup_s = 5
+sl_threshold_s = 10
+"""
+    )
+    engine = load_settings(path).engine
+    assert (engine.window_s, engine.extra_windows_s, engine.interval_s) == (900, (300,), 900)
+    assert (engine.day_start, engine.timezone) == (time(7, 30), "Europe/London")
+    assert engine.occupancy_includes_wrap and engine.sl_variant == "answered_only"
+    assert engine.for_queue("support") == QueueSettings(10, "answered_only", 0.8, 5.0, 5.0)
+    assert engine.for_queue("sales").sl_threshold_s == 30
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("[engine]\nsl_treshold_s = 20\n", "unknown key 'sl_treshold_s'"),
+        ('[engine]\nwindow_s = "15m"\n', "window_s must be a number"),
+        ('[engine]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+        ('[engine]\nday_start = "half past seven"\n', "day_start must look like 07:30"),
+        ("[engine\n", "not valid TOML"),
+        ("[engine.queues.support]\nwrap = 5\n", "unknown key 'wrap'"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, body, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=words) as caught:
+        load_settings(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_a_missing_file_is_one_line():
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_settings("/nonexistent/wallboard.toml")
+
+
+def test_schedule_is_read_relative_to_the_config_and_reaches_every_engine(tmp_path):
+    (tmp_path / "shifts.csv").write_text("agent,start,end\nAgent/1,100,200\n")
+    path = tmp_path / "wallboard.toml"
+    path.write_text('[engine]\nschedule = "shifts.csv"\n')
+    config = load_settings(path).engine
+    engine = Engine(config)
+    engine.apply(AgentLoggedIn(120.0, "Agent/1", "sales"))
+    assert engine.snapshot(150.0)["all"]["attendance"] == 1.0
+    assert Engine(EngineConfig()).snapshot(150.0)["all"]["attendance"] is None
+
+
+def test_secrets_prefer_the_environment_and_say_where_to_put_them(monkeypatch):
+    monkeypatch.delenv(AMI_SECRET_ENV, raising=False)
+    with pytest.raises(ConfigError, match=AMI_SECRET_ENV):
+        Settings().require_ami_secret()
+    assert Settings(ami_secret="from-file").require_ami_secret() == "from-file"
+    monkeypatch.setenv(AMI_SECRET_ENV, "from-env")
+    assert Settings(ami_secret="from-file").require_ami_secret() == "from-env"
