@@ -162,6 +162,9 @@ class Replay:
         self.waiting: dict[tuple[str, str], float] = {}
         self.agents: dict[str, Agent] = {}
         self.calls: list[Call] = []  # in answer order
+        # The call each (queue, call_id) and each call_id names: the last one answered.
+        self.named_by_key: dict[tuple[str, str], Call] = {}
+        self.named_by_id: dict[str, Call] = {}
         self.wraps: dict[tuple[str, str], tuple[float, float]] = {}  # -> (start, end)
         self.membership_ended: dict[tuple[str, str], float] = {}
         self.since: dict[str, float] = {}
@@ -299,6 +302,7 @@ class Replay:
         self.end_wraps_of(event.agent, at)
         call = Call(key, event.queue, event.agent, at)
         self.calls.append(call)
+        self.named_by_key[key] = self.named_by_id[event.call_id] = call
         agent.activity = Activity(call=call)
         self.history.answers.append((at, event.agent))
         self.count(at, event.queue, "answered", wait, ring)
@@ -329,8 +333,7 @@ class Replay:
 
     def on_CallEnded(self, event: CallEnded, at: float) -> None:
         key = (event.queue, event.call_id)
-        by_key = [c for c in self.calls if c.key == key]
-        call: Call | None = by_key[-1] if by_key else None
+        call: Call | None = self.named_by_key.get(key)
         if call is None:
             agent = self.agents.get(event.agent)
             if agent is not None and agent.activity is not None:
@@ -341,6 +344,11 @@ class Replay:
         self.ensure_member(event.agent, event.queue)
         if call in self.calls:
             self.calls.remove(call)
+        if call.key is not None:
+            if self.named_by_key.get(call.key) is call:
+                del self.named_by_key[call.key]
+            if self.named_by_id.get(call.key[1]) is call:
+                del self.named_by_id[call.key[1]]
         owner = self.agents[call.agent]
         if owner.activity is not None and owner.activity.call is call:
             owner.activity = None
@@ -359,8 +367,7 @@ class Replay:
             self.wraps[wrap_key] = (at, at + event.wrap_s)
 
     def last_call_with_id(self, call_id: str) -> Call | None:
-        matching = [c for c in self.calls if c.key is not None and c.key[1] == call_id]
-        return matching[-1] if matching else None
+        return self.named_by_id.get(call_id)
 
     def on_HoldStarted(self, event: HoldStarted, at: float) -> None:
         call = self.last_call_with_id(event.call_id)

@@ -44,6 +44,20 @@ CASES: dict[str, list[Event]] = {
         CallEnded(T + 4, "q", "c2", "A", wrap_s=90.0),
         CallEnded(T + 10, "q", "c1", "A", wrap_s=5.0),
     ],
+    "a second call with one id: the first ends through its agent": [
+        CallerAnswered(T + 1, "q", "c", "A", wait_s=3.0),
+        CallerJoined(T + 2, "q", "c"),
+        CallerAnswered(T + 3, "q", "c", "B"),
+        CallEnded(T + 4, "q", "c", "B"),
+        CallEnded(T + 10, "q", "c", "A"),
+    ],
+    "ending the first of two same-id calls keeps the second named": [
+        CallerAnswered(T + 1, "q", "c", "A", wait_s=3.0),
+        CallerJoined(T + 2, "q", "c"),
+        CallerAnswered(T + 3, "q", "c", "B"),
+        CallEnded(T + 5, "q", "other", "A"),
+        CallEnded(T + 8, "q", "c", "C"),
+    ],
     "gone for a call not waiting ends its ringing": [
         AgentLoggedIn(T, "A", "q"),
         AgentRinging(T + 1, "A", "q", "x"),

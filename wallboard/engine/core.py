@@ -806,8 +806,8 @@ class Engine:
                 return
             call = agent.call
             assert call is not None
-            if call.key is not None:
-                self._calls.pop(call.key, None)
+            if call.key is not None and self._calls.get(call.key) is call:
+                del self._calls[call.key]
             else:
                 call.queue = queue
         if self._calls_by_id.get(e.call_id) is call:
