@@ -51,6 +51,13 @@ CASES: dict[str, list[Event]] = {
         CallEnded(T + 4, "q", "c", "B"),
         CallEnded(T + 10, "q", "c", "A"),
     ],
+    "the first of two same-id calls ends in its own queue": [
+        CallerAnswered(T + 1, "q", "c", "A", wait_s=3.0),
+        CallerJoined(T + 2, "q", "c"),
+        CallerAnswered(T + 3, "q", "c", "B"),
+        CallEnded(T + 4, "q", "c", "B"),
+        CallEnded(T + 10, "r", "c", "A", wrap_s=1.0),
+    ],
     "ending the first of two same-id calls keeps the second named": [
         CallerAnswered(T + 1, "q", "c", "A", wait_s=3.0),
         CallerJoined(T + 2, "q", "c"),

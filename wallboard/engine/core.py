@@ -806,10 +806,10 @@ class Engine:
                 return
             call = agent.call
             assert call is not None
-            if call.key is not None and self._calls.get(call.key) is call:
-                del self._calls[call.key]
-            else:
+            if call.key is None:
                 call.queue = queue
+            elif self._calls.get(call.key) is call:
+                del self._calls[call.key]
         if self._calls_by_id.get(e.call_id) is call:
             del self._calls_by_id[e.call_id]
         if call.key is not None and self._calls_by_id.get(call.key[1]) is call:
