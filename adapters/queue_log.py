@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord, SourceStatus
-
 from wallboard.config import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import (

@@ -18,9 +18,9 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 import msgpack
+
 from wallboard.adapters.base import Mapper, RawRecord, SourceStatus
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
-
 from wallboard.config import (
     EngineConfig,
     QueueSettings,

@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 
 import pytest
-from wallboard.adapters.ami import AmiMapper, AmiSource
-from wallboard.adapters.base import RawRecord, SourceStatus
 
 from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
 from tests.adapters.ami.test_mapper import (
@@ -16,6 +14,8 @@ from tests.adapters.ami.test_mapper import (
     capture_records,
     day_counts,
 )
+from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.base import RawRecord, SourceStatus
 from wallboard.alarms.rules import load_rules
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.collector import Collector

@@ -49,10 +49,10 @@ from asterisk.manager import (
     ManagerMsg,
     ManagerSocketException,
 )
+
 from wallboard.adapters.ami.framing import Pairs, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import ConnectionState, RawRecord, SourceStatus
-
 from wallboard.config import EngineConfig, Settings
 from wallboard.errors import WallboardError
 from wallboard.events import Event

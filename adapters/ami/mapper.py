@@ -38,7 +38,6 @@ from typing import Any
 
 from wallboard.adapters.ami.status import StatusList, agent_of, member_status, seconds
 from wallboard.adapters.base import RawRecord, SourceStatus
-
 from wallboard.config import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,

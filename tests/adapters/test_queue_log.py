@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, QueueLogSource
-
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError

@@ -7,6 +7,8 @@ from datetime import time
 
 import msgpack
 import pytest
+
+from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, capture_records, day_counts
 from wallboard.adapters.ami import AmiMapper
 from wallboard.adapters.base import RawRecord, SourceStatus
 from wallboard.adapters.queue_log import QueueLogSource
@@ -16,8 +18,6 @@ from wallboard.adapters.recording import (
     engine_settings,
     is_recording,
 )
-
-from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, capture_records, day_counts
 from wallboard.config import EngineConfig, QueueSettings, engine_config_from_mapping
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError

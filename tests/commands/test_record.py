@@ -9,11 +9,11 @@ import signal
 import sys
 
 import pytest
-from wallboard.adapters.recording import RecordingSource, RecordingWriter
 
 from tests.adapters.ami.capture_server import AmiServer, load_capture
 from tests.adapters.ami.test_client import source_for
 from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_counts
+from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.cli import main
 from wallboard.commands.record import record_until
 from wallboard.file_replay import snapshot_at

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from wallboard.adapters.base import SourceStatus
 from websockets.asyncio.client import ClientConnection, connect
 
+from wallboard.adapters.base import SourceStatus
 from wallboard.feed import BoardUpdate
 from wallboard.hub import protocol
 from wallboard.hub.server import Hub

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Iterator
 
 import msgpack
-from wallboard.adapters.base import RawRecord
 
 from tests.hub.conftest import next_frame, open_viewer
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.events import Event

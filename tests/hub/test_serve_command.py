@@ -11,10 +11,10 @@ from pathlib import Path
 
 import msgpack
 import pytest
-from wallboard.adapters.base import SourceStatus
 from websockets.exceptions import ConnectionClosed
 
 from tests.hub.conftest import TIMEOUT_S, next_frame, open_viewer
+from wallboard.adapters.base import SourceStatus
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.serve import parse_listen, parse_sources
 from wallboard.config import EngineConfig

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from wallboard.adapters.ami import AmiSource
 from wallboard.adapters.base import SourceStatus
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
-
 from wallboard.config import AMI_SECRET_ENV, EngineConfig, Settings
 from wallboard.engine import Engine
 from wallboard.events import Event

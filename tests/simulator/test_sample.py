@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from wallboard.adapters.base import SourceStatus
 from wallboard.adapters.recording import RecordingSource, is_recording
-
 from wallboard.config import engine_config_from_mapping
 from wallboard.engine import Engine
 from wallboard.events import (

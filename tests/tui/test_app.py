@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.widgets import Digits, Input, Sparkline
-from wallboard.adapters.base import SourceStatus
 
 from tests.tui.conftest import CONFIG, make_app
+from wallboard.adapters.base import SourceStatus
 from wallboard.engine import Engine
 from wallboard.feed import BoardUpdate
 from wallboard.sources import open_file_source

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from wallboard.adapters.base import SourceStatus
-
 from tests.tui.conftest import CONFIG
+from wallboard.adapters.base import SourceStatus
 from wallboard.engine import Engine
 from wallboard.feed import BoardUpdate
 from wallboard.tui.controls import LiveControl

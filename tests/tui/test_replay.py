@@ -5,9 +5,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
-from wallboard.adapters.base import SourceStatus
 
 from tests.tui.conftest import CONFIG
+from wallboard.adapters.base import SourceStatus
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.replay import SPEEDS, Replayer, parse_position

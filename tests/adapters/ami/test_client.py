@@ -9,13 +9,13 @@ import threading
 
 import asterisk.manager
 import pytest
+
+from tests.adapters.ami.capture_server import AmiServer, Connection, encode, load_capture
+from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_counts
 from wallboard.adapters.ami import ALLOWED_ACTIONS, AmiMapper, AmiSource
 from wallboard.adapters.ami.client import ForbiddenAction, _WallboardManager
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord, SourceStatus
-
-from tests.adapters.ami.capture_server import AmiServer, Connection, encode, load_capture
-from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_counts
 from wallboard.config import EngineConfig, Settings
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError

@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from wallboard.adapters.ami.framing import blocks_from_text, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord, SourceStatus
-
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
 from wallboard.events import (
