@@ -21,12 +21,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import BenchResult, peak_rss_mb, timed
+from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
 from wallboard.adapters.ami import AmiMapper, AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord, SourceStatus
-
-from benchmarks.common import BenchResult, peak_rss_mb, timed
-from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
 

@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import BenchResult
 from wallboard.adapters.base import RawRecord, SourceStatus
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
-
-from benchmarks.common import BenchResult
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.events import (
