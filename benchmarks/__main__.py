@@ -53,9 +53,7 @@ def main(argv: list[str]) -> int:
             f"{_fmt(r.ratio):>8}  {r.target}{verdict}"
         )
     RESULTS_FILE.write_text(
-        json.dumps(
-            {"machine": machine_info(), "results": [r.to_json() for r in results]}, indent=2
-        )
+        json.dumps({"machine": machine_info(), "results": [r.to_json() for r in results]}, indent=2)
         + "\n"
     )
     print(f"\nwrote {RESULTS_FILE}")

@@ -14,10 +14,10 @@ import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 
-from wallboard.adapters.base import RawRecord
 from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.common import BenchResult
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig
 from wallboard.events import Event
 from wallboard.hub.file_feed import PacedFileFeed
