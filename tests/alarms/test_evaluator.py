@@ -162,6 +162,7 @@ def test_message_fingerprint_and_transition_shape():
             "queue": "support",
             "severity": "critical",
             "since": 100,
+            "metric": "service_level",
             "value": 0.61,
             "fingerprint": fired.fingerprint,
             "name": "sl",

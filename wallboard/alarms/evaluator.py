@@ -283,6 +283,7 @@ class Evaluator:
                     "queue": alarm.queue,
                     "severity": alarm.rule.severity,
                     "since": alarm.since,
+                    "metric": alarm.rule.metric,
                     "value": alarm.value,
                     "fingerprint": alarm.fingerprint,
                     "name": alarm.rule.name,

@@ -36,6 +36,32 @@ def count(value: int | float | None) -> str:
     return "--" if value is None else f"{value:d}" if isinstance(value, int) else f"{value:.0f}"
 
 
+# Metrics that are fractions of 1 (shown as percentages); `*_s` keys are durations.
+FRACTIONS = frozenset(
+    {
+        "service_level",
+        "abandon_rate",
+        "answered_pct",
+        "blocked_rate",
+        "queued_pct",
+        "transfer_rate",
+        "occupancy",
+        "predicted_sl",
+        "adherence",
+        "attendance",
+    }
+)
+
+
+def metric(key: str, value: float | None) -> str:
+    """A figure written the way its metric is read: 81%, 0:42, or a count."""
+    if key in FRACTIONS:
+        return percent(value)
+    if key.endswith("_s"):
+        return duration(value)
+    return count(value)
+
+
 def grade_service_level(value: float | None, target: float) -> Grade:
     if value is None:
         return "none"

@@ -80,7 +80,7 @@ class AlarmStrip(DataTable[Text | str]):
                 Text(f"{SEVERITY_SYMBOLS.get(severity, '!')} {mark}{severity}", style=rich),
                 Text(str(alarm["rule"]), style=rich),
                 str(alarm.get("queue") or "all"),
-                _value(alarm.get("value")),
+                fmt.metric(str(alarm.get("metric", "")), alarm.get("value")),
                 fmt.duration(board.now - float(alarm["since"])),
                 str(alarm.get("message") or ""),
             )
@@ -97,9 +97,3 @@ class AlarmStrip(DataTable[Text | str]):
 
 def _acknowledged(alarm: dict[str, Any]) -> bool:
     return bool(alarm.get("acknowledged_by") or alarm.get("silenced_until"))
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
-    return "" if value is None else str(value)
