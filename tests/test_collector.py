@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
+from tests.adapters.ami.capture_server import Connection, load_capture
 from tests.adapters.ami.test_mapper import (
     README_COUNTS,
     RUN_A_CONFIG,
@@ -35,14 +35,7 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
         await connection.stream(capture.blocks)
         finished.set()
 
-    async with AmiServer(
-        session=replay,
-        banner=capture.banner,
-        login_reply=capture.login_reply,
-        status_items=capture.status_items("0s"),
-        summary_items=capture.summary_items("0s"),
-        clock=capture.snapshot_times["snap-0s"],
-    ) as server:
+    async with capture.server(replay) as server:
         source = AmiSource(
             "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
         )

@@ -75,14 +75,7 @@ async def test_live_ami_recording_replays_to_asterisks_counts(run_a, tmp_path):
 
     out = tmp_path / "live.wbrec"
     stop = asyncio.Event()
-    async with AmiServer(
-        session=replay,
-        banner=capture.banner,
-        login_reply=capture.login_reply,
-        status_items=capture.status_items("0s"),
-        summary_items=capture.summary_items("0s"),
-        clock=capture.snapshot_times["snap-0s"],
-    ) as server:
+    async with capture.server(replay) as server:
         source = source_for(server)
 
         async def until_disconnected():

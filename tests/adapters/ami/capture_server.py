@@ -53,6 +53,17 @@ class Capture:
             if pairs[0] == ["Event", "QueueSummary"]
         ]
 
+    def server(self, session: Callable[[Connection], Awaitable[None]]) -> AmiServer:
+        """A server that greets like the captured Asterisk and answers its state before the run."""
+        return AmiServer(
+            session=session,
+            banner=self.banner,
+            login_reply=self.login_reply,
+            status_items=self.status_items("0s"),
+            summary_items=self.summary_items("0s"),
+            clock=self.snapshot_times["snap-0s"],
+        )
+
     def index_after(self, at: float) -> int:
         """The first block stamped later than `at`."""
         return next((i for i, stamp in enumerate(self.stamps) if stamp > at), len(self.stamps))

@@ -94,14 +94,7 @@ async def test_capture_replay_gives_the_readme_counts(run_a):
         await connection.stream(capture.blocks)
         connection.close()
 
-    async with AmiServer(
-        session=replay,
-        banner=capture.banner,
-        login_reply=capture.login_reply,
-        status_items=capture.status_items("0s"),
-        summary_items=capture.summary_items("0s"),
-        clock=capture.snapshot_times["snap-0s"],
-    ) as server:
+    async with capture.server(replay) as server:
         run = await consume(source_for(server), Run(), disconnections(1))
     assert run.states == ["connecting", "resyncing", "live", "disconnected"]
     assert day_counts(run.snapshot()) == README_COUNTS
