@@ -378,7 +378,9 @@ async def test_plain_pyst2_in_the_same_process_is_unaffected():
             manager.login("wallboard", "wbpass")
             answer = manager.send_action({"Action": "QueueStatus"})
             event = received.get(timeout=10)
-            manager.close()
+            # pyst2's Logoff races its own reader closing the socket file on Goodbye.
+            with contextlib.suppress(ValueError):
+                manager.close()
             return answer.get_header("Message"), event.get_header("Queue")
 
         source = source_for(server, EngineConfig())
