@@ -79,3 +79,18 @@ def test_the_engine_takes_a_shift_without_drops(shift):
     )
     assert 0.3 < day["occupancy"] < 1.0
     assert len(snap["agents"]) == 40
+
+
+def test_snapshot_without_agents_is_the_full_board_less_the_agents(shift):
+    """Alarm evaluation takes the cheaper board; every figure it reads must be the same."""
+    engine = Engine(EngineConfig(extra_windows_s=(300.0,)))
+    checked = 0
+    for i, event in enumerate(shift):
+        engine.apply(event)
+        if i % 499 == 0:
+            full = engine.snapshot(event.at)
+            lean = engine.snapshot(event.at, agents=False)
+            assert full.pop("agents")
+            assert lean == full
+            checked += 1
+    assert checked > 10

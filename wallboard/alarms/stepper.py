@@ -78,5 +78,7 @@ class AlarmStepper:
     def _evaluate(self, t: float) -> list[dict[str, Any]]:
         self._last = t
         self.evaluations += 1
-        transitions: list[Transition] = self.evaluator.evaluate(self.engine.snapshot(t))
+        transitions: list[Transition] = self.evaluator.evaluate(
+            self.engine.snapshot(t, agents=False)
+        )
         return [transition.to_dict() for transition in transitions]

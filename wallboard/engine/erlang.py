@@ -8,6 +8,7 @@ exact to rounding for any N and A.
 
 from __future__ import annotations
 
+import functools
 import math
 
 
@@ -44,6 +45,7 @@ def service_level(agents: int, traffic: float, aht: float, threshold: float) -> 
     return _sl(agents, traffic, erlang_b(agents, traffic), aht, threshold)
 
 
+@functools.lru_cache(maxsize=1024)
 def staffing(
     traffic: float, aht: float, threshold: float, target: float, in_service: int
 ) -> tuple[int, float | None]:
@@ -51,7 +53,9 @@ def staffing(
 
     `agents_required` is the least N >= 1 with N > traffic and SL(N) >= target;
     `predicted_sl` is SL(in_service). With no traffic nobody is required and no
-    service level can be predicted.
+    service level can be predicted. Memoised: between events a board or an
+    alarm evaluation asks again with the same inputs, and the recurrence runs
+    up to the traffic's size (thousands of steps on a big floor).
     """
     if traffic <= 0.0:
         return 0, None
