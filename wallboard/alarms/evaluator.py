@@ -19,6 +19,7 @@ expires over an alarm still firing unannounced, the firing is notified then.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -339,10 +340,16 @@ def select(selector: str, snapshot: Mapping[str, Any]) -> Iterator[tuple[str, Ma
     queues: Mapping[str, Any] = snapshot.get("queues", {})
     if any(c in selector for c in "*?["):
         for name, group in queues.items():
-            if fnmatch.fnmatchcase(name, selector):
+            if _glob_matches(selector, name):
                 yield name, group
     elif selector in queues:
         yield selector, queues[selector]
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob_matches(selector: str, name: str) -> bool:
+    """Rules with globs are matched against every queue every second: answer each pair once."""
+    return fnmatch.fnmatchcase(name, selector)
 
 
 def metric_value(rule: Rule, group: Mapping[str, Any]) -> float | None:
