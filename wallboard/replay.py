@@ -7,11 +7,16 @@ checkpoint at or before the target, so seeking back costs at most one
 checkpoint period of events instead of the whole file. Checkpoints are pickles
 of that state, taken every `checkpoint_every_s` of source time the first time
 the replay passes there.
+
+An operator's acknowledgement or silence is part of the replay too: it is kept
+at the source time it was given and applied again whenever the replay passes
+that time, so seeking back and playing on shows it exactly where it was made.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import pickle
 import re
@@ -35,6 +40,16 @@ CHECKPOINT_EVERY_S = 600.0
 _TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorAction:
+    """An acknowledgement (`silence_s` None) or a silence, at a source time."""
+
+    at: float
+    fingerprint: str
+    by: str
+    silence_s: float | None = None
+
+
 @dataclass(slots=True)
 class _State:
     """Everything that moves forward with the position; pickled as a whole."""
@@ -45,6 +60,7 @@ class _State:
     index: int  # events[:index] are applied
     next_step: float  # the next step boundary not yet closed
     at: float  # the position this state was last brought to
+    actions_done: int = 0  # Replayer._actions[:actions_done] are applied
 
 
 class Replayer:
@@ -75,6 +91,7 @@ class Replayer:
         self.end = max(e.at for e in self.events)
         self._status_times = [s.at for s in self._statuses]
         self._checkpoints: dict[float, bytes] = {}
+        self._actions: list[OperatorAction] = []
         self._state = self._fresh()
         self.position = self.start
         self.speed: float = 1.0
@@ -118,6 +135,26 @@ class Replayer:
         self.board = self._board(t)
         return self.board
 
+    def acknowledge(self, fingerprint: str, by: str) -> None:
+        """Acknowledge a firing alarm at the position; KeyError if it is not firing."""
+        self._act(OperatorAction(self.position, fingerprint, by))
+
+    def silence(self, fingerprint: str, duration_s: float, by: str) -> None:
+        """Silence an alarm at the position for `duration_s` of source time; KeyError if unknown."""
+        self._act(OperatorAction(self.position, fingerprint, by, duration_s))
+
+    def _act(self, action: OperatorAction) -> None:
+        s = self._state
+        if s.stepper is None:
+            raise KeyError(action.fingerprint)
+        self._apply_action(s, action)  # raises KeyError before anything is kept
+        index = bisect.bisect_right([a.at for a in self._actions], action.at)
+        self._actions.insert(index, action)
+        s.actions_done = index + 1
+        # Checkpoints from here on were taken without this action.
+        self._checkpoints = {t: c for t, c in self._checkpoints.items() if t < action.at}
+        self.board = self._board(self.position)
+
     # ------------------------------------------------------------ state
 
     def _fresh(self) -> _State:
@@ -139,17 +176,37 @@ class Replayer:
         s = self._state
         events = self.events
         n = len(events)
+        actions = self._actions
         apply = s.stepper.apply if s.stepper else s.engine.apply
         while True:
             next_at = events[s.index].at if s.index < n else math.inf
-            if s.next_step <= t and s.next_step <= next_at:
+            action = actions[s.actions_done] if s.actions_done < len(actions) else None
+            next_action = action.at if action else math.inf
+            # At one instant: the step closes, then events, then the operator (as it was given).
+            if s.next_step <= t and s.next_step <= next_at and s.next_step <= next_action:
                 self._close_step(s)
                 continue
-            if next_at > t:
+            if next_at <= t and next_at <= next_action:
+                apply(events[s.index])
+                s.index += 1
+                continue
+            if action is None or next_action > t:
                 break
-            apply(events[s.index])
-            s.index += 1
+            # Actions never change which alarms fire, so this state accepts it as the first did.
+            with contextlib.suppress(KeyError):
+                self._apply_action(s, action)
+            s.actions_done += 1
         s.at = t
+
+    @staticmethod
+    def _apply_action(s: _State, action: OperatorAction) -> None:
+        stepper = s.stepper
+        assert stepper is not None
+        stepper.advance(action.at)  # the alarms as the operator saw them
+        if action.silence_s is None:
+            stepper.acknowledge(action.fingerprint, action.by)
+        else:
+            stepper.silence(action.fingerprint, action.silence_s, action.by)
 
     def _close_step(self, s: _State) -> None:
         """Sample the floor at the end of a step without moving the engine past any event."""

@@ -58,6 +58,62 @@ def test_seeking_back_restores_a_checkpoint_and_gives_the_same_board(shift_event
     assert list(r.history.waiting) == waiting_trend
 
 
+def straight_with_actions(events, t: float, actions) -> dict:
+    """The live reference with an operator: each (at, fingerprint, silence_s) given at its time."""
+    engine = Engine(CONFIG)
+    stepper = alarm_factory(None)(engine)
+    pending = list(actions)
+    for event in events:
+        while pending and pending[0][0] < event.at:
+            at, fingerprint, silence_s = pending.pop(0)
+            stepper.advance(at)
+            if silence_s is None:
+                stepper.acknowledge(fingerprint, "trainer")
+            else:
+                stepper.silence(fingerprint, silence_s, "trainer")
+        if event.at > t:
+            break
+        stepper.apply(event)
+    stepper.advance(t)
+    snapshot = engine.snapshot(t)
+    snapshot["alarms"] = stepper.active()
+    return snapshot
+
+
+def test_acknowledgements_and_silences_survive_seeking_back(shift_events):
+    r = Replayer(
+        shift_events, CONFIG, label="s", alarms=alarm_factory(None), checkpoint_every_s=300
+    )
+    r.seek(r.end)  # every checkpoint taken before the operator acts
+    ack_at = r.start + 3600 + 0.5
+    first, second, *_ = r.seek(ack_at).snapshot["alarms"]
+    r.acknowledge(first["fingerprint"], "trainer")
+    silence_at = ack_at + 60
+    r.seek(silence_at)
+    r.silence(second["fingerprint"], 900.0, "trainer")
+    actions = [(ack_at, first["fingerprint"], None), (silence_at, second["fingerprint"], 900.0)]
+
+    before = board(r, ack_at - 120)
+    assert not any(a["acknowledged_by"] for a in before["alarms"])
+    later = silence_at + 30
+    again = board(r, later)  # replayed forward from a checkpoint taken before the marks
+    assert again == straight_with_actions(shift_events, later, actions)
+    marks = {a["fingerprint"]: a for a in again["alarms"]}
+    assert marks[first["fingerprint"]]["acknowledged_by"] == "trainer"
+    assert marks[second["fingerprint"]]["silenced_until"] > later
+
+
+def test_an_alarm_that_is_not_firing_cannot_be_acknowledged(shift_events):
+    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    with pytest.raises(KeyError):
+        r.acknowledge("no-such-alarm", "trainer")
+    r.seek(r.start + 600)
+    assert (
+        r.seek(r.start).snapshot
+        == Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None)).board.snapshot
+    )
+
+
 def test_trend_history_closes_each_minute_and_interval(shift_events):
     r = Replayer(shift_events, CONFIG, label="s")
     r.seek(r.start + 3600 + 30)

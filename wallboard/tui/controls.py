@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from wallboard.adapters.base import SourceStatus
 from wallboard.alarms import AlarmStepper
@@ -55,9 +55,9 @@ class ReplayControl:
         )
 
     def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
-        outcome = _acknowledge(self.replayer.stepper, alarm, silence_s, by)
-        self.replayer.seek(self.replayer.position)  # the board again, with the operator's mark
-        return outcome
+        """Through the replayer, which keeps the mark for when the replay passes here again."""
+        replayer = self.replayer
+        return _acknowledge(replayer if replayer.stepper else None, alarm, silence_s, by)
 
 
 class LiveControl:
@@ -116,8 +116,16 @@ class LiveControl:
         return _acknowledge(self._alarms, alarm, silence_s, by)
 
 
+class _AlarmDesk(Protocol):
+    """Where an operator's marks go: a live stepper, or a replayer that replays them."""
+
+    def acknowledge(self, fingerprint: str, by: str) -> object: ...
+
+    def silence(self, fingerprint: str, duration_s: float, by: str) -> object: ...
+
+
 def _acknowledge(
-    stepper: AlarmStepper | None, alarm: dict[str, Any], silence_s: float | None, by: str
+    stepper: _AlarmDesk | None, alarm: dict[str, Any], silence_s: float | None, by: str
 ) -> str:
     """Acknowledge or silence on the evaluator that raised the alarm; says what happened."""
     if stepper is None:
