@@ -172,15 +172,23 @@ def _header(path: Path, unpacker: msgpack.Unpacker) -> dict[str, Any]:
 
 
 def _record(item: Any) -> RawRecord:
-    if (
-        not isinstance(item, list)
-        or len(item) != 3
-        or not isinstance(item[0], int | float)
-        or isinstance(item[0], bool)
-        or not isinstance(item[1], str)
-    ):
+    """The record an unpacked object is; ValueError when it is not one.
+
+    Checks exact types: msgpack only ever makes plain list, str, int, float and
+    bool (a bool is not a time).
+    """
+    if type(item) is not list or len(item) != 3 or type(item[1]) is not str:
         raise ValueError("not a [received_at, kind, payload] record")
-    return RawRecord(float(item[0]), item[1], item[2])  # type: ignore[arg-type]
+    received_at = item[0]
+    if type(received_at) is not float:
+        if type(received_at) is not int:
+            raise ValueError("not a [received_at, kind, payload] record")
+        item[0] = float(received_at)
+    return _as_record(RawRecord, item)
+
+
+# Builds the named tuple straight from the unpacked list, without a Python-level __new__.
+_as_record = tuple.__new__
 
 
 class RecordingSource:
@@ -198,11 +206,21 @@ class RecordingSource:
         with open_binary(self.path) as handle:
             unpacker = _unpacker(handle)
             _header(self.path, unpacker)
-            count, good_end = 0, unpacker.tell()
+            tell = unpacker.tell
+            count, good_end = 0, tell()
             try:
                 for item in unpacker:
-                    record = _record(item)
-                    count, good_end = count + 1, unpacker.tell()
+                    if (  # the usual record, checked inline (a call per record shows)
+                        type(item) is list
+                        and len(item) == 3
+                        and type(item[0]) is float
+                        and type(item[1]) is str
+                    ):
+                        record = _as_record(RawRecord, item)
+                    else:
+                        record = _record(item)
+                    count += 1
+                    good_end = tell()
                     yield record
             except _READ_ERRORS as exc:
                 log.warning(
@@ -228,18 +246,20 @@ class RecordingSource:
         ami: Mapper | None = None
         skipped: set[str] = set()
         for number, record in enumerate(self.raw(), start=1):
-            if record.kind == "queue_log":
-                queue_log = queue_log or QueueLogMapper(self._config)
+            kind = record[1]
+            if kind == "queue_log":
+                if queue_log is None:
+                    queue_log = QueueLogMapper(self._config)
                 items = queue_log.feed(record)
                 for warning in queue_log.take_warnings():
                     log.warning("%s: record %d: %s", self.path, number, warning)
-            elif record.kind in ("ami", "status"):
+            elif kind in ("ami", "status"):
                 ami = ami or _ami_mapper(self._config)
                 items = ami.feed(record)
             else:
-                if record.kind not in skipped:
-                    skipped.add(record.kind)
-                    log.warning("%s: skipped records of unknown kind %r", self.path, record.kind)
+                if kind not in skipped:
+                    skipped.add(kind)
+                    log.warning("%s: skipped records of unknown kind %r", self.path, kind)
                 continue
             yield from items
         if queue_log is not None:

@@ -294,3 +294,14 @@ def test_unusable_files_are_one_clear_error(tmp_path, content, message):
 
 def test_label_names_the_file(tmp_path):
     assert QueueLogSource(tmp_path / "ql").label == f"queue_log:{tmp_path / 'ql'}"
+
+
+@pytest.mark.parametrize("stamp", ["nan", "inf", "-inf"])
+def test_a_timestamp_that_is_no_time_is_skipped_and_holds_nothing_back(stamp):
+    # A nan line used to sit at the head of the reorder buffer and swallow every later line.
+    mapper = QueueLogMapper(EngineConfig())
+    out = mapper.feed(RawRecord(0.0, "queue_log", "100|a|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(RawRecord(0.0, "queue_log", f"{stamp}|b|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(RawRecord(0.0, "queue_log", "200|c|q|NONE|ENTERQUEUE||1|1"))
+    assert mapper.take_warnings() == [f"skipped: bad timestamp {stamp!r}"]
+    assert [e.call_id for e in out + mapper.flush()] == ["a", "c"]
