@@ -259,7 +259,7 @@ class WallboardApp(App[None]):
         lines: list[tuple[str, str]] = []
         sources: Iterable[tuple[str, list[BindingType]]] = (
             ("", self.BINDINGS),
-            ("tables: ", BoardTable.BINDINGS),
+            ("tables: ", BoardTable.SORT_BINDINGS),  # the cursor keys are the usual ones
             ("alarms: ", AlarmStrip.BINDINGS),
             ("filter: ", FilterBar.BINDINGS),
         )

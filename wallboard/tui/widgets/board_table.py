@@ -1,10 +1,10 @@
-"""A sortable table that changes only the cells that changed.
+"""A sortable table that paints only the rows on screen, each from a per-row cache.
 
-Rebuilding a 500-row table four times a second would cost the whole refresh
-budget and lose the cursor; rows are rebuilt only when the set or order of
-keys changes, otherwise only the cells whose text or style changed are
-replaced, all in one batch with a single repaint (time in state ticks on every
-agent row every second, so this path runs for hundreds of cells each tick).
+Time in state changes on every agent row every second, so a 500-row board
+changes almost entirely each tick. A general-purpose table re-renders cells
+through Rich for that; this one builds a visible row's line straight from its
+cell texts, and keeps it while the row's cells, its place (zebra, cursor) and
+the theme stay the same, so an unchanged row costs one dict lookup.
 """
 
 from __future__ import annotations
@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from wallboard.tui.board import Board
 
 
 class Styled(NamedTuple):
-    """A cell in a themed style; compared by value so an unchanged cell costs no Rich Text."""
+    """A cell in a themed style; compared by value so an unchanged cell costs nothing."""
 
     text: str
     component: str
@@ -32,45 +34,76 @@ class Styled(NamedTuple):
 
 
 Cell = Styled | str
-# Visible cells times cursor, hover, zebra and focus variants, with room to spare.
-RENDERED_CELLS = 4096
 Row = tuple[str, tuple[Cell, ...], tuple[Any, ...]]  # key, cells, sort values per column
+CELL_PADDING = 1  # blank cells either side of every column
+PART_CLASSES = (
+    "board-table--header",
+    "board-table--even-row",
+    "board-table--odd-row",
+    "board-table--cursor",
+)
 
 
-class BoardTable(DataTable[Text | str]):
-    """Subclasses define COLUMNS (label, width) and `rows(board)`; sorting is shared."""
+class BoardTable(ScrollView, can_focus=True):
+    """Subclasses define COLUMNS (label, width) and `board_rows(board)`; the rest is shared."""
 
     COLUMNS: ClassVar[tuple[tuple[str, int], ...]] = ()
-    BINDINGS: ClassVar[list[BindingType]] = [
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(PART_CLASSES)
+    SORT_BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
         Binding("S", "sort_reverse", "Reverse sort", show=False),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *SORT_BINDINGS,
+        Binding("up", "cursor_by(-1)", "Cursor up", show=False),
+        Binding("down", "cursor_by(1)", "Cursor down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First row", show=False),
+        Binding("end", "cursor_to(-1)", "Last row", show=False),
     ]
 
     sort_column: reactive[int] = reactive(0)
     sort_reverse: reactive[bool] = reactive(False)
+    cursor_row: reactive[int] = reactive(0, always_update=True)
 
     def __init__(self, *, id: str) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._keys: list[str] = []
-        self._cells: dict[str, tuple[Cell, ...]] = {}
-        self._styles: dict[str, Style] = {}
-        self._rendered: LRUCache[tuple[Any, ...], tuple[Text | str, list[list[Segment]]]] = (
-            LRUCache(RENDERED_CELLS)
-        )
+        super().__init__(id=id)
+        self._rows: list[Row] = []
+        self._index: dict[str, int] = {}
         self._board: Board | None = None
+        widths = [width + 2 * CELL_PADDING for _, width in self.COLUMNS]
+        self._starts = [sum(widths[:i]) for i in range(len(widths) + 1)]
+        self._palette: tuple[Any, ...] = ()
+        self._styles: dict[str, Style] = {}
+        self._header: Strip | None = None
+        # Per row key: (cells, zebra parity, under the cursor) and the line they made.
+        self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
 
     def on_mount(self) -> None:
-        for label, width in self.COLUMNS:
-            self.add_column(label, width=width, key=label)
         self.watch(self.app, "board", self.show_board)
         self.watch(self.app, "filter_text", self._refilter)
-        self.watch(self.app, "board_theme", self._restyle)
+
+    # ------------------------------------------------------------ rows
 
     def board_rows(self, board: Board) -> list[Row]:
         raise NotImplementedError
 
     def matches(self, board: Board, key: str, filter_text: str) -> bool:
         return filter_text.lower() in key.lower()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def keys(self) -> list[str]:
+        """Row keys in the order shown."""
+        return [key for key, _, _ in self._rows]
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        """What each cell of a row reads."""
+        return tuple(_text(cell) for cell in self._rows[self._index[key]][1])
 
     def show_board(self, board: Board | None) -> None:
         if board is None:
@@ -84,99 +117,153 @@ class BoardTable(DataTable[Text | str]):
         rows.sort(key=_sort_key(column), reverse=self.sort_reverse)
         self._show(rows)
 
-    def _show(self, rows: Sequence[Row]) -> None:
-        keys = [key for key, _, _ in rows]
-        if keys != self._keys:
-            selected = (
-                self._keys[self.cursor_row] if 0 <= self.cursor_row < len(self._keys) else None
-            )
-            self.clear()
-            for key, cells, _ in rows:
-                self.add_row(*map(self._render, cells), key=key)
-            self._keys = keys
-            if selected in keys:
-                self.move_cursor(row=keys.index(selected), animate=False)
-        else:
-            self._replace_changed(rows)
-        self._cells = {key: cells for key, cells, _ in rows}
-
-    def _replace_changed(self, rows: Sequence[Row]) -> None:
-        """`update_cell` repaints and drops every render cache per call; one batch does it once.
-
-        The row and column keys are the ones `add_row`/`add_column` were given, so
-        they index the table's data directly.
-        """
-        data = self._data
-        labels = [label for label, _ in self.COLUMNS]
-        changed = False
-        for key, cells, _ in rows:
-            old = self._cells.get(key)
-            if old == cells:
-                continue
-            row = data[key]  # type: ignore[index]
-            for i, cell in enumerate(cells):
-                if old is None or old[i] != cell:
-                    row[labels[i]] = self._render(cell)  # type: ignore[index]
-                    changed = True
-        if changed:
-            self._update_count += 1
+    def _show(self, rows: list[Row]) -> None:
+        old = self._rows
+        selected = old[self.cursor_row][0] if 0 <= self.cursor_row < len(old) else None
+        self._rows = rows
+        if len(rows) != len(old) or any(a[0] != b[0] for a, b in zip(rows, old, strict=True)):
+            self._index = {key: i for i, (key, _, _) in enumerate(rows)}
+            self._strips = {k: v for k, v in self._strips.items() if k in self._index}
+            self.virtual_size = Size(self._starts[-1], len(rows) + 1)
+            cursor = self._index.get(selected, self.cursor_row) if selected else self.cursor_row
+            self.cursor_row = min(cursor, max(len(rows) - 1, 0))
             self.refresh()
-
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> list[list[Segment]]:
-        """DataTable re-renders every visible cell after any change; only changed cells need it.
-
-        A cell's value object is replaced exactly when it changes, so a cached
-        render is reused while the very same value sits at the same place in the
-        same style.
-        """
-        if row_index < 0 or column_index < 0:  # the header
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        value = self._data[row_key][self._column_locations.get_key(column_index)]
-        key = (
-            row_key,
-            row_index,
-            column_index,
-            base_style,
-            width,
-            cursor,
-            hover,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self._pseudo_class_state,
-        )
-        cached = self._rendered.get(key)
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        self._rendered[key] = (value, lines)
-        return lines
-
-    def _render(self, cell: Cell) -> Text | str:
-        """Rich Text for a styled cell; colours come from the theme's TCSS, not from code."""
-        if isinstance(cell, str):
-            return cell
-        style = self._styles.get(cell.component)
-        if style is None:
-            style = self._styles[cell.component] = self.get_component_rich_style(cell.component)
-        return Text(cell.text, style=style, justify=cell.justify)  # type: ignore[arg-type]
+            return
+        top = int(self.scroll_y)
+        shown = slice(top, top + self.scrollable_content_region.height)
+        if any(a[1] != b[1] for a, b in zip(rows[shown], old[shown], strict=True)):
+            self.refresh()
 
     def _refilter(self, _text: str) -> None:
         self.show_board(self._board)
 
-    def _restyle(self, _name: str) -> None:
-        self._styles = {}
-        self._rendered.clear()
-        self._cells = {}
-        self.show_board(self._board)
+    # ------------------------------------------------------------ painting
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._check_palette()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y == 0:
+            if self._header is None:
+                labels = tuple(label for label, _ in self.COLUMNS)
+                self._header = self._line(labels, self._styles["board-table--header"], width)
+            line = self._header
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self._rows):
+                return Strip.blank(width, self.rich_style)
+            line = self._row_line(index, width)
+        return line.crop(scroll_x, scroll_x + width)
+
+    def _row_line(self, index: int, width: int) -> Strip:
+        key, cells, _ = self._rows[index]
+        cursor = index == self.cursor_row
+        state = (cells, index % 2, cursor)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        styles = self._styles
+        row_style = styles["board-table--odd-row" if index % 2 else "board-table--even-row"]
+        if cursor:
+            row_style += styles["board-table--cursor"]
+        line = self._line(cells, row_style, width, cursor)
+        self._strips[key] = (state, line)
+        return line
+
+    def _line(
+        self, cells: Sequence[Cell], row_style: Style, width: int, cursor: bool = False
+    ) -> Strip:
+        """Cells padded to their column widths, then the row's style out to the edge."""
+        cursor_colour = Style(color=row_style.color) if cursor else None
+        pad = " " * CELL_PADDING
+        segments: list[Segment] = []
+        for cell, (_, column_width) in zip(cells, self.COLUMNS, strict=True):
+            if isinstance(cell, str):
+                text, style, justify = cell, row_style, "left"
+            else:
+                text, justify = cell.text, cell.justify
+                style = row_style + self._styles[cell.component]
+                if cursor_colour is not None:
+                    style += cursor_colour  # the cursor's colour reads over any cell's
+            if justify == "right" and cell_len(text) < column_width:
+                text = text.rjust(column_width)
+            segments += (
+                Segment(pad, row_style),
+                Segment(set_cell_size(text, column_width), style),
+                Segment(pad, row_style),
+            )
+        table_width = self._starts[-1]
+        if width > table_width:
+            segments.append(Segment(" " * (width - table_width), row_style))
+        return Strip(segments, max(width, table_width)).simplify()
+
+    def _check_palette(self) -> None:
+        """Drop every cached line when the theme or the focus changes a style."""
+        base = self.rich_style
+        # Subclasses list only their own classes; Textual merges them with these.
+        names = sorted({*PART_CLASSES, *self.COMPONENT_CLASSES})
+        palette = (base, *(self.get_component_rich_style(name) for name in names))
+        width = self.scrollable_content_region.width
+        if palette == self._palette[:-1] and width == self._palette[-1]:
+            return
+        self._palette = (*palette, width)
+        # Parts keep their full style (translucent colours blended over the table's own);
+        # a cell's style gives its colour and weight, never a background over the row's.
+        self._styles = dict(zip(names, palette[1:], strict=True))
+        for name in names:
+            if name not in PART_CLASSES:
+                style = self._styles[name]
+                self._styles[name] = Style.from_color(style.color) + style.without_color
+        self._header = None
+        self._strips = {}
+
+    # ------------------------------------------------------------ cursor
+
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self._rows) - 1))
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(self.scrollable_content_region.height - 1, 1)  # below the header
+        top = int(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+
+    def action_cursor_by(self, rows: int) -> None:
+        self.cursor_row += rows
+
+    def action_page(self, direction: int) -> None:
+        self.cursor_row += direction * max(self.scrollable_content_region.height - 1, 1)
+
+    def action_cursor_to(self, row: int) -> None:
+        self.cursor_row = row if row >= 0 else len(self._rows) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the header sorts by that column (again: reversed); on a row it selects it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = offset.x + int(self.scroll_x)
+            column = next((i for i in range(len(self.COLUMNS)) if x < self._starts[i + 1]), None)
+            if column is None:
+                return
+            if column == self.sort_column:
+                self.sort_reverse = not self.sort_reverse
+            else:
+                self.sort_column = column
+        elif int(self.scroll_y) + offset.y - 1 < len(self._rows):
+            self.cursor_row = int(self.scroll_y) + offset.y - 1
+
+    # ------------------------------------------------------------ sorting
 
     def watch_sort_column(self) -> None:
         self.show_board(self._board)
@@ -190,12 +277,9 @@ class BoardTable(DataTable[Text | str]):
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        if event.column_index == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column = event.column_index
+
+def _text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else cell.text
 
 
 def _sort_key(column: int) -> Callable[[Row], tuple[bool, Any]]:
