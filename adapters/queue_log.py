@@ -180,6 +180,8 @@ class QueueLogMapper:
         self._unknown_verbs: set[str] = set()
         self._verbs: dict[str, _Rule] = {}
         self._wraps: dict[str, float] = {}
+        self._stamp: str | None = None  # the last time field read, and its value
+        self._stamp_at = 0.0
 
     def take_warnings(self) -> list[str]:
         warnings = self._warnings
@@ -202,7 +204,11 @@ class QueueLogMapper:
                 raise ValueError(
                     f"not a queue_log line ({len(fields)} fields, at least 5 expected)"
                 )
-            at = _time(fields[0])
+            if fields[0] == self._stamp:  # lines come in bursts within the same second
+                at = self._stamp_at
+            else:
+                at = self._stamp_at = _time(fields[0])
+                self._stamp = fields[0]
             verb, handler, required = self._verbs.get(fields[4]) or self._rule(fields[4])
         except ValueError as exc:
             self._warnings.append(f"skipped: {exc}")
@@ -357,34 +363,42 @@ class QueueLogMapper:
             out.append(CallBlocked(at, queue, call_id, _BLOCKED[verb]))
 
     def _connect(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
-        self._membership(at, verb, fields, out)
-        key = queue, call_id = fields[2], fields[1]
+        queue, call_id, agent = fields[2], fields[1], fields[3]
+        agent = self._names.get(agent, agent)
+        queues = self._queues_of.get(agent)
+        if queues is None or queue not in queues:
+            self._membership(at, verb, fields, out)
+        key = (queue, call_id)
         self._waiting.pop(key, None)
-        agent = self._names.get(fields[3], fields[3])
         self._connected[key] = agent
-        out.append(
-            CallerAnswered(at, queue, call_id, agent, _number(fields, 0), _number(fields, 2))
-        )
+        # holdtime|bridgedchanneluniqueid|ringtime (the numbers inline: this is the hot path)
+        try:
+            wait_s: float | None = float(fields[5])
+        except (IndexError, ValueError):
+            wait_s = None
+        try:
+            ring_s: float | None = float(fields[7])
+        except (IndexError, ValueError):
+            ring_s = None
+        out.append(CallerAnswered(at, queue, call_id, agent, wait_s, ring_s))
 
-    def _end(
-        self, at: float, fields: list[str], out: list[Event], talk: int | None, transferred: bool
-    ) -> None:
+    def _end(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
+        """An answered call ended, by a hang-up or a transfer; talk time is the line's calltime."""
         queue, call_id = fields[2], fields[1]
         agent = self._connected.pop((queue, call_id), None) or self._agent(fields[3])
+        if verb == "ATTENDEDTRANSFER":
+            # BRIDGE|id|hold|call|pos, APP|app|hold|call|pos, LINK|chan1|chan2|hold|call|pos
+            talk = _ATTENDED_TALK.get(fields[5] if len(fields) > 5 else "")
+        else:
+            # COMPLETE*: holdtime|calltime|origposition
+            # TRANSFER/BLINDTRANSFER: extension|context|holdtime|calltime[|origposition]
+            talk = 3 if verb.endswith("TRANSFER") else 1
         talk_s = None if talk is None else _number(fields, talk)
-        out.append(CallEnded(at, queue, call_id, agent, talk_s, self._wrap(queue), transferred))
-
-    def _complete(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
-        self._end(at, fields, out, 1, transferred=False)
-
-    def _transfer(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
-        # TRANSFER/BLINDTRANSFER: extension|context|holdtime|calltime[|origposition]
-        self._end(at, fields, out, 3, transferred=True)
-
-    def _attended_transfer(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
-        # BRIDGE|id|hold|call|pos, APP|app|hold|call|pos, LINK|chan1|chan2|hold|call|pos
-        kind = fields[5] if len(fields) > 5 else ""
-        self._end(at, fields, out, _ATTENDED_TALK.get(kind), transferred=True)
+        wrap_s = self._wraps.get(queue)
+        if wrap_s is None:
+            wrap_s = self._wrap(queue)
+        transferred = verb.endswith("TRANSFER")
+        out.append(CallEnded(at, queue, call_id, agent, talk_s, wrap_s, transferred))
 
     def _left(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
         """An unanswered caller left; its wait is the line's own waittime field."""
@@ -424,9 +438,10 @@ _HANDLERS: dict[str, _Handler] = {
     **dict.fromkeys(_BLOCKED, _M._blocked),
     "ENTERQUEUE": _M._enter,
     "CONNECT": _M._connect,
-    **dict.fromkeys(("COMPLETECALLER", "COMPLETEAGENT"), _M._complete),
-    **dict.fromkeys(("TRANSFER", "BLINDTRANSFER"), _M._transfer),
-    "ATTENDEDTRANSFER": _M._attended_transfer,
+    **dict.fromkeys(
+        ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"),
+        _M._end,
+    ),
     **dict.fromkeys(
         ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "WITHDRAW", "EXITWITHKEY"), _M._left
     ),

@@ -305,3 +305,9 @@ def test_a_timestamp_that_is_no_time_is_skipped_and_holds_nothing_back(stamp):
     out += mapper.feed(RawRecord(0.0, "queue_log", "200|c|q|NONE|ENTERQUEUE||1|1"))
     assert mapper.take_warnings() == [f"skipped: bad timestamp {stamp!r}"]
     assert [e.call_id for e in out + mapper.flush()] == ["a", "c"]
+
+
+def test_an_empty_time_field_is_a_bad_timestamp_even_as_the_first_line():
+    mapper = QueueLogMapper(EngineConfig())
+    assert mapper.feed(RawRecord(0.0, "queue_log", "|a|q|NONE|ENTERQUEUE||1|1")) == []
+    assert mapper.take_warnings() == ["skipped: bad timestamp ''"]
