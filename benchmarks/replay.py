@@ -12,9 +12,20 @@ recording through `RecordingSource` (decode), the record kind's mapper
 
 Each stage is timed as a cumulative pass over the file (decode only; decode +
 mapping; decode + mapping + engine + final snapshot), so the split is the
-difference between passes. The naive baseline (AMI sample only) rebuilds the
-final board from the full event list with `tests/oracle.py`, in place of the
-engine stage; on the 12-hour shift the oracle does not fit in memory.
+difference between passes; each stage is also its own row. The naive baseline
+(AMI sample only) rebuilds the final board from the full event list with
+`tests/oracle.py`, in place of the engine stage; on the 12-hour shift the
+oracle does not fit in memory.
+
+Why 1,000,000 events/s end to end is out of reach for per-event Python: it
+leaves 1 microsecond per event for everything. Measured on the 12-hour shift
+(Python 3.11, shared 2-core box, 2026-11-23): decode 0.12 s (0.45 us a
+record), mapping 0.65-0.85 s (2.4-3.2 us an event), engine + snapshot
+~1.9 s (7 us an event). Within the mapping, building the one frozen event
+dataclass a line yields costs 0.57-0.68 us by itself and splitting and
+parsing the line 0.4 us, so even decode + mapping with an engine that cost
+nothing would stay under 400,000 events/s. The 12-hour shift in < 10 s is
+met with room to spare (2.8-3.9 s).
 """
 
 from __future__ import annotations
@@ -54,6 +65,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "recordings" / "sample-shift.wbrec"
 AGENTS, QUEUES, HOURS = 1000, 20, 12.0
 RATE_TARGET = 1_000_000.0
+STAGE_BUDGETS_S = {"decode": 0.15, "mapping": 0.6}
+"""Issue 7's share of the 12-hour shift for the stages before the engine."""
+PASSES = 3
 SHIFT_TARGET_S = 10.0
 _EXIT_VERBS = {"timeout": "EXITWITHTIMEOUT", "key": "EXITWITHKEY"}
 _BLOCK_VERBS = {"full": "FULL", "joinempty": "JOINEMPTY", "joinunavail": "JOINUNAVAIL"}
@@ -139,27 +153,30 @@ def _cpu(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.process_time() - started, result
 
 
+def _best(run: Callable[[], Any]) -> tuple[float, Any]:
+    return min((_cpu(run) for _ in range(PASSES)), key=lambda timed: timed[0])
+
+
 def measure(
     path: Path, config: EngineConfig, label: str, *, targets: bool, naive: bool
 ) -> list[BenchResult]:
     source = RecordingSource(path, config)
-    decode_s, records = min(_cpu(lambda: _decode(source)) for _ in range(2))
-    mapped_s, events = min(_cpu(lambda: _map(source)) for _ in range(2))
-    total_s, board = min(
-        (_cpu(lambda: _replay(source, config)) for _ in range(2)), key=lambda r: r[0]
-    )
-    engine_s = total_s - mapped_s
+    decode_s, records = _best(lambda: _decode(source))
+    mapped_s, events = _best(lambda: _map(source))
+    total_s, board = _best(lambda: _replay(source, config))
+    stages = {
+        "decode": decode_s,
+        "mapping": mapped_s - decode_s,
+        "engine+snapshot": total_s - mapped_s,
+    }
     naive_s: float | None = None
     if naive:
         all_events = list(_events(source))
         naive_s = _cpu(lambda: oracle_snapshot(all_events, board["at"], config))[0]
     rate = events / total_s
-    split = (
-        f"decode {decode_s:.2f} s, mapping {mapped_s - decode_s:.2f} s, "
-        f"engine+snapshot {engine_s:.2f} s (CPU, best of 2)"
-    )
+    split = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in stages.items())
     size = f"{records:,} records, {events:,} events, {path.stat().st_size / 1e6:.0f} MB"
-    return [
+    results = [
         BenchResult(
             f"replay {label}: recording -> final board",
             rate,
@@ -167,7 +184,7 @@ def measure(
             baseline=None if naive_s is None else events / (mapped_s + naive_s),
             target=f">= {RATE_TARGET:,.0f} events/s" if targets else "",
             met=rate >= RATE_TARGET if targets else None,
-            note=f"{size}; {split}"
+            note=f"{size}; {split} (CPU, best of {PASSES})"
             + ("" if naive_s is None else "; baseline = decode+mapping, then the oracle's board"),
         ),
         BenchResult(
@@ -181,10 +198,26 @@ def measure(
                 "no naive baseline: the oracle keeps every agent's state after every "
                 "event, more than 3 GB here"
                 if naive_s is None
-                else f"oracle's board from all events {naive_s:.2f} s vs engine {engine_s:.2f} s"
+                else f"oracle's board from all events {naive_s:.2f} s vs engine "
+                f"{stages['engine+snapshot']:.2f} s"
             ),
         ),
     ]
+    for stage, seconds in stages.items():
+        budget = STAGE_BUDGETS_S.get(stage) if targets else None
+        count = records if stage == "decode" else events
+        results.append(
+            BenchResult(
+                f"replay {label}: {stage}",
+                seconds,
+                "s",
+                target="" if budget is None else f"< {budget:g} s",
+                met=None if budget is None else seconds < budget,
+                note=f"{count / seconds:,.0f} {'records' if stage == 'decode' else 'events'}/s"
+                f" alone; CPU, best of {PASSES}, as the difference of cumulative passes",
+            )
+        )
+    return results
 
 
 def run() -> list[BenchResult]:
@@ -202,5 +235,5 @@ def run() -> list[BenchResult]:
 
 if __name__ == "__main__":
     for result in run():
-        print(f"{result.name:<55} {result.value:>14,.2f} {result.unit:<9} {result.target}")
+        print(f"{result.name:<60} {result.value:>14,.2f} {result.unit:<9} {result.target}")
         print(f"    baseline {result.baseline}  {result.note}")
