@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, Sparkline
+from textual.widgets import Label
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
+from wallboard.tui.widgets.trend_line import TrendLine
 
 
 class TrendsPanel(Widget):
@@ -18,7 +19,7 @@ class TrendsPanel(Widget):
         for key in ("sl", "offered", "waiting"):
             with Horizontal(classes="trend-row"):
                 yield Label("", id=f"trend-{key}-label", classes="trend-label")
-                yield Sparkline([], id=f"trend-{key}", classes="trend-line")
+                yield TrendLine(id=f"trend-{key}", classes="trend-line")
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
@@ -47,4 +48,4 @@ class TrendsPanel(Widget):
         if old != label:
             # A label of the same length takes the same room: no need to lay out the screen.
             title.update(label, layout=len(label) != len(old))
-        self.query_one(f"#trend-{key}", Sparkline).data = data
+        self.query_one(f"#trend-{key}", TrendLine).data = data

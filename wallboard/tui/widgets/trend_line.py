@@ -1,0 +1,92 @@
+"""A sparkline drawn line by line, one colour worked out per column rather than per cell.
+
+Textual's sparkline blends a colour and builds a style for every cell on every
+repaint; the trends change every tick, so that was most of a refresh. The
+theme's min/max colours (the sparkline component classes) still apply.
+"""
+
+from __future__ import annotations
+
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import Sparkline
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+class TrendLine(Sparkline):
+    """Each column shows the largest value of its share of the data (all of it, stretched)."""
+
+    def __init__(self, *, id: str, classes: str) -> None:
+        super().__init__([], id=id, classes=classes)
+        self._lines: list[Strip] = []
+        self._drawn: tuple[object, ...] = ()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw once per repaint, and only when the data, the size or the colours changed."""
+        width, height = self.size
+        _, base = self.background_colors
+        low = (base + self.get_component_styles("sparkline--min-color").color).rich_color
+        high = (base + self.get_component_styles("sparkline--max-color").color).rich_color
+        data = tuple(self.data or ())
+        drawn = (data, width, height, low, high, self.rich_style)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self._lines = _draw(data, width, height, low, high, self.rich_style)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+
+def _draw(
+    data: tuple[float, ...], width: int, height: int, low: Color, high: Color, base: Style
+) -> list[Strip]:
+    if width <= 0 or height <= 0:
+        return []
+    if not data:
+        return [Strip.blank(width, base)] * (height - 1) + [
+            Strip([Segment(BARS[0] * width, base + Style(color=low))], width)
+        ]
+    columns = _columns(data, width)
+    bottom, top = min(data), max(data)
+    extent = top - bottom or 1
+    levels = len(BARS) * height - 1
+    ratios = [(value - bottom) / extent if len(data) > 1 else 1.0 for value in columns]
+    colours = {ratio: base + Style(color=_blend(low, high, ratio)) for ratio in set(ratios)}
+    lines = []
+    for row in reversed(range(height)):  # top line first
+        floor, ceiling = row * len(BARS), (row + 1) * len(BARS)
+        segments = []
+        for ratio in ratios:
+            level = int(ratio * levels) if len(data) > 1 else ceiling
+            if level < floor:
+                segments.append(Segment(" ", base))
+            else:
+                bar = "█" if level >= ceiling else BARS[level % len(BARS)]
+                segments.append(Segment(bar, colours[ratio]))
+        lines.append(Strip(segments, width).simplify())
+    return lines
+
+
+def _columns(data: tuple[float, ...], width: int) -> list[float]:
+    """The largest value in each column's share of the data; fewer values than columns stretch."""
+    buckets = [data[len(data) * i // width : len(data) * (i + 1) // width] for i in range(width)]
+    summaries = [max(bucket) for bucket in buckets if bucket]
+    step, at, columns = len(summaries) / width, 0.0, []
+    for _ in range(width):  # stepped by addition, as Textual's sparkline does: the same columns
+        columns.append(summaries[int(at)])
+        at += step
+    return columns
+
+
+def _blend(low: Color, high: Color, ratio: float) -> Color:
+    if low.triplet is None or high.triplet is None:
+        return high
+    (r1, g1, b1), (r2, g2, b2) = low.triplet, high.triplet
+    return Color.from_rgb(r1 + (r2 - r1) * ratio, g1 + (g2 - g1) * ratio, b1 + (b2 - b1) * ratio)
