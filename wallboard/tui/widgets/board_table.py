@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -36,6 +37,8 @@ class Styled(NamedTuple):
 Cell = Styled | str
 Row = tuple[str, tuple[Cell, ...], tuple[Any, ...]]  # key, cells, sort values per column
 CELL_PADDING = 1  # blank cells either side of every column
+# Cells on screen in each of their row styles, with room for a tick's changes.
+CELLS_KEPT = 4096
 PART_CLASSES = (
     "board-table--header",
     "board-table--even-row",
@@ -70,6 +73,7 @@ class BoardTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self._rows: list[Row] = []
+        self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._board: Board | None = None
         widths = [width + 2 * CELL_PADDING for _, width in self.COLUMNS]
@@ -79,6 +83,7 @@ class BoardTable(ScrollView, can_focus=True):
         self._header: Strip | None = None
         # Per row key: (cells, zebra parity, under the cursor) and the line they made.
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        self._cell_segments: LRUCache[tuple[Any, ...], tuple[Segment, ...]] = LRUCache(CELLS_KEPT)
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
@@ -99,7 +104,7 @@ class BoardTable(ScrollView, can_focus=True):
     @property
     def keys(self) -> list[str]:
         """Row keys in the order shown."""
-        return [key for key, _, _ in self._rows]
+        return list(self._keys)
 
     def texts(self, key: str) -> tuple[str, ...]:
         """What each cell of a row reads."""
@@ -121,18 +126,22 @@ class BoardTable(ScrollView, can_focus=True):
         old = self._rows
         selected = old[self.cursor_row][0] if 0 <= self.cursor_row < len(old) else None
         self._rows = rows
-        if len(rows) != len(old) or any(a[0] != b[0] for a, b in zip(rows, old, strict=True)):
-            self._index = {key: i for i, (key, _, _) in enumerate(rows)}
+        keys = [key for key, _, _ in rows]
+        if keys != self._keys:
+            self._keys = keys
+            self._index = {key: i for i, key in enumerate(keys)}
             self._strips = {k: v for k, v in self._strips.items() if k in self._index}
             self.virtual_size = Size(self._starts[-1], len(rows) + 1)
             cursor = self._index.get(selected, self.cursor_row) if selected else self.cursor_row
             self.cursor_row = min(cursor, max(len(rows) - 1, 0))
             self.refresh()
             return
+        # Same rows in the same order: repaint just the lines on screen whose cells changed.
         top = int(self.scroll_y)
-        shown = slice(top, top + self.scrollable_content_region.height)
-        if any(a[1] != b[1] for a, b in zip(rows[shown], old[shown], strict=True)):
-            self.refresh()
+        shown = range(top, min(top + self.scrollable_content_region.height, len(rows)))
+        changed = [index for index in shown if rows[index][1] != old[index][1]]
+        if changed:
+            self.refresh_lines(changed[0] + 1, changed[-1] - changed[0] + 1)  # line 0: header
 
     def _refilter(self, _text: str) -> None:
         self.show_board(self._board)
@@ -177,28 +186,36 @@ class BoardTable(ScrollView, can_focus=True):
         self, cells: Sequence[Cell], row_style: Style, width: int, cursor: bool = False
     ) -> Strip:
         """Cells padded to their column widths, then the row's style out to the edge."""
-        cursor_colour = Style(color=row_style.color) if cursor else None
-        pad = " " * CELL_PADDING
         segments: list[Segment] = []
-        for cell, (_, column_width) in zip(cells, self.COLUMNS, strict=True):
-            if isinstance(cell, str):
-                text, style, justify = cell, row_style, "left"
-            else:
-                text, justify = cell.text, cell.justify
-                style = row_style + self._styles[cell.component]
-                if cursor_colour is not None:
-                    style += cursor_colour  # the cursor's colour reads over any cell's
-            if justify == "right" and cell_len(text) < column_width:
-                text = text.rjust(column_width)
-            segments += (
-                Segment(pad, row_style),
-                Segment(set_cell_size(text, column_width), style),
-                Segment(pad, row_style),
-            )
+        cache = self._cell_segments
+        for column, cell in enumerate(cells):
+            key = (cell, column, row_style, cursor)
+            cell_segments = cache.get(key)
+            if cell_segments is None:
+                cell_segments = cache[key] = self._cell(cell, column, row_style, cursor)
+            segments += cell_segments
         table_width = self._starts[-1]
         if width > table_width:
             segments.append(Segment(" " * (width - table_width), row_style))
         return Strip(segments, max(width, table_width)).simplify()
+
+    def _cell(self, cell: Cell, column: int, row_style: Style, cursor: bool) -> tuple[Segment, ...]:
+        """One cell's segments; most cells of a row are as they were last tick, so they are kept."""
+        column_width = self.COLUMNS[column][1]
+        pad = " " * CELL_PADDING
+        if isinstance(cell, str):
+            return (Segment(pad + set_cell_size(cell, column_width) + pad, row_style),)
+        text = cell.text
+        if cell.justify == "right" and cell_len(text) < column_width:
+            text = text.rjust(column_width)
+        style = row_style + self._styles[cell.component]
+        if cursor:
+            style += Style(color=row_style.color)  # the cursor's colour reads over any cell's
+        return (
+            Segment(pad, row_style),
+            Segment(set_cell_size(text, column_width), style),
+            Segment(pad, row_style),
+        )
 
     def _check_palette(self) -> None:
         """Drop every cached line when the theme or the focus changes a style."""
@@ -219,6 +236,7 @@ class BoardTable(ScrollView, can_focus=True):
                 self._styles[name] = Style.from_color(style.color) + style.without_color
         self._header = None
         self._strips = {}
+        self._cell_segments.clear()
 
     # ------------------------------------------------------------ cursor
 

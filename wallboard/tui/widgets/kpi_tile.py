@@ -13,8 +13,9 @@ from wallboard.tui.format import Grade
 class KpiTile(Widget):
     """Large digits for the far side of the room; a one-line form when space is short."""
 
-    title: reactive[str] = reactive("")
-    value: reactive[str] = reactive("--")
+    # The labels and digits repaint themselves; the tile's frame stays as it is.
+    title: reactive[str] = reactive("", repaint=False)
+    value: reactive[str] = reactive("--", repaint=False)
     grade: reactive[Grade] = reactive("none")
 
     def __init__(self, title: str, short_title: str, *, id: str) -> None:
