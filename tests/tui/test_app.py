@@ -156,6 +156,18 @@ async def test_space_pauses_plus_minus_change_speed(replayer):
         assert "PAUSED 2x" in str(app.screen.query_one(ReplayBar).render())
 
 
+async def test_a_paused_replay_publishes_no_new_board_until_something_changes(replayer):
+    app = make_app(replayer)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        shown = app.board
+        app.refresh_board()
+        assert app.board is shown
+        await pilot.press("plus")
+        assert app.board is not shown and app.board is not None
+        assert app.board.replay is not None and app.board.replay.speed == 2
+
+
 async def test_arrows_and_brackets_seek_by_one_and_ten_minutes(replayer):
     app = make_app(replayer)
     start = replayer.position

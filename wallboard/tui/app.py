@@ -164,7 +164,9 @@ class WallboardApp(App[None]):
             self.notify(str(exc), title="Source failed", severity="error", timeout=30)
 
     def refresh_board(self) -> None:
-        self.board = self.control.board()
+        board = self.control.board()
+        if not board.shows_same_as(self.board):
+            self.board = board
 
     def _republish(self) -> None:
         """Publish at once after a control changed the board, without waiting for the tick."""

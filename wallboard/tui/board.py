@@ -37,6 +37,18 @@ class Board:
     config: EngineConfig
     replay: ReplayPosition | None = None
 
+    def shows_same_as(self, other: Board | None) -> bool:
+        """The same snapshot object read the same way (a paused replay): nothing to redraw."""
+        return (
+            other is not None
+            and self.snapshot is other.snapshot
+            and self.history is other.history
+            and self.config is other.config
+            and self.stale_s == other.stale_s
+            and self.status == other.status
+            and self.replay == other.replay
+        )
+
     @property
     def now(self) -> float:
         """The board's instant: ages and time-in-state count from here, never the wall clock."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
@@ -33,30 +33,42 @@ class AgentBoard(BoardTable):
         ("Queues", 12),
     )
 
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        # Per agent: the report fields last seen, and the cells and sort values made of them.
+        self._made: dict[str, tuple[tuple[Any, ...], _AgentCells]] = {}
+
     def board_rows(self, board: Board) -> list[Row]:
+        """Only time in state changes on most rows each second; the other cells are kept."""
         now = board.now
         rows: list[Row] = []
+        made = self._made
+        kept: dict[str, tuple[tuple[Any, ...], _AgentCells]] = {}
+        duration = fmt.duration
         for agent_id, agent in board.snapshot["agents"].items():
-            state = agent["state"]
-            in_state = max(0.0, now - float(agent["since"]))
-            queues = ",".join(agent["queues"])
-            cells = (
+            fields = (
                 agent["name"],
-                Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", f"state--{state}"),
+                agent["state"],
                 agent["reason"],
-                Styled(fmt.duration(in_state), f"state--{state}", "right"),
-                str(agent["calls"]).rjust(5),
-                queues,
-            )
-            sort = (
-                agent["name"].lower(),
-                STATE_ORDER.get(state, len(STATE_ORDER)),
-                agent["reason"],
-                in_state,
                 agent["calls"],
-                queues,
+                agent["queues"],
             )
-            rows.append((agent_id, cells, sort))
+            entry = made.get(agent_id)
+            if entry is None or entry[0] != fields:
+                entry = (fields, _agent_cells(*fields))
+            kept[agent_id] = entry
+            c = entry[1]
+            in_state = max(0.0, now - float(agent["since"]))
+            cells = (
+                c.name,
+                c.state,
+                c.reason,
+                Styled(duration(in_state), c.component, "right"),
+                c.calls,
+                c.queues,
+            )
+            rows.append((agent_id, cells, (*c.sort_head, in_state, *c.sort_tail)))
+        self._made = kept
         return rows
 
     def matches(self, board: Board, key: str, filter_text: str) -> bool:
@@ -68,3 +80,29 @@ class AgentBoard(BoardTable):
             or needle in agent["name"].lower()
             or any(needle in q.lower() for q in agent["queues"])
         )
+
+
+class _AgentCells(NamedTuple):
+    name: str
+    state: Styled
+    reason: str
+    calls: str
+    queues: str
+    component: str
+    sort_head: tuple[str, int, str]  # the sort values before time in state
+    sort_tail: tuple[int, str]  # and after it
+
+
+def _agent_cells(name: str, state: str, reason: str, calls: int, queues: list[str]) -> _AgentCells:
+    component = f"state--{state}"
+    joined = ",".join(queues)
+    return _AgentCells(
+        name,
+        Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", component),
+        reason,
+        str(calls).rjust(5),
+        joined,
+        component,
+        (name.lower(), STATE_ORDER.get(state, len(STATE_ORDER)), reason),
+        (calls, joined),
+    )
