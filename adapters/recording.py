@@ -261,7 +261,8 @@ class RecordingSource:
                     skipped.add(kind)
                     log.warning("%s: skipped records of unknown kind %r", self.path, kind)
                 continue
-            yield from items
+            if items:  # most queue_log lines wait in the reorder buffer and give nothing yet
+                yield from items
         if queue_log is not None:
             yield from queue_log.flush()
 
