@@ -19,13 +19,13 @@ oracle does not fit in memory.
 
 Why 1,000,000 events/s end to end is out of reach for per-event Python: it
 leaves 1 microsecond per event for everything. Measured on the 12-hour shift
-(Python 3.11, shared 2-core box, 2026-11-23): decode 0.12 s (0.45 us a
-record), mapping 0.65-0.85 s (2.4-3.2 us an event), engine + snapshot
-~1.9 s (7 us an event). Within the mapping, building the one frozen event
-dataclass a line yields costs 0.57-0.68 us by itself and splitting and
-parsing the line 0.4 us, so even decode + mapping with an engine that cost
-nothing would stay under 400,000 events/s. The 12-hour shift in < 10 s is
-met with room to spare (2.8-3.9 s).
+(Python 3.11, shared 2-core box, 2026-11-23): decode 0.12-0.13 s (0.45 us a
+record), mapping 0.75-0.95 s (2.8-3.5 us an event; it was 1.74 s), engine +
+snapshot 1.4-2.1 s (5-8 us an event). Within the mapping, building the one
+frozen event dataclass a line yields costs 0.57-0.68 us by itself and
+splitting and parsing the line 0.4 us, so even decode + mapping with an engine
+that cost nothing would stay near 300,000 events/s. The 12-hour shift in
+< 10 s is met with room to spare (2.5-3.0 s).
 """
 
 from __future__ import annotations
@@ -153,17 +153,27 @@ def _cpu(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.process_time() - started, result
 
 
-def _best(run: Callable[[], Any]) -> tuple[float, Any]:
-    return min((_cpu(run) for _ in range(PASSES)), key=lambda timed: timed[0])
+def _seconds(timed: tuple[float, Any]) -> float:
+    return timed[0]
 
 
 def measure(
     path: Path, config: EngineConfig, label: str, *, targets: bool, naive: bool
 ) -> list[BenchResult]:
     source = RecordingSource(path, config)
-    decode_s, records = _best(lambda: _decode(source))
-    mapped_s, events = _best(lambda: _map(source))
-    total_s, board = _best(lambda: _replay(source, config))
+    # Rounds of all three passes, not each pass three times in a row: a busy spell
+    # on the shared machine then slows one round, not one stage's every pass.
+    rounds = [
+        (
+            _cpu(lambda: _decode(source)),
+            _cpu(lambda: _map(source)),
+            _cpu(lambda: _replay(source, config)),
+        )
+        for _ in range(PASSES)
+    ]
+    decode_s, records = min((r[0] for r in rounds), key=_seconds)
+    mapped_s, events = min((r[1] for r in rounds), key=_seconds)
+    total_s, board = min((r[2] for r in rounds), key=_seconds)
     stages = {
         "decode": decode_s,
         "mapping": mapped_s - decode_s,
