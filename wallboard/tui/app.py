@@ -18,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from wallboard.alarms import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
-from wallboard.replay import Replayer
+from wallboard.replay import Replayer, parse_position
 from wallboard.tui.board import Board
 from wallboard.tui.controls import LiveControl, ReplayControl
 from wallboard.tui.launch import operator
@@ -37,6 +38,9 @@ from wallboard.tui.widgets.board_table import BoardTable
 from wallboard.tui.widgets.filter_bar import FilterBar
 
 REFRESH_HZ = 4.0
+# A seek further ahead than this plays every event in between (seconds of work in a long
+# recording): it runs in a thread while the board keeps repainting.
+SLOW_SEEK_S = 600.0
 THEME_ORDER = ("dark", "light", "high-contrast", "colour-blind-safe")
 
 
@@ -116,6 +120,8 @@ class WallboardApp(App[None]):
     board: reactive[Board | None] = reactive(None, always_update=True, repaint=False)
     filter_text: reactive[str] = reactive("")
     board_theme: reactive[str] = reactive("dark")
+    # The newest position asked for while a seek runs in a thread; None when none runs.
+    seeking_to: reactive[float | None] = reactive(None)
 
     def __init__(
         self,
@@ -140,6 +146,10 @@ class WallboardApp(App[None]):
             self.control = LiveControl(source, config, alarms=alarms)
         self.wall = wall
         self.set_reactive(WallboardApp.board_theme, theme)
+        # The replayer is not thread-safe: while a seek runs in a thread nothing else touches
+        # it (the panels keep the last board, whose trend history that thread moves on, so it
+        # is not published again); the newest target asked for meanwhile waits for its turn.
+        self._next_target: float | None = None
 
     @property
     def replayer(self) -> Replayer | None:
@@ -164,6 +174,8 @@ class WallboardApp(App[None]):
             self.notify(str(exc), title="Source failed", severity="error", timeout=30)
 
     def refresh_board(self) -> None:
+        if self.seeking_to is not None:
+            return
         board = self.control.board()
         if not board.shows_same_as(self.board):
             self.board = board
@@ -197,28 +209,80 @@ class WallboardApp(App[None]):
         return True
 
     def action_toggle_pause(self) -> None:
-        if self.replayer:
+        if self.replayer and not self._busy_seeking():
             self.replayer.toggle_pause()
             self._republish()
 
     def action_faster(self) -> None:
-        if self.replayer:
+        if self.replayer and not self._busy_seeking():
             self.replayer.faster()
             self._republish()
 
     def action_slower(self) -> None:
-        if self.replayer:
+        if self.replayer and not self._busy_seeking():
             self.replayer.slower()
             self._republish()
 
+    def _busy_seeking(self) -> bool:
+        """Controls other than seeks wait for a seek in progress (they would race it)."""
+        if self.seeking_to is None:
+            return False
+        self.notify("still seeking: try again in a moment", timeout=2)
+        return True
+
     def action_seek(self, delta_s: float) -> None:
-        if self.replayer:
-            self.replayer.seek_by(delta_s)
-            self._republish()
+        self.seek_to(self._seek_base() + delta_s)
 
     def on_seek_requested(self, message: SeekRequested) -> None:
-        if self.replayer:
-            self.replayer.seek(message.position)
+        self.seek_to(message.position)
+
+    def _seek_base(self) -> float:
+        """Where relative seeks count from: the newest position asked for."""
+        if self.seeking_to is not None:
+            return self.seeking_to
+        return self.replayer.position if self.replayer else 0.0
+
+    def seek_to(self, t: float) -> None:
+        """Seek at once, or in a thread when far ahead; during a seek, the newest target waits."""
+        replayer = self.replayer
+        if replayer is None:
+            return
+        target = min(max(t, replayer.start), replayer.end)
+        if self.seeking_to is not None:
+            self._next_target = self.seeking_to = target
+            return
+        if target > replayer.position + SLOW_SEEK_S:
+            self.seeking_to = target
+            self._seek_in_thread(replayer, target)
+            return
+        replayer.seek(target)
+        self._republish()
+
+    @work(thread=True, exit_on_error=False, group="seek")
+    def _seek_in_thread(self, replayer: Replayer, target: float) -> None:
+        replayer.seek(target)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "seek" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"seek failed: {error}", title="Replay", severity="error", timeout=10)
+        replayer = self.replayer
+        assert replayer is not None
+        # The replay goes on from the target, not by the wall time the seek took: a tick
+        # while paused only restarts the control's clock.
+        paused, replayer.paused = replayer.paused, True
+        self.control.board()
+        replayer.paused = paused
+        self.seeking_to = None
+        target, self._next_target = self._next_target, None
+        if target is not None:
+            self.seek_to(target)
+        else:
             self._republish()
 
     def action_goto(self) -> None:
@@ -230,10 +294,11 @@ class WallboardApp(App[None]):
         if not text or replayer is None:
             return
         try:
-            replayer.seek_to_text(text, replayer.config.tz)
+            target = parse_position(text, self._seek_base(), replayer.config.tz)
         except WallboardError as exc:
             self.notify(str(exc), title="Go to time", severity="error")
-        self._republish()
+            return
+        self.seek_to(target)
 
     # ------------------------------------------------------------ panels
 
@@ -248,6 +313,8 @@ class WallboardApp(App[None]):
         self.filter_text = message.text
 
     def on_alarm_acknowledged(self, message: AlarmAcknowledged) -> None:
+        if self.replayer and self._busy_seeking():
+            return
         outcome = self.control.acknowledge(message.alarm, message.silence_s, operator())
         self.notify(outcome, title="Alarm", timeout=4)
         self._republish()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -39,6 +40,8 @@ class AlarmStrip(DataTable[Text | str]):
     def __init__(self, *, id: str = "alarms") -> None:
         super().__init__(id=id, cursor_type="row", show_header=False)
         self._alarms: list[dict[str, Any]] = []
+        self._board: Board | None = None
+        self._styled_with: tuple[Style, ...] = ()
 
     def on_mount(self) -> None:
         for label, width in (
@@ -52,9 +55,22 @@ class AlarmStrip(DataTable[Text | str]):
             self.add_column(label, width=width, key=label)
         self.watch(self.app, "board", self.show_board)
 
+    def _alarm_styles(self) -> tuple[Style, ...]:
+        return tuple(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES))
+
+    def notify_style_update(self) -> None:
+        """Rows carry their colours: redo them when the theme, focus or alert state changes them.
+
+        (A paused replay publishes no new board to do it.)
+        """
+        super().notify_style_update()
+        if self._board is not None and self._alarm_styles() != self._styled_with:
+            self.call_later(self.show_board, self._board)
+
     def show_board(self, board: Board | None) -> None:
         if board is None:
             return
+        self._board = board
         alarms = sorted(
             board.alarms, key=lambda a: (SEVERITY_ORDER.get(a.get("severity", ""), 9), a["since"])
         )
@@ -63,6 +79,7 @@ class AlarmStrip(DataTable[Text | str]):
             any(a.get("severity") == "critical" and not _acknowledged(a) for a in alarms),
             "-critical",
         )
+        self._styled_with = self._alarm_styles()
         row = self.cursor_row
         self.clear()
         self._alarms = alarms

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from wallboard.tui import format as fmt
@@ -15,12 +14,6 @@ from wallboard.tui.messages import SeekRequested
 class ReplayBar(Widget):
     """Shown only in replays: `▶ 60x  09:12:30  [=====>----]  +1:12:30 / 8:00:00`."""
 
-    # A one-line render, not Static.update: changing it every tick must not re-lay out the screen.
-    line: reactive[Text] = reactive(Text, layout=False)
-
-    def render(self) -> Text:
-        return self.line
-
     def __init__(self, *, id: str = "replay-bar") -> None:
         super().__init__(id=id)
         self._bar_start = 0
@@ -29,20 +22,29 @@ class ReplayBar(Widget):
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
+        self.watch(self.app, "seeking_to", lambda _: self.refresh(), init=False)
 
     def show_board(self, board: Board | None) -> None:
+        """A repaint of this line only (never a layout): the bar is drawn at its current width."""
         if board is None:
             return
-        replay = board.replay
-        self.display = replay is not None
-        if replay is None:
-            return
+        self.display = board.replay is not None
         self._board = board
+        self.refresh()
+
+    def render(self) -> Text:
+        board = self._board
+        if board is None or board.replay is None:
+            return Text()
+        replay = board.replay
         span = max(replay.end - replay.start, 1e-9)
         done = (replay.position - replay.start) / span
         state = "‖ PAUSED" if replay.paused else "▶ PLAYING"
         if replay.position >= replay.end:
             state = "■ END"
+        seeking_to: float | None = getattr(self.app, "seeking_to", None)
+        if seeking_to is not None:
+            state = f"⧗ SEEKING to {board.local(seeking_to):%H:%M:%S}…"
         head = f" {state} {replay.speed:g}x  {board.local(replay.position):%H:%M:%S}  "
         tail = (
             f"  {fmt.duration(replay.position - replay.start)} / "
@@ -57,7 +59,7 @@ class ReplayBar(Widget):
         line.append("-" * (width - filled))
         line.append("]")
         line.append(tail)
-        self.line = line
+        return line
 
     def on_click(self, event: events.Click) -> None:
         board = self._board

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from wallboard.tui.board import Board
@@ -20,20 +19,26 @@ STATE_SYMBOLS = {
 class StatusBar(Widget):
     """The clock is the board's own instant (source time), so a replay shows its past."""
 
-    # A one-line render, not Static.update: changing it every tick must not re-lay out the screen.
-    line: reactive[Text] = reactive(Text, layout=False)
-
-    def render(self) -> Text:
-        return self.line
+    def __init__(self, *, id: str = "status") -> None:
+        super().__init__(id=id)
+        self._board: Board | None = None
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
 
     def show_board(self, board: Board | None) -> None:
+        """A repaint of this line only (never a layout): the line is drawn at its current width."""
         if board is None:
             return
-        state = board.status.state
+        self._board = board
         self.set_class(board.stale_s is not None, "-stale")
+        self.refresh()
+
+    def render(self) -> Text:
+        board = self._board
+        if board is None:
+            return Text()
+        state = board.status.state
         clock = board.local(board.now)
         mode = "REPLAY" if board.replay else "LIVE"
         left = Text(f" {board.label}  ")
@@ -45,4 +50,4 @@ class StatusBar(Widget):
         line = left + Text(" " * gap) + Text(middle, style="bold")
         line.append(" " * max(1, width - len(line.plain) - len(right)))
         line.append(right, style="bold")
-        self.line = line
+        return line
