@@ -42,6 +42,7 @@ class AlarmStrip(DataTable[Text | str]):
         self._alarms: list[dict[str, Any]] = []
         self._board: Board | None = None
         self._styled_with: tuple[Style, ...] = ()
+        self._rows_shown: list[tuple[str, ...]] = []
 
     def on_mount(self) -> None:
         for label, width in (
@@ -79,28 +80,37 @@ class AlarmStrip(DataTable[Text | str]):
             any(a.get("severity") == "critical" and not _acknowledged(a) for a in alarms),
             "-critical",
         )
-        self._styled_with = self._alarm_styles()
-        row = self.cursor_row
-        self.clear()
         self._alarms = alarms
-        if not alarms:
-            self.add_row(Text("✓ all clear"), "No active alarms", "", "", "", "")
-            return
+        # (style, severity text, rule, queue, value, age, message) per row
+        rows: list[tuple[str, ...]] = []
         for alarm in alarms:
             severity = str(alarm.get("severity", "warning"))
-            style = "alarm--acknowledged" if _acknowledged(alarm) else f"severity--{severity}"
-            rich = self.get_component_rich_style(style)
             mark = (
                 "quiet " if alarm.get("silenced_until") else "ack " if _acknowledged(alarm) else ""
             )
-            self.add_row(
-                Text(f"{SEVERITY_SYMBOLS.get(severity, '!')} {mark}{severity}", style=rich),
-                Text(str(alarm["rule"]), style=rich),
-                str(alarm.get("queue") or "all"),
-                fmt.metric(str(alarm.get("metric", "")), alarm.get("value")),
-                fmt.duration(board.now - float(alarm["since"])),
-                str(alarm.get("message") or ""),
+            rows.append(
+                (
+                    "alarm--acknowledged" if _acknowledged(alarm) else f"severity--{severity}",
+                    f"{SEVERITY_SYMBOLS.get(severity, '!')} {mark}{severity}",
+                    str(alarm["rule"]),
+                    str(alarm.get("queue") or "all"),
+                    fmt.metric(str(alarm.get("metric", "")), alarm.get("value")),
+                    fmt.duration(board.now - float(alarm["since"])),
+                    str(alarm.get("message") or ""),
+                )
             )
+        styles = self._alarm_styles()
+        if rows == self._rows_shown and styles == self._styled_with and self.row_count:
+            return  # a quiet strip (or a paused one) stays as drawn
+        self._rows_shown, self._styled_with = rows, styles
+        row = self.cursor_row
+        self.clear()
+        if not rows:
+            self.add_row(Text("✓ all clear"), "No active alarms", "", "", "", "")
+            return
+        for style, severity, rule, *plain in rows:
+            rich = self.get_component_rich_style(style)
+            self.add_row(Text(severity, style=rich), Text(rule, style=rich), *plain)
         self.move_cursor(row=min(max(row, 0), len(alarms) - 1), animate=False)
 
     def action_acknowledge(self) -> None:
