@@ -513,11 +513,17 @@ def erlang_service_level(agents: int, traffic: float, threshold: float, aht: flo
     return 1.0 - erlang_c(agents, traffic) * math.exp(-(agents - traffic) * threshold / aht)
 
 
+# docs/ENGINE.md, staffing: no rate before this much observed time (or the whole window),
+# no staffing figures above this traffic.
+RATE_MIN_SPAN_S = 60.0
+MAX_TRAFFIC_ERLANGS = 10_000.0
+
+
 def staffing(
     rate: float | None, aht: float | None, threshold: float, target: float, in_service: int
 ) -> tuple[int | None, int | None, float | None]:
     """(agents_required, staffing_gap, predicted_sl)."""
-    if rate is None or aht is None:
+    if rate is None or aht is None or rate * aht > MAX_TRAFFIC_ERLANGS:
         return None, None, None
     traffic = rate * aht
     if traffic == 0:
@@ -737,7 +743,9 @@ def oracle_snapshot(
             if t - config.window_s < j.at <= t and (queue is None or j.queue == queue)
         ]
         t0 = state.first_event_at
-        rate = None if t0 is None else ratio(len(joins), min(config.window_s, t - t0))
+        rate = None
+        if t0 is not None and t - t0 >= min(config.window_s, RATE_MIN_SPAN_S):
+            rate = len(joins) / min(config.window_s, t - t0)
         in_service = sum(counts[s] for s in IN_SERVICE)
         required, gap, predicted = staffing(rate, window["aht_s"], threshold, target, in_service)
         return {

@@ -136,3 +136,35 @@ def test_engine_day_span_across_spring_forward():
     assert run(events, noon, **config)["all"]["day"]["answered"] == 2
     next_day = epoch(2024, 3, 11, 2, 30)
     assert run(events, next_day + 1, **config)["all"]["day"]["answered"] == 0
+
+
+def test_no_rate_in_the_first_minute_after_start_up():
+    """Found live: nine joins within a microsecond of start-up asked for 5e9 erlangs and hung."""
+    events = [AgentLoggedIn(T, "A1", "q")]
+    for i in range(9):
+        at = T + i * 1e-7
+        events += [CallerJoined(at, "q", f"c{i}"), CallerAnswered(at, "q", f"c{i}", "A1")]
+        events.append(CallEnded(at, "q", f"c{i}", "A1", talk_s=38.0))
+    for t in (T + 2.4e-7, T + 59.9):
+        queue = run(events, t)["queues"]["q"]
+        assert queue["window"]["aht_s"] == 38.0
+        assert (queue["agents_required"], queue["staffing_gap"], queue["predicted_sl"]) == (
+            None,
+            None,
+            None,
+        )
+    assert (
+        run(events, T + 60.0)["queues"]["q"]["agents_required"]
+        == staffing(9 / 60.0 * 38.0, 38.0, 20.0, 0.8, 1)[0]
+    )
+
+
+def test_traffic_beyond_any_real_queue_gives_no_staffing_figures():
+    events = [AgentLoggedIn(T, "A1", "q"), CallerJoined(T, "q", "c0")]
+    events += [CallerAnswered(T + 1, "q", "c0", "A1")]
+    events += [CallEnded(T + 2, "q", "c0", "A1", talk_s=43_200.0)]  # a 12-hour handle time
+    # 300 joins in the 900 s window at that AHT: 14,400 erlangs
+    events += [CallerJoined(T + 3 + i, "q", f"w{i}") for i in range(299)]
+    queue = run(events, T + 900)["queues"]["q"]
+    assert queue["window"]["aht_s"] is not None
+    assert queue["agents_required"] is None and queue["predicted_sl"] is None

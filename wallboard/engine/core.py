@@ -27,7 +27,7 @@ from typing import Any
 
 from wallboard.config import EngineConfig
 from wallboard.engine.calendar import day_start, next_day_start
-from wallboard.engine.erlang import staffing
+from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.schedule import ALL, Schedule
 from wallboard.events import (
     AgentLoggedIn,
@@ -1156,12 +1156,13 @@ class Engine:
         in_service = sum(agents[STATE_NAMES[s]] for s in IN_SERVICE)
         lam = None
         if self._t0 is not None:
-            lam = _ratio(accs[0][JOINS], min(self._windows[0], t - self._t0))
+            observed = min(self._windows[0], t - self._t0)
+            if observed >= min(self._windows[0], RATE_MIN_SPAN_S):
+                lam = accs[0][JOINS] / observed
         aht = window["aht_s"]
         required = gap = predicted = None
-        if lam is not None and aht is not None:
-            traffic = lam * aht
-            required, predicted = staffing(traffic, aht, threshold, target, in_service)
+        if lam is not None and aht is not None and lam * aht <= MAX_TRAFFIC_ERLANGS:
+            required, predicted = staffing(lam * aht, aht, threshold, target, in_service)
             gap = required - in_service
         return {
             "waiting": waiting,

@@ -11,6 +11,13 @@ from __future__ import annotations
 import functools
 import math
 
+# An arrival rate needs this much observed time (or the whole window, if shorter): two
+# calls a microsecond after start-up are not a rate of two million an hour.
+RATE_MIN_SPAN_S = 60.0
+# No single queue carries this much traffic; beyond it the figure is a burst or bad input,
+# and the recurrence would run once per erlang.
+MAX_TRAFFIC_ERLANGS = 10_000.0
+
 
 def erlang_b(agents: int, traffic: float) -> float:
     """Blocking probability with `agents` servers and `traffic` erlangs offered."""
