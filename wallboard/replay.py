@@ -119,6 +119,17 @@ class Replayer:
             return self.seek(self.position + wall_elapsed_s * self.speed)
         return self.board
 
+    def seek_distance(self, t: float) -> float:
+        """Seconds of source time a seek to `t` replays (from the state or the nearest checkpoint).
+
+        What a caller weighs before seeking on a thread that must stay responsive.
+        """
+        t = self._clamp(t)
+        checkpoint = self._checkpoint_before(t)
+        if t >= self._state.at:
+            return t - max(self._state.at, checkpoint if checkpoint is not None else -math.inf)
+        return t - (checkpoint if checkpoint is not None else self.start)
+
     def seek_by(self, delta_s: float) -> BoardUpdate:
         return self.seek(self.position + delta_s)
 
@@ -127,9 +138,10 @@ class Replayer:
 
     def seek(self, t: float) -> BoardUpdate:
         """The board at source time `t` (clamped to the recording), as it was live."""
-        t = min(max(t, self.start), self.end)
-        if t < self._state.at:
-            self._state = self._restore(t)
+        t = self._clamp(t)
+        checkpoint = self._checkpoint_before(t)
+        if t < self._state.at or (checkpoint is not None and checkpoint > self._state.at):
+            self._state = self._restore(checkpoint)
         self._run_to(t)
         self.position = t
         self.board = self._board(t)
@@ -165,11 +177,17 @@ class Replayer:
             engine, stepper, TrendHistory(self.config.interval_s, self._step_s), 0, first_step, 0.0
         )
 
-    def _restore(self, t: float) -> _State:
-        times = sorted(c for c in self._checkpoints if c <= t)
-        if not times:
+    def _clamp(self, t: float) -> float:
+        return min(max(t, self.start), self.end)
+
+    def _checkpoint_before(self, t: float) -> float | None:
+        """The latest checkpoint at or before `t`."""
+        return max((c for c in self._checkpoints if c <= t), default=None)
+
+    def _restore(self, checkpoint: float | None) -> _State:
+        if checkpoint is None:
             return self._fresh()
-        state: _State = pickle.loads(self._checkpoints[times[-1]])
+        state: _State = pickle.loads(self._checkpoints[checkpoint])
         return state
 
     def _run_to(self, t: float) -> None:

@@ -189,3 +189,19 @@ def test_typed_positions(text, expected):
 def test_bad_typed_positions_are_one_line_errors(text):
     with pytest.raises(WallboardError):
         parse_position(text, 1732262400.0, UTC)
+
+
+def test_seek_distance_counts_from_the_state_or_the_nearest_checkpoint(shift_events):
+    r = Replayer(
+        shift_events, CONFIG, label="s", alarms=alarm_factory(None), checkpoint_every_s=600
+    )
+    far = r.end - 100
+    assert r.seek_distance(far) == far - r.start  # nothing played yet: all of it
+    r.seek(far)
+    back = r.start + 3600 + 50
+    checkpoint = back - back % 600  # the last 10-minute mark before `back`
+    assert r.seek_distance(back) == back - checkpoint
+    r.seek(r.start + 60)  # back near the start, every checkpoint still kept
+    # Forward again: from the checkpoint ahead of the state, not by replaying the hour.
+    assert r.seek_distance(back) == back - checkpoint
+    assert board(r, back) == straight_through(shift_events, back)

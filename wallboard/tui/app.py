@@ -38,8 +38,8 @@ from wallboard.tui.widgets.board_table import BoardTable
 from wallboard.tui.widgets.filter_bar import FilterBar
 
 REFRESH_HZ = 4.0
-# A seek further ahead than this plays every event in between (seconds of work in a long
-# recording): it runs in a thread while the board keeps repainting.
+# A seek that must replay more source time than this (seconds of work in a long
+# recording) runs in a thread while the board keeps repainting.
 SLOW_SEEK_S = 600.0
 THEME_ORDER = ("dark", "light", "high-contrast", "colour-blind-safe")
 
@@ -251,7 +251,7 @@ class WallboardApp(App[None]):
         if self.seeking_to is not None:
             self._next_target = self.seeking_to = target
             return
-        if target > replayer.position + SLOW_SEEK_S:
+        if replayer.seek_distance(target) > SLOW_SEEK_S:
             self.seeking_to = target
             self._seek_in_thread(replayer, target)
             return
@@ -273,11 +273,8 @@ class WallboardApp(App[None]):
             self.notify(f"seek failed: {error}", title="Replay", severity="error", timeout=10)
         replayer = self.replayer
         assert replayer is not None
-        # The replay goes on from the target, not by the wall time the seek took: a tick
-        # while paused only restarts the control's clock.
-        paused, replayer.paused = replayer.paused, True
-        self.control.board()
-        replayer.paused = paused
+        assert isinstance(self.control, ReplayControl)
+        self.control.restart_clock()
         self.seeking_to = None
         target, self._next_target = self._next_target, None
         if target is not None:

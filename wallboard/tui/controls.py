@@ -40,6 +40,10 @@ class ReplayControl:
         self._last_tick = now
         return self.current()
 
+    def restart_clock(self) -> None:
+        """The next tick moves on from now: time spent seeking is not time played."""
+        self._last_tick = self._clock()
+
     def current(self) -> Board:
         r = self.replayer
         update = r.board
