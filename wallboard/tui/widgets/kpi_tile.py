@@ -2,45 +2,110 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
+from textual.renderables.digits import Digits
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Digits, Label
 
 from wallboard.tui.format import Grade
 
+# Title line, then the three rows of the large digits.
+TILE_LINES = 4
+TEXT_META = Style(meta={"offset": (0, 0)})
+
 
 class KpiTile(Widget):
-    """Large digits for the far side of the room; a one-line form when space is short."""
+    """Large digits for the far side of the room; a one-line form when space is short.
 
-    # The labels and digits repaint themselves; the tile's frame stays as it is.
-    title: reactive[str] = reactive("", repaint=False)
-    value: reactive[str] = reactive("--", repaint=False)
+    One widget drawing its own lines instead of two labels and a Digits widget: the
+    compositor pays per widget on every refresh, and a tile's four lines are cheap
+    to rebuild only when its text, width or colours change.
+    """
+
+    # Named like the labels they replaced, so the themes' `KpiTile .kpi-title` rules
+    # still colour them (a component class is a hidden child of the tile).
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"kpi-title", "kpi-digits", "kpi-compact"}
+
+    # A new text never changes the tile's size: repaint, no layout.
+    title: reactive[str] = reactive("")
+    value: reactive[str] = reactive("--")
     grade: reactive[Grade] = reactive("none")
 
     def __init__(self, title: str, short_title: str, *, id: str) -> None:
         super().__init__(id=id)
         self.set_reactive(KpiTile.title, title)
         self.short_title = short_title
-
-    def compose(self) -> ComposeResult:
-        yield Label(self.title, classes="kpi-title")
-        yield Digits(self.value, classes="kpi-digits")
-        yield Label(f"{self.short_title} {self.value}", classes="kpi-compact")
-
-    # Both labels are one line of fixed width (app.tcss), so a new text never needs the
-    # whole screen laid out again.
-    def watch_title(self, title: str) -> None:
-        if self.is_mounted:
-            self.query_one(".kpi-title", Label).update(title, layout=False)
-
-    def watch_value(self, value: str) -> None:
-        if self.is_mounted:
-            self.query_one(Digits).update(value)
-            self.query_one(".kpi-compact", Label).update(
-                f"{self.short_title} {value}", layout=False
-            )
+        self._lines: tuple[object, list[Strip]] | None = None
 
     def watch_grade(self, old: Grade, new: Grade) -> None:
         self.remove_class(f"-{old}")
         self.add_class(f"-{new}")
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._tile_lines()
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width)
+
+    def _tile_lines(self) -> list[Strip]:
+        width, height = self.size
+        base = self.rich_style
+        compact = self.screen.has_class("-compact")
+        if compact:
+            compact_style = base + self.get_component_rich_style("kpi-compact", partial=True)
+            key: object = (width, base, compact_style, self.short_title, self.value)
+        else:
+            title_style = base + self.get_component_rich_style("kpi-title", partial=True)
+            digits_style = base + self.get_component_rich_style("kpi-digits", partial=True)
+            key = (width, height, base, title_style, digits_style, self.title, self.value)
+        if self._lines is not None and self._lines[0] == key:
+            return self._lines[1]
+        if compact:
+            text = f"{self.short_title} {self.value}"
+            lines = [_centred(text, width, compact_style, _background(compact_style))]
+        else:
+            # Blank like the unused part of a Textual widget: background only.
+            blank = Strip.blank(width, _background(base))
+            # Vertically centred when the tile is taller than its content (wall screen).
+            top = max(0, (height - TILE_LINES) // 2)
+            lines = [blank] * top + [
+                _centred(
+                    _ellipsised(self.title, width), width, title_style, _background(title_style)
+                )
+            ]
+            lines += [
+                _centred(row, width, digits_style, digits_style)
+                for row in _digit_rows(self.value, digits_style)
+            ]
+            lines += [blank] * (height - len(lines))
+        self._lines = (key, lines)
+        return lines
+
+
+def _digit_rows(value: str, style: Style) -> list[str]:
+    """The three text rows of Textual's Digits font (heavy glyphs when the style is bold)."""
+    rows = "".join(segment.text for segment in Digits(value).render(style))
+    return rows.split("\n")[:3]
+
+
+def _ellipsised(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _background(style: Style) -> Style:
+    return Style(bgcolor=style.bgcolor)
+
+
+def _centred(text: str, width: int, style: Style, pad: Style) -> Strip:
+    """`text` centred on spaces in `pad`, segment for segment as Textual draws a label
+    (pad: the background alone) or Digits (pad: the text's style), so screenshots match."""
+    text = text[:width]
+    left = (width - len(text)) // 2
+    right = width - len(text) - left
+    segments = [Segment(" " * left, pad)] if left else []
+    segments.append(Segment(text, style + TEXT_META))
+    if right:
+        segments.append(Segment(" " * right, pad))
+    return Strip(segments, width)
