@@ -62,6 +62,25 @@ async def test_kpi_tiles_show_the_engine_window_figures_in_large_digits(replayer
         assert f"-{sl.grade}" in sl.classes
 
 
+async def test_kpi_tiles_repaint_in_the_new_colours_after_a_theme_change(replayer):
+    app = make_app(replayer)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        tile = app.screen.query_one("#kpi-waiting", KpiTile)
+
+        def digits_colour() -> str:
+            line = tile.render_line(1)
+            style = next(seg.style for seg in line if seg.text.strip())
+            assert style.bold
+            return str(style.color)
+
+        dark = digits_colour()
+        assert dark == str(tile.rich_style.color)
+        await pilot.press("t")
+        await pilot.pause()
+        assert digits_colour() == str(tile.rich_style.color) != dark
+
+
 async def test_queue_table_has_a_row_per_queue_and_sorts_by_column(replayer):
     app = make_app(replayer)
     async with app.run_test(size=BIG) as pilot:
@@ -123,6 +142,22 @@ async def test_trends_show_intervals_and_minutes_so_far(replayer):
         assert len(list(waiting.data or [])) == 61  # 60 closed minutes + now
         offered = app.screen.query_one("#trend-offered", Sparkline)
         assert len(list(offered.data or [])) == 3  # two closed half hours + the current one
+
+
+async def test_trend_bars_take_the_new_theme_colours(replayer):
+    app = make_app(replayer)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        trend = app.screen.query_one("#trend-waiting", Sparkline)
+
+        def bar_colours() -> set[str]:
+            lines = trend.render_lines(trend.region.reset_offset)
+            return {str(seg.style.color) for line in lines for seg in line if seg.text.strip()}
+
+        dark = bar_colours()
+        await pilot.press("t")
+        await pilot.pause()
+        assert bar_colours().isdisjoint(dark)
 
 
 async def test_alarm_strip_lists_alarms_and_a_acknowledges_the_selected_one(replayer):

@@ -79,6 +79,8 @@ class BoardTable(ScrollView, can_focus=True):
         widths = [width + 2 * CELL_PADDING for _, width in self.COLUMNS]
         self._starts = [sum(widths[:i]) for i in range(len(widths) + 1)]
         self._palette: tuple[Any, ...] = ()
+        # False until the styles are read after a CSS change (theme, focus, classes).
+        self._palette_read = False
         self._styles: dict[str, Style] = {}
         self._header: Strip | None = None
         # Per row key: (cells, zebra parity, under the cursor) and the line they made.
@@ -217,13 +219,25 @@ class BoardTable(ScrollView, can_focus=True):
             Segment(pad, row_style),
         )
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palette_read = False
+
     def _check_palette(self) -> None:
-        """Drop every cached line when the theme or the focus changes a style."""
+        """Drop every cached line when the theme or the focus changes a style.
+
+        The styles are read again only after a CSS change, like Textual's DataTable:
+        every repaint forgets the computed component styles, and reading them back
+        each tick cost more than the changed rows themselves.
+        """
+        width = self.scrollable_content_region.width
+        if self._palette_read and self._palette and width == self._palette[-1]:
+            return
+        self._palette_read = True
         base = self.rich_style
         # Subclasses list only their own classes; Textual merges them with these.
         names = sorted({*PART_CLASSES, *self.COMPONENT_CLASSES})
         palette = (base, *(self.get_component_rich_style(name) for name in names))
-        width = self.scrollable_content_region.width
         if palette == self._palette[:-1] and width == self._palette[-1]:
             return
         self._palette = (*palette, width)

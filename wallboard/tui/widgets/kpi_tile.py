@@ -39,7 +39,7 @@ class KpiTile(Widget):
         super().__init__(id=id)
         self.set_reactive(KpiTile.title, title)
         self.short_title = short_title
-        self._lines: tuple[object, list[Strip]] | None = None
+        self._lines: tuple[tuple[object, ...], list[Strip]] | None = None
 
     def watch_grade(self, old: Grade, new: Grade) -> None:
         self.remove_class(f"-{old}")
@@ -49,23 +49,27 @@ class KpiTile(Widget):
         lines = self._tile_lines()
         return lines[y] if y < len(lines) else Strip.blank(self.size.width)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines = None
+
     def _tile_lines(self) -> list[Strip]:
+        """The tile's lines, rebuilt when its text or size changes or after a CSS change
+        (grade, theme, stale): reading the styles back on every repaint cost more than
+        drawing the lines."""
         width, height = self.size
-        base = self.rich_style
         compact = self.screen.has_class("-compact")
+        key = (width, height, compact, self.title, self.short_title, self.value)
+        if self._lines is not None and self._lines[0] == key:
+            return self._lines[1]
+        base = self.rich_style
         if compact:
-            compact_style = base + self.get_component_rich_style("kpi-compact", partial=True)
-            key: object = (width, base, compact_style, self.short_title, self.value)
+            style = base + self.get_component_rich_style("kpi-compact", partial=True)
+            text = f"{self.short_title} {self.value}"
+            lines = [_centred(text, width, style, _background(style))]
         else:
             title_style = base + self.get_component_rich_style("kpi-title", partial=True)
             digits_style = base + self.get_component_rich_style("kpi-digits", partial=True)
-            key = (width, height, base, title_style, digits_style, self.title, self.value)
-        if self._lines is not None and self._lines[0] == key:
-            return self._lines[1]
-        if compact:
-            text = f"{self.short_title} {self.value}"
-            lines = [_centred(text, width, compact_style, _background(compact_style))]
-        else:
             # Blank like the unused part of a Textual widget: background only.
             blank = Strip.blank(width, _background(base))
             # Vertically centred when the tile is taller than its content (wall screen).

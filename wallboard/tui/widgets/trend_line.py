@@ -24,18 +24,26 @@ class TrendLine(Sparkline):
         super().__init__([], id=id, classes=classes)
         self._lines: list[Strip] = []
         self._drawn: tuple[object, ...] = ()
+        # (min colour, max colour, base style), read again only after a CSS change.
+        self._palette: tuple[Color, Color, Style] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palette = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw once per repaint, and only when the data, the size or the colours changed."""
+        if self._palette is None:
+            _, base = self.background_colors
+            low = (base + self.get_component_styles("sparkline--min-color").color).rich_color
+            high = (base + self.get_component_styles("sparkline--max-color").color).rich_color
+            self._palette = (low, high, self.rich_style)
         width, height = self.size
-        _, base = self.background_colors
-        low = (base + self.get_component_styles("sparkline--min-color").color).rich_color
-        high = (base + self.get_component_styles("sparkline--max-color").color).rich_color
         data = tuple(self.data or ())
-        drawn = (data, width, height, low, high, self.rich_style)
+        drawn = (data, width, height, self._palette)
         if drawn != self._drawn:
             self._drawn = drawn
-            self._lines = _draw(data, width, height, low, high, self.rich_style)
+            self._lines = _draw(data, width, height, *self._palette)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
