@@ -5,7 +5,9 @@
   each tick, in place of each board table) in the same run. The figure is the
   process's CPU time from the new position to the screen redrawn: the pilot's
   wait for the app to settle sleeps at least 20 ms of wall time however little
-  there is to do, and the machine is shared.
+  there is to do, and the machine is shared. That wait is not free either (the
+  pilot and the app's timers run through it): the same run also times a wait
+  with no new board, and a second row gives the refresh net of it.
 - Seeking to the middle of an 8-hour shift: the first time (every event read
   through the engine and the alarm rules), and back there from the end, which
   restores a checkpoint instead of starting over.
@@ -65,11 +67,13 @@ class RebuiltTable(DataTable[Text | str]):
         return Text(cell.text, style=self.colours[cell.component], justify=cell.justify)  # type: ignore[arg-type]
 
 
-async def _refresh_ms(replayer: Replayer, *, naive: bool) -> tuple[float, float]:
-    """Median CPU and wall ms from a new position to every panel redrawn (snapshot included)."""
+async def _refresh_ms(replayer: Replayer, *, naive: bool) -> tuple[float, float, float]:
+    """Median CPU and wall ms from a new position to every panel redrawn (snapshot included),
+    and median CPU ms of the pilot's settle wait alone (no new board: the harness's own cost)."""
     app = WallboardApp(replayer, CONFIG, paused=True)
     cpu: list[float] = []
     wall: list[float] = []
+    idle: list[float] = []
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         if naive:
@@ -79,35 +83,53 @@ async def _refresh_ms(replayer: Replayer, *, naive: bool) -> tuple[float, float]
                 await table.remove()
             await pilot.pause()
         for _ in range(REFRESHES):
+            start_cpu = time.process_time()
+            await pilot.pause()
+            idle.append((time.process_time() - start_cpu) * 1000)
             start, start_cpu = time.perf_counter(), time.process_time()
             replayer.seek_by(1.0)  # time in state changes on every agent row
             app.refresh_board()
             await pilot.pause()
             cpu.append((time.process_time() - start_cpu) * 1000)
             wall.append((time.perf_counter() - start) * 1000)
-    return statistics.median(cpu), statistics.median(wall)
+    return statistics.median(cpu), statistics.median(wall), statistics.median(idle)
 
 
 def refresh_results() -> list[BenchResult]:
     events = list(generate_shift(11, agents=500, queues=50, hours=1.0))
     replayer = Replayer(events, CONFIG, label="bench")
     replayer.seek(replayer.start + 1800)
-    naive, naive_wall = asyncio.run(_refresh_ms(replayer, naive=True))
-    ours, ours_wall = asyncio.run(_refresh_ms(replayer, naive=False))
+    naive, naive_wall, naive_idle = asyncio.run(_refresh_ms(replayer, naive=True))
+    ours, ours_wall, ours_idle = asyncio.run(_refresh_ms(replayer, naive=False))
+    target = f"< {TARGET_MS:.0f} ms ({REFRESH_HZ:g} Hz tick: {1000 / REFRESH_HZ:.0f} ms)"
     return [
         BenchResult(
             "tui refresh, 50 queues / 500 agents",
             ours,
             "CPU ms/refresh",
             baseline=naive,
-            target=f"< {TARGET_MS:.0f} ms ({REFRESH_HZ:g} Hz tick: {1000 / REFRESH_HZ:.0f} ms)",
+            target=target,
             met=ours < TARGET_MS,
             note=(
                 f"median of {REFRESHES}; baseline = a DataTable refilled with every row each tick;"
                 f" wall {ours_wall:.0f} ms (baseline {naive_wall:.0f} ms) includes the pilot's"
-                " >= 20 ms settle wait"
+                f" >= 20 ms settle wait; of the CPU, {ours_idle:.1f} ms (baseline"
+                f" {naive_idle:.1f} ms) is that wait with no new board (harness and app timers)"
             ),
-        )
+        ),
+        BenchResult(
+            "tui refresh, net of the idle pilot pause",
+            ours - ours_idle,
+            "CPU ms/refresh",
+            baseline=naive - naive_idle,
+            target=target,
+            met=ours - ours_idle < TARGET_MS,
+            note=(
+                "the row above minus the median CPU of a pilot.pause() with no new board in the"
+                f" same run ({ours_idle:.1f} ms; baseline {naive_idle:.1f} ms): the app's own"
+                " share; the gross figure above is the one the target is judged on"
+            ),
+        ),
     ]
 
 
