@@ -33,6 +33,7 @@ from wallboard.tui.widgets.board_table import BoardTable, Cell
 
 CONFIG = EngineConfig()
 REFRESHES = 40
+RUNS = 3
 # The project's goal: a refresh must leave most of a 4 Hz tick to the source and the terminal.
 TARGET_MS = 20.0
 
@@ -99,8 +100,15 @@ def refresh_results() -> list[BenchResult]:
     events = list(generate_shift(11, agents=500, queues=50, hours=1.0))
     replayer = Replayer(events, CONFIG, label="bench")
     replayer.seek(replayer.start + 1800)
-    naive, naive_wall, naive_idle = asyncio.run(_refresh_ms(replayer, naive=True))
-    ours, ours_wall, ours_idle = asyncio.run(_refresh_ms(replayer, naive=False))
+    # Runs alternate, and each side keeps its best run: a busy spell of the shared
+    # machine then spoils one run of one side, not the comparison (as timeit advises).
+    runs: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
+    for _ in range(RUNS):
+        for naive_side in (True, False):
+            runs[naive_side].append(asyncio.run(_refresh_ms(replayer, naive=naive_side)))
+    naive, naive_wall, naive_idle = min(runs[True])
+    ours, ours_wall, ours_idle = min(runs[False])
+    spread = ", ".join(f"{run[0]:.1f}" for run in runs[False])
     target = f"< {TARGET_MS:.0f} ms ({REFRESH_HZ:g} Hz tick: {1000 / REFRESH_HZ:.0f} ms)"
     return [
         BenchResult(
@@ -111,7 +119,8 @@ def refresh_results() -> list[BenchResult]:
             target=target,
             met=ours < TARGET_MS,
             note=(
-                f"median of {REFRESHES}; baseline = a DataTable refilled with every row each tick;"
+                f"median of {REFRESHES}, best of {RUNS} runs ({spread} ms); baseline = a"
+                " DataTable refilled with every row each tick;"
                 f" wall {ours_wall:.0f} ms (baseline {naive_wall:.0f} ms) includes the pilot's"
                 f" >= 20 ms settle wait; of the CPU, {ours_idle:.1f} ms (baseline"
                 f" {naive_idle:.1f} ms) is that wait with no new board (harness and app timers)"

@@ -7,6 +7,7 @@ commands never pay for it.
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 from collections.abc import Callable
 
@@ -73,6 +74,9 @@ def run_replay(path: str, args: argparse.Namespace) -> int:
         replayer.seek_to_text(args.at, settings.engine.tz)
     from wallboard.tui.app import WallboardApp
 
+    # Every event of the file lives as long as the replay: out of the cyclic collector's
+    # sight, its full collections stop walking them in the middle of a refresh.
+    gc.freeze()
     WallboardApp(
         replayer, settings.engine, theme=args.theme, wall=args.wall, paused=args.paused
     ).run()
