@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wallboard.units import clock_duration
+
 Formatter = Callable[[Any], str]
 MISSING = "-"
 
@@ -26,12 +28,7 @@ def _pct(value: Any) -> str:
 
 
 def _duration(value: Any) -> str:
-    if value is None:
-        return MISSING
-    seconds = round(value)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return MISSING if value is None else clock_duration(round(value))
 
 
 def _length(seconds: float) -> str:

@@ -7,8 +7,9 @@ green and a problem is impossible to miss.
 
 from __future__ import annotations
 
-import functools
 from typing import Literal
+
+from wallboard.units import clock_duration
 
 Grade = Literal["good", "warn", "bad", "none"]
 
@@ -27,15 +28,7 @@ def duration(seconds: float | None) -> str:
     """`m:ss` under an hour, `h:mm:ss` beyond; `--` when unknown."""
     if seconds is None:
         return "--"
-    return _whole_duration(max(0, round(seconds)))
-
-
-# Every agent's time in state is written every tick: the same few thousand texts.
-@functools.lru_cache(maxsize=8192)
-def _whole_duration(total: int) -> str:
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock_duration(max(0, round(seconds)))
 
 
 def count(value: int | float | None) -> str:
