@@ -17,11 +17,22 @@ from wallboard.tui.launch import alarm_factory
 UTC = ZoneInfo("UTC")
 
 
-def straight_through(events, t: float) -> dict:
-    """The live reference: every event applied through the stepper, then a board at t."""
+def straight_through(events, t: float, actions=()) -> dict:
+    """The live reference: every event applied through the stepper, then a board at t.
+
+    `actions`: an operator's (at, fingerprint, silence_s), each given at its time.
+    """
     engine = Engine(CONFIG)
     stepper = alarm_factory(None)(engine)
+    pending = list(actions)
     for event in events:
+        while pending and pending[0][0] < event.at:
+            at, fingerprint, silence_s = pending.pop(0)
+            stepper.advance(at)
+            if silence_s is None:
+                stepper.acknowledge(fingerprint, "trainer")
+            else:
+                stepper.silence(fingerprint, silence_s, "trainer")
         if event.at > t:
             break
         stepper.apply(event)
@@ -58,28 +69,6 @@ def test_seeking_back_restores_a_checkpoint_and_gives_the_same_board(shift_event
     assert list(r.history.waiting) == waiting_trend
 
 
-def straight_with_actions(events, t: float, actions) -> dict:
-    """The live reference with an operator: each (at, fingerprint, silence_s) given at its time."""
-    engine = Engine(CONFIG)
-    stepper = alarm_factory(None)(engine)
-    pending = list(actions)
-    for event in events:
-        while pending and pending[0][0] < event.at:
-            at, fingerprint, silence_s = pending.pop(0)
-            stepper.advance(at)
-            if silence_s is None:
-                stepper.acknowledge(fingerprint, "trainer")
-            else:
-                stepper.silence(fingerprint, silence_s, "trainer")
-        if event.at > t:
-            break
-        stepper.apply(event)
-    stepper.advance(t)
-    snapshot = engine.snapshot(t)
-    snapshot["alarms"] = stepper.active()
-    return snapshot
-
-
 def test_acknowledgements_and_silences_survive_seeking_back(shift_events):
     r = Replayer(
         shift_events, CONFIG, label="s", alarms=alarm_factory(None), checkpoint_every_s=300
@@ -97,7 +86,7 @@ def test_acknowledgements_and_silences_survive_seeking_back(shift_events):
     assert not any(a["acknowledged_by"] for a in before["alarms"])
     later = silence_at + 30
     again = board(r, later)  # replayed forward from a checkpoint taken before the marks
-    assert again == straight_with_actions(shift_events, later, actions)
+    assert again == straight_through(shift_events, later, actions)
     marks = {a["fingerprint"]: a for a in again["alarms"]}
     assert marks[first["fingerprint"]]["acknowledged_by"] == "trainer"
     assert marks[second["fingerprint"]]["silenced_until"] > later
