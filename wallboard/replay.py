@@ -119,12 +119,16 @@ class Replayer:
             return self.seek(self.position + wall_elapsed_s * self.speed)
         return self.board
 
+    def clamp(self, t: float) -> float:
+        """The nearest instant of the recording to `t`."""
+        return min(max(t, self.start), self.end)
+
     def seek_distance(self, t: float) -> float:
         """Seconds of source time a seek to `t` replays (from the state or the nearest checkpoint).
 
         What a caller weighs before seeking on a thread that must stay responsive.
         """
-        t = self._clamp(t)
+        t = self.clamp(t)
         checkpoint = self._checkpoint_before(t)
         if t >= self._state.at:
             return t - max(self._state.at, checkpoint if checkpoint is not None else -math.inf)
@@ -138,7 +142,7 @@ class Replayer:
 
     def seek(self, t: float) -> BoardUpdate:
         """The board at source time `t` (clamped to the recording), as it was live."""
-        t = self._clamp(t)
+        t = self.clamp(t)
         checkpoint = self._checkpoint_before(t)
         if t < self._state.at or (checkpoint is not None and checkpoint > self._state.at):
             self._state = self._restore(checkpoint)
@@ -160,7 +164,7 @@ class Replayer:
         if s.stepper is None:
             raise KeyError(action.fingerprint)
         self._apply_action(s, action)  # raises KeyError before anything is kept
-        index = bisect.bisect_right([a.at for a in self._actions], action.at)
+        index = bisect.bisect_right(self._actions, action.at, key=lambda a: a.at)
         self._actions.insert(index, action)
         s.actions_done = index + 1
         # Checkpoints from here on were taken without this action.
@@ -176,9 +180,6 @@ class Replayer:
         return _State(
             engine, stepper, TrendHistory(self.config.interval_s, self._step_s), 0, first_step, 0.0
         )
-
-    def _clamp(self, t: float) -> float:
-        return min(max(t, self.start), self.end)
 
     def _checkpoint_before(self, t: float) -> float | None:
         """The latest checkpoint at or before `t`."""
@@ -196,10 +197,9 @@ class Replayer:
         n = len(events)
         actions = self._actions
         apply = s.stepper.apply if s.stepper else s.engine.apply
+        next_action = actions[s.actions_done].at if s.actions_done < len(actions) else math.inf
         while True:
             next_at = events[s.index].at if s.index < n else math.inf
-            action = actions[s.actions_done] if s.actions_done < len(actions) else None
-            next_action = action.at if action else math.inf
             # At one instant: the step closes, then events, then the operator (as it was given).
             if s.next_step <= t and s.next_step <= next_at and s.next_step <= next_action:
                 self._close_step(s)
@@ -208,12 +208,13 @@ class Replayer:
                 apply(events[s.index])
                 s.index += 1
                 continue
-            if action is None or next_action > t:
+            if next_action > t:
                 break
             # Actions never change which alarms fire, so this state accepts it as the first did.
             with contextlib.suppress(KeyError):
-                self._apply_action(s, action)
+                self._apply_action(s, actions[s.actions_done])
             s.actions_done += 1
+            next_action = actions[s.actions_done].at if s.actions_done < len(actions) else math.inf
         s.at = t
 
     @staticmethod

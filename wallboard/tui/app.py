@@ -247,7 +247,7 @@ class WallboardApp(App[None]):
         replayer = self.replayer
         if replayer is None:
             return
-        target = min(max(t, replayer.start), replayer.end)
+        target = replayer.clamp(t)
         if self.seeking_to is not None:
             self._next_target = self.seeking_to = target
             return
