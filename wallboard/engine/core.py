@@ -639,11 +639,7 @@ class Engine:
             self._regroup(queue.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
 
     def _tally(self, counts: list[int], series: _Series, old: int, new: int) -> None:
-        """One member or agent goes from state `old` to `new` (-1: not counted) at the clock.
-
-        The hottest path of the engine (every state change of every membership):
-        `_regroup` is written out here rather than called.
-        """
+        """One member or agent goes from state `old` to `new` (-1: not counted) at the clock."""
         if new >= 0:
             counts[new] += 1
         if old >= 0:
@@ -651,14 +647,7 @@ class Engine:
         old_group = GROUP[old]
         new_group = GROUP[new]
         if old_group != new_group:
-            now = self.now
-            if series.last_t != now:
-                _accrue(series, now)
-            n = series.n
-            if new_group >= 0:
-                n[new_group] += 1
-            if old_group >= 0:
-                n[old_group] -= 1
+            self._regroup(series, old_group, new_group)
 
     def _regroup(self, series: _Series, old_group: int, new_group: int) -> None:
         """One member moves between the series' groups (-1: none) at the clock."""
