@@ -7,7 +7,7 @@ theme's min/max colours (the sparkline component classes) still apply.
 
 from __future__ import annotations
 
-from rich.color import Color
+from rich.color import Color, blend_rgb
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
@@ -96,5 +96,4 @@ def _columns(data: tuple[float, ...], width: int) -> list[float]:
 def _blend(low: Color, high: Color, ratio: float) -> Color:
     if low.triplet is None or high.triplet is None:
         return high
-    (r1, g1, b1), (r2, g2, b2) = low.triplet, high.triplet
-    return Color.from_rgb(r1 + (r2 - r1) * ratio, g1 + (g2 - g1) * ratio, b1 + (b2 - b1) * ratio)
+    return Color.from_triplet(blend_rgb(low.triplet, high.triplet, ratio))
