@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/wallboard demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check wallboard adapters themes tests benchmarks
-	$(BIN)/ruff format --check wallboard adapters themes tests benchmarks
+	$(BIN)/ruff check wallboard adapters themes recordings tests benchmarks
+	$(BIN)/ruff format --check wallboard adapters themes recordings tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest -q

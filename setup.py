@@ -1,13 +1,13 @@
-"""Maps `adapters/` and `themes/` into the `wallboard` namespace.
+"""Maps `adapters/`, `themes/` and `recordings/` into the `wallboard` namespace.
 
 The product layout keeps them at the top of the repository, but installing them
-as top-level `adapters`/`themes` packages would collide with other
+as top-level `adapters`/`themes`/`recordings` packages would collide with other
 distributions, so every package below them is installed as `wallboard.<dir>...`.
 """
 
 from setuptools import find_packages, setup
 
-MAPPED = ("adapters", "themes")
+MAPPED = ("adapters", "themes", "recordings")
 
 packages = find_packages(include=["wallboard", "wallboard.*"])
 package_dir = {"wallboard": "wallboard"}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-from wallboard.commands.demo import DEMO_RECORDING
 
 WALLBOARD = Path(sys.executable).with_name("wallboard")
 WAIT_S = 30.0
@@ -47,21 +46,29 @@ class Terminal:
         pytest.fail(f"timed out waiting for {what}; screen was:\n{self.screen()}")
 
 
+@contextlib.contextmanager
+def terminal(command: str, width: int = 120, height: int = 40) -> Iterator[Terminal]:
+    """`command` in a detached tmux session of its own, killed on the way out."""
+    name = f"wallboard-e2e-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), command],
+        check=True,
+    )
+    try:
+        yield Terminal(name)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
+
+
 def replay_clock(screen: str) -> str:
     match = re.search(r"(PAUSED|PLAYING) \S+x\s+(\d\d:\d\d:\d\d)", screen)
     assert match, screen
     return match.group(2)
 
 
-@pytest.mark.skipif(not DEMO_RECORDING.is_file(), reason="the bundled demo recording is absent")
 def test_demo_in_a_real_terminal():
-    name = f"wallboard-e2e-{uuid.uuid4().hex[:8]}"
     command = f"{WALLBOARD} demo; echo WALLBOARD-EXITED-$?; sleep 60"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", command], check=True
-    )
-    term = Terminal(name)
-    try:
+    with terminal(command) as term:
         term.wait_for(lambda s: "PLAYING" in s and "Queues" in s, "the board")
         term.keys("Space")
         paused = term.wait_for(lambda s: "PAUSED" in s, "pause")
@@ -80,8 +87,6 @@ def test_demo_in_a_real_terminal():
         term.wait_for(lambda s: "Keys  (Esc closes)" not in s, "help to close")
         term.keys("q")
         term.wait_for(lambda s: "WALLBOARD-EXITED-0" in s, "a clean exit")
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
 
 
 def _seconds(clock: str) -> int:

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from importlib.resources import as_file
 
 from wallboard.errors import WallboardError
+from wallboard.recordings import sample_shift
 from wallboard.tui.launch import add_replay_arguments, run_replay
 
 NAME = "demo"
 HELP = "replay the bundled demo shift on the board"
 DESCRIPTION = """\
 Replay the bundled recording of a simulated 4-hour shift with a mid-morning
-surge (recordings/ in the repository) with the full board and replay
+surge (installed with the package) with the full board and replay
 controls: a safe way to learn the wallboard or to train supervisors.
 Press ? for every key.
 """
-
-# The checkout's bundled sample (the package is installed in place from the repository).
-DEMO_RECORDING = Path(__file__).resolve().parents[2] / "recordings" / "sample-shift.wbrec"
-
-
-def demo_recording() -> Path:
-    if not DEMO_RECORDING.is_file():
-        raise WallboardError(
-            f"no demo recording at {DEMO_RECORDING}; regenerate it with "
-            "`python -m wallboard.simulator.sample --out recordings/sample-shift.wbrec`"
-        )
-    return DEMO_RECORDING
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,4 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_replay(str(demo_recording()), args)
+    # Package data, so an installed wallboard (pip, pipx) has the sample too.
+    with as_file(sample_shift()) as sample:
+        if not sample.is_file():
+            raise WallboardError(
+                f"no demo recording at {sample}: the installation is incomplete, reinstall "
+                "wallboard (in a checkout, regenerate it: `python -m wallboard.simulator.sample "
+                "--out recordings/sample-shift.wbrec`)"
+            )
+        return run_replay(str(sample), args)
