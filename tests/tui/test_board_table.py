@@ -10,6 +10,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from tests.tui.conftest import make_app
+from wallboard.themes import PALETTES
 from wallboard.tui.widgets.agent_board import AgentBoard
 from wallboard.tui.widgets.queue_table import QueueTable
 
@@ -142,10 +143,10 @@ async def test_stripes_cursor_and_state_colours_come_from_the_theme(replayer):
             assert background(style_at(painted(2), 0)) == theme_even_row
             assert background(style_at(painted(1), 0)) != theme_even_row
 
-        check("#161b22")  # themes/dark.tcss
+        check(PALETTES[0].panel)  # dark
         await pilot.press("t")
         await pilot.pause()
-        check("#f6f8fa")  # themes/light.tcss
+        check(PALETTES[1].panel)  # light
 
 
 async def test_the_cursor_is_brighter_in_the_focused_table(replayer):

@@ -82,9 +82,9 @@ async def test_a_far_seek_runs_in_a_thread_and_the_app_keeps_answering(shift_eve
         await _until(pilot, lambda: shown in str(bar.render()))
         # Keys are handled while the thread works: the theme changes, a second seek
         # replaces the target, pausing is refused with a note instead of racing the seek.
-        theme = app.board_theme
+        theme = app.theme
         await pilot.press("t")
-        assert app.board_theme != theme
+        assert app.theme != theme
         await pilot.press("right")
         assert app.seeking_to == target + 60
         await pilot.press("space")

@@ -12,7 +12,7 @@ import asyncio
 from wallboard.config import load_settings
 from wallboard.errors import WallboardError
 from wallboard.hub.client import HubFeed, HubRefused, fetch_update
-from wallboard.tui.launch import THEMES
+from wallboard.themes import THEME_NAMES
 
 NAME = "view"
 HELP = "the live board from a `wallboard serve` hub (ws:// or wss://)"
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", metavar="ws[s]://HOST:PORT[/NAME]")
     parser.add_argument("--cafile", metavar="FILE", help="CA certificate(s) to trust for wss://")
     parser.add_argument(
-        "--theme", default="dark", help=f"colour theme: {', '.join(THEMES)} (t cycles them)"
+        "--theme", default="dark", help=f"colour theme: {', '.join(THEME_NAMES)} (t cycles them)"
     )
     parser.add_argument(
         "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"

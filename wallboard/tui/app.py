@@ -8,7 +8,6 @@ that, so an event storm costs one refresh per tick, never one per event.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +32,7 @@ from wallboard.tui.screens.board import BoardScreen
 from wallboard.tui.screens.goto import GoToTimeScreen
 from wallboard.tui.screens.help import HelpScreen
 from wallboard.tui.screens.wall import WallScreen
+from wallboard.tui.themes import BOARD_THEMES
 from wallboard.tui.widgets.alarm_strip import AlarmStrip
 from wallboard.tui.widgets.board_table import BoardTable
 from wallboard.tui.widgets.filter_bar import FilterBar
@@ -41,24 +41,6 @@ REFRESH_HZ = 4.0
 # A seek that must replay more source time than this (seconds of work in a long
 # recording) runs in a thread while the board keeps repainting.
 SLOW_SEEK_S = 600.0
-THEME_ORDER = ("dark", "light", "high-contrast", "colour-blind-safe")
-
-
-def theme_files() -> dict[str, Path]:
-    """The installed themes (`wallboard.themes/*.tcss`), the standard four first."""
-    found = {
-        Path(entry.name).stem: Path(str(entry))
-        for entry in resources.files("wallboard.themes").iterdir()
-        if entry.name.endswith(".tcss")
-    }
-    order = [n for n in THEME_ORDER if n in found] + sorted(set(found) - set(THEME_ORDER))
-    return {name: found[name] for name in order}
-
-
-def base_theme(path: Path) -> str:
-    """A theme names Textual's base theme for the built-in widgets in its first line."""
-    first = path.read_text(encoding="utf-8").splitlines()[0]
-    return "textual-light" if "base: light" in first else "textual-dark"
 
 
 # Priority, so the arrows seek even while a table has the focus (but never steal keys
@@ -119,7 +101,6 @@ class WallboardApp(App[None]):
     # panels watching the board already redraw just what changed.
     board: reactive[Board | None] = reactive(None, always_update=True, repaint=False)
     filter_text: reactive[str] = reactive("")
-    board_theme: reactive[str] = reactive("dark")
     # The newest position asked for while a seek runs in a thread; None when none runs.
     seeking_to: reactive[float | None] = reactive(None)
 
@@ -133,11 +114,17 @@ class WallboardApp(App[None]):
         paused: bool = False,
         alarms: AlarmStepper | None = None,
     ) -> None:
-        self.themes = theme_files()
-        if theme not in self.themes:
-            raise WallboardError(f"unknown theme {theme!r}; choose one of {', '.join(self.themes)}")
-        self.CSS_PATH = [*type(self).CSS_PATH, *self.themes.values()]
+        if theme not in BOARD_THEMES:
+            names = ", ".join(BOARD_THEMES)
+            raise WallboardError(f"unknown theme {theme!r}; choose one of {names}")
         super().__init__()
+        # Only the board's themes: Textual's own lack the board's colours (its theme
+        # picker in the command palette then offers just these).
+        for name in list(self.available_themes):
+            self.unregister_theme(name)
+        for board_theme in BOARD_THEMES.values():
+            self.register_theme(board_theme)
+        self.theme = theme
         self.control: ReplayControl | LiveControl
         if isinstance(source, Replayer):
             source.paused = paused
@@ -145,7 +132,6 @@ class WallboardApp(App[None]):
         else:
             self.control = LiveControl(source, config, alarms=alarms)
         self.wall = wall
-        self.set_reactive(WallboardApp.board_theme, theme)
         # The replayer is not thread-safe: while a seek runs in a thread nothing else touches
         # it (the panels keep the last board, whose trend history that thread moves on, so it
         # is not published again); the newest target asked for meanwhile waits for its turn.
@@ -159,7 +145,6 @@ class WallboardApp(App[None]):
         return WallScreen() if self.wall else BoardScreen()
 
     def on_mount(self) -> None:
-        self._apply_theme(self.board_theme)
         if isinstance(self.control, LiveControl):
             self._consume_feed()
         self.refresh_board()
@@ -187,19 +172,10 @@ class WallboardApp(App[None]):
 
     # ------------------------------------------------------------ themes
 
-    def watch_board_theme(self, name: str) -> None:
-        if self.is_mounted:
-            self._apply_theme(name)
-
-    def _apply_theme(self, name: str) -> None:
-        for other in self.themes:
-            self.set_class(other == name, f"theme-{other}")
-        self.theme = base_theme(self.themes[name])
-
     def action_cycle_theme(self) -> None:
-        names = list(self.themes)
-        self.board_theme = names[(names.index(self.board_theme) + 1) % len(names)]
-        self.notify(f"Theme: {self.board_theme}", timeout=2)
+        names = list(BOARD_THEMES)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
 
     # ------------------------------------------------------------ replay controls
 

@@ -17,13 +17,12 @@ from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.replay import SPEEDS, Replayer
 from wallboard.sources import open_file_source
-
-THEMES = ("dark", "light", "high-contrast", "colour-blind-safe")
+from wallboard.themes import THEME_NAMES
 
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--theme", default="dark", help=f"colour theme: {', '.join(THEMES)} (t cycles them)"
+        "--theme", default="dark", help=f"colour theme: {', '.join(THEME_NAMES)} (t cycles them)"
     )
     parser.add_argument(
         "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"
