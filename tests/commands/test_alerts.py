@@ -194,3 +194,35 @@ def test_on_the_real_asterisk_capture(run_a):
     firing = {t["fingerprint"] for t in transitions if t["kind"] == "firing"}
     resolved = [t["fingerprint"] for t in transitions if t["kind"] == "resolved"]
     assert set(resolved) <= firing
+
+
+@pytest.mark.parametrize(
+    ("pager", "channel"),
+    [
+        (("--webhook", "http://127.0.0.1:{port}/alerts"), "webhook"),
+        (("--exec", f"{sys.executable} -c 'raise SystemExit(1)'"), "exec"),
+    ],
+)
+def test_transitions_a_pager_never_got_exit_with_the_documented_status(files, pager, channel):
+    """A process supervisor sees the failure: status 3 (docs/ALARMS.md), not 0."""
+    log, rules = files
+    option, target = pager
+    run = subprocess.run(
+        alerts(
+            str(log),
+            "--rules",
+            str(rules),
+            option,
+            target.format(port=_free_port()),
+            "--drain-timeout",
+            "1",
+        ),
+        capture_output=True,
+        timeout=60,
+    )
+    assert len(run.stdout.decode().splitlines()) == len(EXPECTED)  # stdout still has them all
+    assert run.returncode == 3, run.stderr.decode()
+    last = run.stderr.decode().splitlines()[-1]
+    assert last.startswith(
+        f"wallboard: error: transitions not delivered: {len(EXPECTED)} by {channel}"
+    )

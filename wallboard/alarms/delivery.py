@@ -27,12 +27,23 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+class NotDelivered(WallboardError):
+    """Some transitions never reached a pager: a process supervisor must see it."""
+
+    exit_code = 3
+
+
 class DeliveryRefused(Exception):
     """The receiver answered and said no: retrying the same request cannot help."""
 
 
 class Channel(Protocol):
     name: str
+
+    @property
+    def undelivered(self) -> int:
+        """Transitions this channel failed to deliver (dropped, refused, given up or cut short)."""
+        ...
 
     def submit(self, transition: dict[str, Any]) -> None: ...
 
@@ -69,6 +80,10 @@ class RetryingChannel:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker = asyncio.create_task(self._run())
+
+    @property
+    def undelivered(self) -> int:
+        return self.dropped
 
     def submit(self, transition: dict[str, Any]) -> None:
         if len(self._queue) >= self._max_queue:
@@ -197,6 +212,10 @@ class ExecChannel:
         self._max_pending = max_pending
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def undelivered(self) -> int:
+        return self.failures
+
     def submit(self, transition: dict[str, Any]) -> None:
         if len(self._tasks) >= self._max_pending:
             self.failures += 1
@@ -242,4 +261,5 @@ class ExecChannel:
         for task in late:
             task.cancel()
         if late:
+            self.failures += len(late)
             log.warning("%s: %d run(s) cut short at exit", self.name, len(late))

@@ -15,6 +15,7 @@ from wallboard.alarms import AlarmStepper, Evaluator, load_rules
 from wallboard.alarms.delivery import (
     Channel,
     ExecChannel,
+    NotDelivered,
     RetryingChannel,
     apprise_sender,
     webhook_sender,
@@ -105,6 +106,9 @@ async def _main(args: argparse.Namespace, settings: Settings, rules: list[Rule])
             await channel.close(args.drain_timeout)
         for close in closers:
             await close()
+    failed = [f"{c.undelivered} by {c.name}" for c in channels if c.undelivered]
+    if failed:
+        raise NotDelivered(f"transitions not delivered: {', '.join(failed)} (warnings above)")
     return 0
 
 
