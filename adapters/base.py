@@ -10,13 +10,12 @@ benefits from every mapping fix made since).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol
 
 from wallboard.events import Event
+from wallboard.status import SourceStatus
 
 RawKind = Literal["ami", "queue_log", "status"]
-ConnectionState = Literal["connecting", "resyncing", "live", "disconnected", "ended"]
 
 
 class RawRecord(NamedTuple):
@@ -30,22 +29,6 @@ class RawRecord(NamedTuple):
     received_at: float
     kind: RawKind
     payload: Any
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """A change in the health of a source, shown on screen and kept in recordings."""
-
-    at: float
-    state: ConnectionState
-    detail: str = ""
-
-    def to_payload(self) -> dict[str, Any]:
-        return {"at": self.at, "state": self.state, "detail": self.detail}
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> SourceStatus:
-        return cls(float(payload["at"]), payload["state"], str(payload.get("detail", "")))
 
 
 class Mapper(Protocol):

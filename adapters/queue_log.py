@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import (
@@ -49,6 +49,7 @@ from wallboard.events import (
     Event,
     ExitReason,
 )
+from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)
 

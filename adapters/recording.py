@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import msgpack
 
-from wallboard.adapters.base import Mapper, RawRecord, SourceStatus
+from wallboard.adapters.base import Mapper, RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
 from wallboard.config import (
     EngineConfig,
@@ -29,6 +29,7 @@ from wallboard.config import (
 )
 from wallboard.errors import WallboardError
 from wallboard.events import Event
+from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)
 

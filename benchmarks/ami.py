@@ -25,9 +25,10 @@ from benchmarks.common import BenchResult, peak_rss_mb, timed
 from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
 from wallboard.adapters.ami import AmiMapper, AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
+from wallboard.status import SourceStatus
 
 RUN_A = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk-22-run-a"
 CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})

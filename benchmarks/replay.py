@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchResult
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
@@ -56,6 +56,7 @@ from wallboard.events import (
     CallerJoined,
     Event,
 )
+from wallboard.status import SourceStatus
 from wallboard.synthetic import generate_shift
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -15,11 +15,12 @@ from tests.adapters.ami.test_mapper import (
     day_counts,
 )
 from wallboard.adapters.ami import AmiMapper, AmiSource
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.alarms.rules import load_rules
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.collector import Collector
 from wallboard.engine import Engine
+from wallboard.status import SourceStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

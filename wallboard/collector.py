@@ -16,11 +16,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from wallboard.adapters.base import LiveSource, SourceStatus
+from wallboard.adapters.base import LiveSource
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.feed import BoardUpdate
+from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)
 

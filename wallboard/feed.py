@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from wallboard.adapters.base import SourceStatus
+from wallboard.status import SourceStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wallboard.adapters.base import FileSource, SourceStatus
+from wallboard.adapters.base import FileSource
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
+from wallboard.status import SourceStatus
 
 _EPOCH = re.compile(r"^\d+(?:\.\d*)?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")

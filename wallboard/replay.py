@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wallboard.adapters.base import SourceStatus
 from wallboard.collector import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.feed import BoardUpdate
+from wallboard.status import SourceStatus
 from wallboard.tui.history import STEP_S, TrendHistory
 
 SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)

@@ -52,10 +52,11 @@ from asterisk.manager import (
 
 from wallboard.adapters.ami.framing import Pairs, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
-from wallboard.adapters.base import ConnectionState, RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig, Settings
 from wallboard.errors import WallboardError
 from wallboard.events import Event
+from wallboard.status import ConnectionState, SourceStatus
 
 log = logging.getLogger(__name__)
 

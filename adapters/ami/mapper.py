@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wallboard.adapters.ami.status import StatusList, agent_of, member_status, seconds
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
@@ -58,6 +58,7 @@ from wallboard.events import (
     HoldEnded,
     HoldStarted,
 )
+from wallboard.status import SourceStatus
 
 Headers = dict[str, str]
 Output = list[Event | SourceStatus]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, capture_records, day_counts
 from wallboard.adapters.ami import AmiMapper
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import (
     RecordingSource,
@@ -23,6 +23,7 @@ from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.events import CallEnded
 from wallboard.file_replay import snapshot_at
+from wallboard.status import SourceStatus
 
 RECORDS = [
     RawRecord(1.5, "status", SourceStatus(1.5, "connecting").to_payload()),

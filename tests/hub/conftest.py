@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from wallboard.adapters.base import SourceStatus
 from wallboard.feed import BoardUpdate
 from wallboard.hub import protocol
 from wallboard.hub.server import Hub
+from wallboard.status import SourceStatus
 
 TOKEN = "t0ken-for-hub-tests"
 TIMEOUT_S = 20.0

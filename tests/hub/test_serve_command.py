@@ -14,7 +14,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.hub.conftest import TIMEOUT_S, next_frame, open_viewer
-from wallboard.adapters.base import SourceStatus
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.serve import parse_listen, parse_sources
 from wallboard.config import EngineConfig
@@ -22,6 +21,7 @@ from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.hub import protocol
 from wallboard.sources import open_file_source
+from wallboard.status import SourceStatus
 
 HUB_TOKEN = "hub-token-from-config"
 AMI_SECRET = "ami-secret-never-sent"

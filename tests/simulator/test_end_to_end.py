@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from wallboard.adapters.ami import AmiSource
-from wallboard.adapters.base import SourceStatus
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.config import AMI_SECRET_ENV, EngineConfig, Settings
@@ -26,6 +25,7 @@ from wallboard.simulator.model import CallCentre
 from wallboard.simulator.sample import engine_config
 from wallboard.simulator.scenarios import build_scenario
 from wallboard.simulator.server import AmiServer, users_from_env
+from wallboard.status import SourceStatus
 
 SIMULATED_S = 25 * 60.0
 AGENTS = 11

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.adapters.base import SourceStatus
 from wallboard.adapters.recording import RecordingSource, is_recording
 from wallboard.config import engine_config_from_mapping
 from wallboard.engine import Engine
@@ -23,6 +22,7 @@ from wallboard.simulator.ami import for_recording, render
 from wallboard.simulator.model import CallCentre
 from wallboard.simulator.sample import main, shift_records, write_sample
 from wallboard.simulator.scenarios import build_scenario
+from wallboard.status import SourceStatus
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
 BUNDLED = RECORDINGS / "sample-shift.wbrec"

@@ -12,10 +12,10 @@ from textual.renderables.digits import Digits
 from textual.widgets import Input, Sparkline
 
 from tests.tui.conftest import CONFIG, make_app
-from wallboard.adapters.base import SourceStatus
 from wallboard.engine import Engine
 from wallboard.feed import BoardUpdate
 from wallboard.sources import open_file_source
+from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START
 from wallboard.tui.app import WallboardApp
 from wallboard.tui.format import duration, percent

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from tests.tui.conftest import CONFIG
-from wallboard.adapters.base import SourceStatus
 from wallboard.engine import Engine
 from wallboard.feed import BoardUpdate
+from wallboard.status import SourceStatus
 from wallboard.tui.controls import LiveControl
 
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from wallboard.adapters.base import FileSource, SourceStatus
+from wallboard.adapters.base import FileSource
 from wallboard.alarms import AlarmStepper, Evaluator, load_rules
 from wallboard.alarms.delivery import (
     Channel,
@@ -28,6 +28,7 @@ from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
 from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
+from wallboard.status import SourceStatus
 
 NAME = "alerts"
 HELP = "evaluate alarm rules headless and print (or send) each transition"

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from wallboard.adapters.base import ConnectionState, SourceStatus
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
@@ -38,6 +37,7 @@ from wallboard.hub.protocol import (
     parse_hub_frame,
     viewer_hello,
 )
+from wallboard.status import ConnectionState, SourceStatus
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,13 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from wallboard.adapters.base import FileSource, SourceStatus
+from wallboard.adapters.base import FileSource
 from wallboard.collector import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.events import Event
 from wallboard.feed import BoardUpdate
+from wallboard.status import SourceStatus
 
 # Yield to the event loop this often while catching up, so viewers are served
 # even while a day-long file is being read.

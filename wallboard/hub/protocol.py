@@ -17,8 +17,8 @@ from typing import Any
 import msgpack
 
 from wallboard import __version__
-from wallboard.adapters.base import SourceStatus
 from wallboard.feed import BoardUpdate
+from wallboard.status import SourceStatus
 
 PROTOCOL_VERSION = 1
 SERVER_NAME = f"wallboard {__version__}"

@@ -17,13 +17,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from wallboard.adapters.base import ConnectionState, RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import RecordingWriter
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
 from wallboard.simulator.ami import for_recording, render
 from wallboard.simulator.model import CallCentre, Happening
 from wallboard.simulator.scenarios import SCENARIOS, Scenario, build_scenario
+from wallboard.status import ConnectionState, SourceStatus
 
 DEFAULT_SEED = 1
 DEFAULT_HOURS = 4.0

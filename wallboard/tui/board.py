@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wallboard.adapters.base import SourceStatus
 from wallboard.config import EngineConfig
+from wallboard.status import SourceStatus
 from wallboard.tui.history import TrendHistory
 
 

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from wallboard.adapters.base import SourceStatus
 from wallboard.alarms import AlarmStepper
 from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.feed import BoardFeed, BoardUpdate
 from wallboard.replay import Replayer
+from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
 from wallboard.tui.history import TrendHistory
 

@@ -15,11 +15,12 @@ from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_coun
 from wallboard.adapters.ami import ALLOWED_ACTIONS, AmiMapper, AmiSource
 from wallboard.adapters.ami.client import ForbiddenAction, _WallboardManager
 from wallboard.adapters.ami.framing import blocks_from_text
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig, Settings
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.events import CallerAbandoned, CallerJoined, Event
+from wallboard.status import SourceStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

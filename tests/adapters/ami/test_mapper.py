@@ -10,7 +10,7 @@ import pytest
 
 from wallboard.adapters.ami.framing import blocks_from_text, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
-from wallboard.adapters.base import RawRecord, SourceStatus
+from wallboard.adapters.base import RawRecord
 from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
 from wallboard.events import (
@@ -30,6 +30,7 @@ from wallboard.events import (
     HoldEnded,
     HoldStarted,
 )
+from wallboard.status import SourceStatus
 
 RUN_A_CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
 
