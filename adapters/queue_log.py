@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import (
     AgentLoggedIn,

@@ -21,7 +21,7 @@ import msgpack
 
 from wallboard.adapters.base import Mapper, RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
-from wallboard.config import (
+from wallboard.engine.settings import (
     EngineConfig,
     QueueSettings,
     engine_config_from_mapping,

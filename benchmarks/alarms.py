@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from benchmarks.common import BenchResult, timed
 from wallboard.alarms import AlarmStepper, Evaluator, load_rules
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.synthetic import generate_shift
 
 HOURS = 4.0

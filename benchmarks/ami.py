@@ -26,8 +26,8 @@ from tests.adapters.ami.capture_server import AmiServer, Connection, load_captur
 from wallboard.adapters.ami import AmiMapper, AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.status import SourceStatus
 
 RUN_A = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk-22-run-a"

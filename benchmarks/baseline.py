@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import BenchResult
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.synthetic import generate_shift
 

@@ -15,8 +15,8 @@ import tracemalloc
 from collections.abc import Iterable
 
 from benchmarks.common import BenchResult
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.synthetic import generate_shift
 

@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.common import BenchResult
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.hub.file_feed import PacedFileFeed
 from wallboard.hub.protocol import MAX_BOARD_MESSAGE, viewer_hello

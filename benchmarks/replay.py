@@ -40,8 +40,8 @@ from typing import Any
 from benchmarks.common import BenchResult
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

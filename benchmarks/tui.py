@@ -23,7 +23,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from benchmarks.common import BenchResult, timed
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.replay import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import REFRESH_HZ, WallboardApp

@@ -20,8 +20,8 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from tests.oracle import day_start
-from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine.schedule import Shift
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

@@ -6,16 +6,11 @@ from datetime import time
 
 import pytest
 
-from wallboard.config import (
-    AMI_SECRET_ENV,
-    ConfigError,
-    EngineConfig,
-    QueueSettings,
-    Settings,
-    load_settings,
-)
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.errors import ConfigError
 from wallboard.events import AgentLoggedIn
+from wallboard.runtime.config import AMI_SECRET_ENV, Settings, load_settings
 
 
 def test_every_engine_key_and_per_queue_settings(tmp_path):

@@ -18,8 +18,8 @@ from typing import Any
 
 from wallboard.adapters.base import LiveSource
 from wallboard.alarms.stepper import AlarmStepper
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.feed import BoardUpdate
 from wallboard.status import SourceStatus
 

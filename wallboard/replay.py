@@ -26,8 +26,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wallboard.collector import AlarmStepper
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.feed import BoardUpdate

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from wallboard.adapters.base import FileSource, LiveSource
-from wallboard.config import EngineConfig, Settings
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
+from wallboard.runtime.config import Settings
 
 LIVE_SCHEMES = ("ami://",)
 # A `wallboard serve` hub: read with `wallboard.hub.client.HubFeed`, which yields
@@ -47,7 +48,7 @@ def open_live_source(spec: str, settings: Settings) -> LiveSource:
     if spec.startswith("ami://"):
         from wallboard.adapters.ami import AmiSource
 
-        return AmiSource.from_url(spec, settings)
+        return AmiSource.from_url(spec, settings.engine, settings.require_ami_secret)
     raise WallboardError(f"{spec}: unknown source scheme")
 
 

@@ -53,7 +53,7 @@ from asterisk.manager import (
 from wallboard.adapters.ami.framing import Pairs, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig, Settings
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.status import ConnectionState, SourceStatus
@@ -206,8 +206,13 @@ class AmiSource:
         self.dropped = 0
 
     @classmethod
-    def from_url(cls, spec: str, settings: Settings, **options: Any) -> AmiSource:
-        """`ami://USER@HOST[:PORT]`; the secret comes from the environment or the config file."""
+    def from_url(
+        cls, spec: str, config: EngineConfig, secret: Callable[[], str], **options: Any
+    ) -> AmiSource:
+        """`ami://USER@HOST[:PORT]`; `secret` is asked only once the URL is known to be good.
+
+        The secret comes from the environment or the config file, never the URL.
+        """
         parts = urlsplit(spec)
         if parts.scheme != "ami" or not parts.hostname:
             raise WallboardError(f"{spec}: expected ami://USER@HOST[:PORT]")
@@ -226,8 +231,8 @@ class AmiSource:
             parts.hostname,
             port,
             parts.username,
-            settings.require_ami_secret(),
-            settings.engine,
+            secret(),
+            config,
             **options,
         )
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from wallboard.adapters.ami.status import StatusList, agent_of, member_status, seconds
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

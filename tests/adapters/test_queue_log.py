@@ -9,8 +9,8 @@ import pytest
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, QueueLogSource
-from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
 from wallboard.events import (
     AgentLoggedIn,

@@ -18,8 +18,8 @@ from wallboard.adapters.recording import (
     engine_settings,
     is_recording,
 )
-from wallboard.config import EngineConfig, QueueSettings, engine_config_from_mapping
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings, engine_config_from_mapping
 from wallboard.errors import WallboardError
 from wallboard.events import CallEnded
 from wallboard.file_replay import snapshot_at

@@ -31,7 +31,7 @@ from benchmarks.replay import queue_log_line
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import DEFAULT_REORDER_S, QueueLogMapper, QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
-from wallboard.config import EngineConfig, QueueSettings
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import CallerJoined
 from wallboard.synthetic import generate_shift
 

@@ -6,8 +6,8 @@ import random
 
 from wallboard.alarms import AlarmStepper, Evaluator, parse_rules
 from wallboard.alarms.rules import load_rules
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import CallerAbandoned, CallerJoined
 from wallboard.synthetic import generate_shift
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from wallboard.cli import main
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.file_replay import parse_instant
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.test_engine_spans import T, run
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import time
 
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
 from wallboard.engine.schedule import Schedule, Shift
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import AgentLoggedIn, AgentLoggedOut, AgentPaused, AgentUnpaused
 
 T0 = 1732262400.0  # 2024-11-22 08:00 UTC, a day start below

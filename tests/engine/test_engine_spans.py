@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
     AgentRingNoAnswer,

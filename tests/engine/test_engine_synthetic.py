@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentPaused,
     AgentRinging,

@@ -22,7 +22,7 @@ from tests.oracle import (
     replay,
     staffing,
 )
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

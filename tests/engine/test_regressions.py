@@ -13,8 +13,8 @@ import pytest
 
 from tests.engine.test_properties import first_difference
 from tests.oracle import oracle_snapshot
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

@@ -9,8 +9,8 @@ import msgpack
 
 from tests.hub.conftest import next_frame, open_viewer
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.hub.file_feed import PacedFileFeed
 from wallboard.synthetic import generate_shift

@@ -16,8 +16,8 @@ from websockets.exceptions import ConnectionClosed
 from tests.hub.conftest import TIMEOUT_S, next_frame, open_viewer
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.serve import parse_listen, parse_sources
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.hub import protocol
 from wallboard.sources import open_file_source

@@ -18,9 +18,10 @@ import pytest
 from wallboard.adapters.ami import AmiSource
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
-from wallboard.config import AMI_SECRET_ENV, EngineConfig, Settings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
+from wallboard.runtime.config import AMI_SECRET_ENV, Settings
 from wallboard.simulator.model import CallCentre
 from wallboard.simulator.sample import engine_config
 from wallboard.simulator.scenarios import build_scenario
@@ -117,10 +118,18 @@ async def test_live_ami_board_equals_the_queue_log_and_the_recording(tmp_path: P
             writer = RecordingWriter(recording_path, source=url, config=config)
             watch_live, record_live = asyncio.Event(), asyncio.Event()
             watching = asyncio.create_task(
-                _watch(AmiSource.from_url(url, settings, **options), live_engine.apply, watch_live)
+                _watch(
+                    AmiSource.from_url(url, config, settings.require_ami_secret, **options),
+                    live_engine.apply,
+                    watch_live,
+                )
             )
             recording = asyncio.create_task(
-                _record(AmiSource.from_url(url, settings, **options), writer, record_live)
+                _record(
+                    AmiSource.from_url(url, config, settings.require_ami_secret, **options),
+                    writer,
+                    record_live,
+                )
             )
             # Both sessions logged in and resynced before the first simulated second.
             await asyncio.wait_for(watch_live.wait(), STEP_TIMEOUT_S)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from wallboard.adapters.recording import RecordingSource, is_recording
-from wallboard.config import engine_config_from_mapping
 from wallboard.engine import Engine
+from wallboard.engine.settings import engine_config_from_mapping
 from wallboard.events import (
     CallEnded,
     CallerAbandoned,

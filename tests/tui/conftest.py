@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.replay import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import WallboardApp

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from wallboard.collector import Collector
-from wallboard.config import load_settings
+from wallboard.runtime.config import load_settings
 from wallboard.tui.launch import add_display_arguments, alarm_factory
 
 NAME = "live"

@@ -7,10 +7,10 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from wallboard.config import load_settings
 from wallboard.errors import WallboardError
 from wallboard.file_replay import snapshot_at
 from wallboard.report import render_table
+from wallboard.runtime.config import load_settings
 from wallboard.schedule import load_schedule
 from wallboard.sources import is_hub, is_live, open_file_source
 

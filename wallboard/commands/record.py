@@ -12,8 +12,9 @@ from pathlib import Path
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import FLUSH_EVERY_S, RecordingWriter
-from wallboard.config import EngineConfig, load_settings
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
+from wallboard.runtime.config import load_settings
 from wallboard.sources import is_hub, open_source
 
 NAME = "record"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from wallboard.config import load_settings
 from wallboard.errors import WallboardError
 from wallboard.hub.client import HubFeed, HubRefused, fetch_update
+from wallboard.runtime.config import load_settings
 from wallboard.themes import THEME_NAMES
 
 NAME = "view"

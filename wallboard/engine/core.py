@@ -25,10 +25,10 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from wallboard.config import EngineConfig
 from wallboard.engine.calendar import day_start, next_day_start
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.schedule import ALL, Schedule
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

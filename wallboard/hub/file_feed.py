@@ -17,8 +17,8 @@ from typing import Any
 
 from wallboard.adapters.base import FileSource
 from wallboard.collector import AlarmStepper
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.feed import BoardUpdate
 from wallboard.status import SourceStatus

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import RecordingWriter
-from wallboard.config import EngineConfig, QueueSettings
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
 from wallboard.simulator.ami import for_recording, render
 from wallboard.simulator.model import CallCentre, Happening

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from wallboard.config import AMI_SECRET_ENV
 from wallboard.errors import WallboardError
+from wallboard.runtime.config import AMI_SECRET_ENV
 from wallboard.simulator.ami import Headers, encode, render
 from wallboard.simulator.model import CallCentre, QueueView
 

@@ -20,7 +20,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from wallboard.alarms import AlarmStepper
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
 from wallboard.replay import Replayer, parse_position

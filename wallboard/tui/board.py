@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wallboard.config import EngineConfig
+from wallboard.engine.settings import EngineConfig
 from wallboard.status import SourceStatus
 from wallboard.tui.history import TrendHistory
 

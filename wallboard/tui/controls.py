@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from wallboard.alarms import AlarmStepper
-from wallboard.config import EngineConfig
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.feed import BoardFeed, BoardUpdate
 from wallboard.replay import Replayer
 from wallboard.status import SourceStatus

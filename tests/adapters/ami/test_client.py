@@ -16,10 +16,11 @@ from wallboard.adapters.ami import ALLOWED_ACTIONS, AmiMapper, AmiSource
 from wallboard.adapters.ami.client import ForbiddenAction, _WallboardManager
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig, Settings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import CallerAbandoned, CallerJoined, Event
+from wallboard.runtime.config import Settings
 from wallboard.status import SourceStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -328,11 +329,16 @@ def test_forbidden_actions_are_never_sent():
 
 def test_from_url_builds_the_label_and_keeps_the_secret_out(monkeypatch):
     monkeypatch.setenv("WALLBOARD_AMI_SECRET", "s3cret")
-    source = AmiSource.from_url("ami://wallboard@pbx.example", Settings())
+    source = AmiSource.from_url(
+        "ami://wallboard@pbx.example", EngineConfig(), Settings().require_ami_secret
+    )
     assert source.label == "ami://wallboard@pbx.example:5038"
     assert "s3cret" not in repr(vars(source).get("label"))
     assert (
-        AmiSource.from_url("ami://wb@10.0.0.5:6000", Settings()).label == "ami://wb@10.0.0.5:6000"
+        AmiSource.from_url(
+            "ami://wb@10.0.0.5:6000", EngineConfig(), Settings().require_ami_secret
+        ).label
+        == "ami://wb@10.0.0.5:6000"
     )
 
 
@@ -348,13 +354,13 @@ def test_from_url_builds_the_label_and_keeps_the_secret_out(monkeypatch):
 def test_from_url_rejects_bad_urls(monkeypatch, url, words):
     monkeypatch.setenv("WALLBOARD_AMI_SECRET", "s3cret")
     with pytest.raises(WallboardError, match=words):
-        AmiSource.from_url(url, Settings())
+        AmiSource.from_url(url, EngineConfig(), Settings().require_ami_secret)
 
 
 def test_from_url_without_secret_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("WALLBOARD_AMI_SECRET", raising=False)
     with pytest.raises(WallboardError, match="no AMI secret"):
-        AmiSource.from_url("ami://wallboard@host", Settings())
+        AmiSource.from_url("ami://wallboard@host", EngineConfig(), Settings().require_ami_secret)
 
 
 async def test_plain_pyst2_in_the_same_process_is_unaffected():

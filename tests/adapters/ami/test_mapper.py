@@ -11,8 +11,8 @@ import pytest
 from wallboard.adapters.ami.framing import blocks_from_text, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
-from wallboard.config import EngineConfig, QueueSettings
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,

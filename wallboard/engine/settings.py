@@ -1,35 +1,25 @@
-"""Configuration: engine settings and secrets, from a TOML file and the environment.
+"""The engine's settings: pure data, checked on construction.
 
-Secrets (the AMI secret, the hub token) are read from the environment or the
-config file only, never from the command line, so they never show in `ps`,
-shell history or logs.
+No file or environment is read here (`wallboard.runtime.config` does that);
+`engine_config_from_mapping` builds the settings from an already parsed table,
+such as the `[engine]` table of a config file or the header of a recording.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from wallboard.errors import WallboardError
+from wallboard.errors import ConfigError
 
 if TYPE_CHECKING:
     from wallboard.engine.schedule import Schedule
 
 SlVariant = Literal["offered", "answered_only", "abandons_in_sl_good"]
 SL_VARIANTS: tuple[str, ...] = ("offered", "answered_only", "abandons_in_sl_good")
-
-AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
-HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
-
-
-class ConfigError(WallboardError):
-    """A configuration problem, worded for the person who wrote the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,32 +96,6 @@ class EngineConfig:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The whole configuration file: engine settings plus source and hub secrets."""
-
-    engine: EngineConfig = field(default_factory=EngineConfig)
-    ami_secret: str | None = None
-    hub_token: str | None = None
-    path: Path | None = None
-
-    def require_ami_secret(self) -> str:
-        secret = os.environ.get(AMI_SECRET_ENV) or self.ami_secret
-        if not secret:
-            raise ConfigError(
-                f"no AMI secret: set {AMI_SECRET_ENV} or 'secret' under [ami] in the config file"
-            )
-        return secret
-
-    def require_hub_token(self) -> str:
-        token = os.environ.get(HUB_TOKEN_ENV) or self.hub_token
-        if not token:
-            raise ConfigError(
-                f"no hub token: set {HUB_TOKEN_ENV} or 'token' under [hub] in the config file"
-            )
-        return token
-
-
 _ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {
     "queues",
     "day_start",
@@ -192,39 +156,6 @@ def engine_config_from_mapping(data: Mapping[str, Any], where: str = "[engine]")
         queues[str(name)] = QueueSettings(**queue_kwargs)
     kwargs["queues"] = queues
     return EngineConfig(**kwargs)
-
-
-def load_settings(path: str | Path | None) -> Settings:
-    """Read a TOML config file (or return defaults when `path` is None)."""
-    if path is None:
-        return Settings()
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read config file ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
-    table = dict(data.get("engine", {}))
-    schedule_file = table.pop("schedule", None)
-    try:
-        engine = engine_config_from_mapping(table)
-    except ConfigError as exc:
-        raise ConfigError(f"{file}: {exc}") from exc
-    if schedule_file is not None:
-        from wallboard.schedule import load_schedule
-
-        # Relative to the config file, so a config and its shifts travel together.
-        shifts = file.parent / str(schedule_file)
-        engine = replace(engine, schedule=load_schedule(shifts, engine.tz))
-    ami = data.get("ami", {})
-    hub = data.get("hub", {})
-    return Settings(
-        engine=engine,
-        ami_secret=ami.get("secret"),
-        hub_token=hub.get("token"),
-        path=file,
-    )
 
 
 def with_queue_overrides(config: EngineConfig, **queues: QueueSettings) -> EngineConfig:

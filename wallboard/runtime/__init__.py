@@ -1,0 +1,1 @@
+"""The runtime: configuration, sources, and the loops that drive engine and alarms to boards."""
