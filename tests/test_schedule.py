@@ -8,7 +8,7 @@ import pytest
 
 from wallboard.engine.schedule import Shift
 from wallboard.errors import WallboardError
-from wallboard.schedule import load_schedule, parse_shifts
+from wallboard.runtime.schedule_csv import load_schedule, parse_shifts
 
 PARIS = ZoneInfo("Europe/Paris")
 

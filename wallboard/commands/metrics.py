@@ -11,7 +11,7 @@ from wallboard.errors import WallboardError
 from wallboard.file_replay import snapshot_at
 from wallboard.report import render_table
 from wallboard.runtime.config import load_settings
-from wallboard.schedule import load_schedule
+from wallboard.runtime.schedule_csv import load_schedule
 from wallboard.sources import is_hub, is_live, open_file_source
 
 NAME = "metrics"

@@ -49,7 +49,7 @@ class EngineConfig:
     timezone: str = "UTC"
     occupancy_includes_wrap: bool = False
     queues: Mapping[str, QueueSettings] = field(default_factory=dict)
-    # Agents' shifts, for adherence and attendance (`wallboard.schedule.load_schedule`).
+    # Agents' shifts, for adherence and attendance (`wallboard.runtime.schedule_csv`).
     schedule: Schedule | None = None
 
     def __post_init__(self) -> None:

@@ -63,7 +63,7 @@ def load_settings(path: str | Path | None) -> Settings:
     except ConfigError as exc:
         raise ConfigError(f"{file}: {exc}") from exc
     if schedule_file is not None:
-        from wallboard.schedule import load_schedule
+        from wallboard.runtime.schedule_csv import load_schedule
 
         # Relative to the config file, so a config and its shifts travel together.
         shifts = file.parent / str(schedule_file)
