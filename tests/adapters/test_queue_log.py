@@ -26,7 +26,7 @@ from wallboard.events import (
     CallerGone,
     CallerJoined,
 )
-from wallboard.file_replay import snapshot_at
+from wallboard.runtime.snapshot_at import snapshot_at
 
 RUN_A_CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
 

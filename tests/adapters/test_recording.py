@@ -22,7 +22,7 @@ from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings, engine_config_from_mapping
 from wallboard.errors import WallboardError
 from wallboard.events import CallEnded
-from wallboard.file_replay import snapshot_at
+from wallboard.runtime.snapshot_at import snapshot_at
 from wallboard.status import SourceStatus
 
 RECORDS = [

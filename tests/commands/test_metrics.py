@@ -13,7 +13,7 @@ import pytest
 from wallboard.cli import main
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.file_replay import parse_instant
+from wallboard.runtime.snapshot_at import parse_instant
 
 CONFIG = """\
 [engine]

@@ -16,7 +16,7 @@ from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_coun
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.cli import main
 from wallboard.commands.record import record_until
-from wallboard.file_replay import snapshot_at
+from wallboard.runtime.snapshot_at import snapshot_at
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from wallboard.errors import WallboardError
-from wallboard.file_replay import snapshot_at
 from wallboard.report import render_table
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.schedule_csv import load_schedule
+from wallboard.runtime.snapshot_at import snapshot_at
 from wallboard.sources import is_hub, is_live, open_file_source
 
 NAME = "metrics"
