@@ -24,7 +24,7 @@ from textual.widgets import DataTable
 
 from benchmarks.common import BenchResult, timed
 from wallboard.engine.settings import EngineConfig
-from wallboard.replay import Replayer
+from wallboard.runtime.replayer import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import REFRESH_HZ, WallboardApp
 from wallboard.tui.board import Board

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from wallboard.engine.settings import EngineConfig
-from wallboard.replay import Replayer
+from wallboard.runtime.replayer import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import WallboardApp
 from wallboard.tui.launch import alarm_factory

@@ -351,7 +351,7 @@ async def test_small_terminal_keeps_every_number_readable(replayer):
 
 
 async def test_replay_of_a_real_queue_log(run_a):
-    from wallboard.replay import Replayer
+    from wallboard.runtime.replayer import Replayer
 
     source = open_file_source(str(run_a / "queue_log"), CONFIG)
     replayer = Replayer(source.events(), CONFIG, label=source.label)

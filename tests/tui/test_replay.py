@@ -9,7 +9,7 @@ import pytest
 from tests.tui.conftest import CONFIG
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
-from wallboard.replay import SPEEDS, Replayer, parse_position
+from wallboard.runtime.replayer import SPEEDS, Replayer, parse_position
 from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START
 from wallboard.tui.launch import alarm_factory

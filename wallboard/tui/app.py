@@ -23,7 +23,7 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
-from wallboard.replay import Replayer, parse_position
+from wallboard.runtime.replayer import Replayer, parse_position
 from wallboard.tui.board import Board
 from wallboard.tui.controls import LiveControl, ReplayControl
 from wallboard.tui.launch import operator

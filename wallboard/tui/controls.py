@@ -16,7 +16,7 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.feed import BoardFeed, BoardUpdate
-from wallboard.replay import Replayer
+from wallboard.runtime.replayer import Replayer
 from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
 from wallboard.tui.history import TrendHistory

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
-from wallboard.replay import SPEEDS, Replayer
 from wallboard.runtime.config import Settings, load_settings
+from wallboard.runtime.replayer import SPEEDS, Replayer
 from wallboard.sources import open_file_source
 from wallboard.themes import THEME_NAMES
 
