@@ -18,8 +18,8 @@ from wallboard.adapters.ami import AmiMapper, AmiSource
 from wallboard.adapters.base import RawRecord
 from wallboard.alarms.rules import load_rules
 from wallboard.alarms.stepper import AlarmStepper
-from wallboard.collector import Collector
 from wallboard.engine import Engine
+from wallboard.runtime.collector import Collector
 from wallboard.status import SourceStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -22,11 +22,11 @@ from wallboard.alarms.delivery import (
 )
 from wallboard.alarms.output import FORMATS, for_pagers, format_transition
 from wallboard.alarms.rules import Rule
-from wallboard.collector import Collector
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.feed import BoardFeed
+from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import Settings, load_settings
 from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
 from wallboard.status import SourceStatus

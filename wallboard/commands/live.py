@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from wallboard.collector import Collector
+from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
 from wallboard.tui.launch import add_display_arguments, alarm_factory
 

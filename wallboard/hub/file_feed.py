@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from wallboard.adapters.base import FileSource
-from wallboard.collector import AlarmStepper
+from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event

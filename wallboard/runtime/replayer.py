@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wallboard.collector import AlarmStepper
+from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
