@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from wallboard.feed import BoardUpdate
 from wallboard.hub import protocol
 from wallboard.hub.server import Hub
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 
 TOKEN = "t0ken-for-hub-tests"

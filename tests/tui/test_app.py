@@ -13,7 +13,7 @@ from textual.widgets import Input, Sparkline
 
 from tests.tui.conftest import CONFIG, make_app
 from wallboard.engine import Engine
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.sources import open_file_source
 from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from tests.tui.conftest import CONFIG
 from wallboard.engine import Engine
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 from wallboard.tui.controls import LiveControl
 

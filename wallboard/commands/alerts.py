@@ -25,9 +25,9 @@ from wallboard.alarms.rules import Rule
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.feed import BoardFeed
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import Settings, load_settings
+from wallboard.runtime.feed import BoardFeed
 from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
 from wallboard.status import SourceStatus
 

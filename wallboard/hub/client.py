@@ -26,7 +26,6 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.feed import BoardUpdate
 from wallboard.hub.protocol import (
     FATAL_CLOSE_CODES,
     MAX_BOARD_MESSAGE,
@@ -37,6 +36,7 @@ from wallboard.hub.protocol import (
     parse_hub_frame,
     viewer_hello,
 )
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import ConnectionState, SourceStatus
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from wallboard.feed import BoardUpdate
 from wallboard.hub.protocol import Board
+from wallboard.runtime.feed import BoardUpdate
 
 
 class LatestSlot:

@@ -20,7 +20,7 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 
 # Yield to the event loop this often while catching up, so viewers are served

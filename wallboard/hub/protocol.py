@@ -17,7 +17,7 @@ from typing import Any
 import msgpack
 
 from wallboard import __version__
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 
 PROTOCOL_VERSION = 1

@@ -20,7 +20,6 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from wallboard.errors import WallboardError
-from wallboard.feed import BoardFeed
 from wallboard.hub.fanout import Channel, LatestSlot
 from wallboard.hub.protocol import (
     CLOSE_HELLO_TIMEOUT,
@@ -34,6 +33,7 @@ from wallboard.hub.protocol import (
     hub_hello,
     source_from_path,
 )
+from wallboard.runtime.feed import BoardFeed
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from wallboard.adapters.base import LiveSource
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
-from wallboard.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
 from wallboard.tui.history import STEP_S, TrendHistory
 

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 from wallboard.alarms import AlarmStepper
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.feed import BoardFeed
+from wallboard.runtime.feed import BoardFeed
 from wallboard.runtime.replayer import Replayer, parse_position
 from wallboard.tui.board import Board
 from wallboard.tui.controls import LiveControl, ReplayControl

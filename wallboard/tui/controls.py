@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
-from wallboard.feed import BoardFeed, BoardUpdate
+from wallboard.runtime.feed import BoardFeed, BoardUpdate
 from wallboard.runtime.replayer import Replayer
 from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
