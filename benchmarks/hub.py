@@ -20,9 +20,9 @@ from benchmarks.common import BenchResult
 from wallboard.adapters.base import RawRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.hub.file_feed import PacedFileFeed
 from wallboard.hub.protocol import MAX_BOARD_MESSAGE, viewer_hello
 from wallboard.hub.server import Hub
+from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.synthetic import generate_shift
 
 TOKEN = "benchmark-token"

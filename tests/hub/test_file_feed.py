@@ -12,7 +12,7 @@ from wallboard.adapters.base import RawRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.hub.file_feed import PacedFileFeed
+from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.synthetic import generate_shift
 
 CONFIG = EngineConfig(extra_windows_s=(300.0,))

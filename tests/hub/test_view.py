@@ -10,7 +10,7 @@ import sys
 from tests.hub.conftest import TIMEOUT_S, TOKEN
 from tests.hub.test_file_feed import CONFIG, SyntheticShiftFile, engine_board
 from wallboard.hub.client import HubFeed
-from wallboard.hub.file_feed import PacedFileFeed
+from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.tui.app import WallboardApp
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.errors import WallboardError
-from wallboard.hub.file_feed import PacedFileFeed
 from wallboard.hub.server import Hub, tls_context
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.feed import BoardFeed
+from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
 
 NAME = "serve"
