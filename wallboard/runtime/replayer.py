@@ -31,8 +31,8 @@ from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.runtime.feed import BoardUpdate
+from wallboard.runtime.history import STEP_S, TrendHistory
 from wallboard.status import SourceStatus
-from wallboard.tui.history import STEP_S, TrendHistory
 
 SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 CHECKPOINT_EVERY_S = 600.0

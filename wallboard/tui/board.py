@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wallboard.engine.settings import EngineConfig
+from wallboard.runtime.history import TrendHistory
 from wallboard.status import SourceStatus
-from wallboard.tui.history import TrendHistory
 
 
 @dataclass(frozen=True, slots=True)

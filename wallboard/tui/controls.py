@@ -16,10 +16,10 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.feed import BoardFeed, BoardUpdate
+from wallboard.runtime.history import TrendHistory
 from wallboard.runtime.replayer import Replayer
 from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
-from wallboard.tui.history import TrendHistory
 
 # A live feed publishes at 4 Hz; this long without an update means it stalled.
 STALL_S = 3.0
