@@ -20,7 +20,7 @@ from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.hub import protocol
-from wallboard.sources import open_file_source
+from wallboard.runtime.sources import open_file_source
 from wallboard.status import SourceStatus
 
 HUB_TOKEN = "hub-token-from-config"

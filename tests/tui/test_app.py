@@ -14,7 +14,7 @@ from textual.widgets import Input, Sparkline
 from tests.tui.conftest import CONFIG, make_app
 from wallboard.engine import Engine
 from wallboard.runtime.feed import BoardUpdate
-from wallboard.sources import open_file_source
+from wallboard.runtime.sources import open_file_source
 from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START
 from wallboard.tui.app import WallboardApp

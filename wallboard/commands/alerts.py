@@ -28,7 +28,7 @@ from wallboard.errors import WallboardError
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import Settings, load_settings
 from wallboard.runtime.feed import BoardFeed
-from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
+from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
 from wallboard.status import SourceStatus
 
 NAME = "alerts"

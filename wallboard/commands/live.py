@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wallboard.sources import open_live_source
+    from wallboard.runtime.sources import open_live_source
     from wallboard.tui.app import WallboardApp
 
     settings = load_settings(args.config)

@@ -12,7 +12,7 @@ from wallboard.report import render_table
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.schedule_csv import load_schedule
 from wallboard.runtime.snapshot_at import snapshot_at
-from wallboard.sources import is_hub, is_live, open_file_source
+from wallboard.runtime.sources import is_hub, is_live, open_file_source
 
 NAME = "metrics"
 HELP = "print the metrics at one instant of a recording, queue_log or hub"

@@ -15,7 +15,7 @@ from wallboard.adapters.recording import FLUSH_EVERY_S, RecordingWriter
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import load_settings
-from wallboard.sources import is_hub, open_source
+from wallboard.runtime.sources import is_hub, open_source
 
 NAME = "record"
 HELP = "record a source's raw input to a file (replay it later as SOURCE)"

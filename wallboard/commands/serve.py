@@ -21,7 +21,7 @@ from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.feed import BoardFeed
 from wallboard.runtime.paced_feed import PacedFileFeed
-from wallboard.sources import is_hub, is_live, open_file_source, open_live_source
+from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
 
 NAME = "serve"
 HELP = "run sources once and serve their boards to viewers over websockets"

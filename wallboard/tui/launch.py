@@ -16,7 +16,7 @@ from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import Settings, load_settings
 from wallboard.runtime.replayer import SPEEDS, Replayer
-from wallboard.sources import open_file_source
+from wallboard.runtime.sources import open_file_source
 from wallboard.themes import THEME_NAMES
 
 
