@@ -23,12 +23,12 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from benchmarks.common import BenchResult, timed
+from wallboard.commands.launch import alarm_factory
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.replayer import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import REFRESH_HZ, WallboardApp
 from wallboard.tui.board import Board
-from wallboard.tui.launch import alarm_factory
 from wallboard.tui.widgets.board_table import BoardTable, Cell
 
 CONFIG = EngineConfig()

@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
+from wallboard.commands.launch import alarm_factory
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.replayer import Replayer
 from wallboard.synthetic import generate_shift
 from wallboard.tui.app import WallboardApp
-from wallboard.tui.launch import alarm_factory
 
 CONFIG = EngineConfig()
 SHIFT_HOURS = 2.0

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.tui.conftest import CONFIG
+from wallboard.commands.launch import alarm_factory
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.runtime.replayer import SPEEDS, Replayer, parse_position
 from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START
-from wallboard.tui.launch import alarm_factory
 
 UTC = ZoneInfo("UTC")
 

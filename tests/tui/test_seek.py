@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from textual.widgets import Input
 
 from tests.tui.conftest import CONFIG
+from wallboard.commands.launch import alarm_factory
 from wallboard.runtime.replayer import Replayer
 from wallboard.tui.app import SLOW_SEEK_S, WallboardApp
-from wallboard.tui.launch import alarm_factory
 from wallboard.tui.widgets.replay_bar import ReplayBar
 
 BIG = (120, 40)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from importlib.resources import as_file
 
+from wallboard.commands.launch import add_replay_arguments, run_replay
 from wallboard.errors import WallboardError
 from wallboard.recordings import sample_shift
-from wallboard.tui.launch import add_replay_arguments, run_replay
 
 NAME = "demo"
 HELP = "replay the bundled demo shift on the board"

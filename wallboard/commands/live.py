@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from wallboard.commands.launch import add_display_arguments, alarm_factory
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
-from wallboard.tui.launch import add_display_arguments, alarm_factory
 
 NAME = "live"
 HELP = "the live board of an Asterisk (ami://USER@HOST[:PORT])"

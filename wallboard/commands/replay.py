@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from wallboard.tui.launch import add_replay_arguments, run_replay
+from wallboard.commands.launch import add_replay_arguments, run_replay
 
 NAME = "replay"
 HELP = "replay a recording or queue_log on the board (pause, speed, seek)"

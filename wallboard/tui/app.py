@@ -26,8 +26,8 @@ from wallboard.runtime.feed import BoardFeed
 from wallboard.runtime.replayer import Replayer, parse_position
 from wallboard.tui.board import Board
 from wallboard.tui.controls import LiveControl, ReplayControl
-from wallboard.tui.launch import operator
 from wallboard.tui.messages import AlarmAcknowledged, FilterChanged, SeekRequested
+from wallboard.tui.operator import operator
 from wallboard.tui.screens.board import BoardScreen
 from wallboard.tui.screens.goto import GoToTimeScreen
 from wallboard.tui.screens.help import HelpScreen

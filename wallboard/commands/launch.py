@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import getpass
 from collections.abc import Callable
 
 from wallboard.alarms import AlarmStepper, load_rules
@@ -50,14 +49,6 @@ def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
 
 def alarm_factory(rules_path: str | None) -> Callable[[Engine], AlarmStepper]:
     return AlarmStepper.factory(load_rules(rules_path))
-
-
-def operator() -> str:
-    """Who acknowledged an alarm, as the evaluator records it."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "supervisor"
 
 
 def run_replay(path: str, args: argparse.Namespace) -> int:
