@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wallboard import report
+from wallboard.commands import metrics_table as report
 from wallboard.tui import format as fmt
 from wallboard.units import clock_duration
 

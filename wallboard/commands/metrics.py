@@ -7,8 +7,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from wallboard.commands.metrics_table import render_table
 from wallboard.errors import WallboardError
-from wallboard.report import render_table
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.schedule_csv import load_schedule
 from wallboard.runtime.snapshot_at import snapshot_at
