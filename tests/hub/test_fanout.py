@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from tests.hub.conftest import board
 from wallboard.hub.fanout import Channel, LatestSlot
-from wallboard.hub.protocol import Board
+from wallboard.hub.protocol import BoardFrame
 
 
 async def test_slot_holds_one_board_however_many_arrive():
     slot = LatestSlot()
     for seq in range(1000):
-        slot.put(Board("main", board(seq)))
+        slot.put(BoardFrame("main", board(seq)))
     taken = await slot.take()
     assert taken.update.snapshot["seq"] == 999
     assert slot.pending is None

@@ -7,7 +7,7 @@ import pytest
 
 from tests.hub.conftest import board
 from wallboard.hub import protocol
-from wallboard.hub.protocol import Board, HubBoard, HubHello, ProtocolError, Refusal
+from wallboard.hub.protocol import BoardFrame, HubBoard, HubHello, ProtocolError, Refusal
 
 SOURCES = ["east", "west"]
 
@@ -83,7 +83,7 @@ def test_hub_frames_round_trip():
         protocol.PROTOCOL_VERSION, protocol.SERVER_NAME, {"east": "ami://pbx1"}, "east"
     )
     update = board(4, transitions=[{"rule": "r"}])
-    parsed = protocol.parse_hub_frame(Board("east", update).encoded())
+    parsed = protocol.parse_hub_frame(BoardFrame("east", update).encoded())
     assert parsed == HubBoard("east", update)
 
 
@@ -96,20 +96,20 @@ def test_malformed_hub_frames_raise_protocol_error(data):
 
 
 def test_coalesced_board_keeps_the_latest_snapshot_and_every_transition():
-    older = Board("east", board(1, transitions=[{"n": 1}]))
-    newer = Board("east", board(2, transitions=[{"n": 2}]))
+    older = BoardFrame("east", board(1, transitions=[{"n": 1}]))
+    newer = BoardFrame("east", board(2, transitions=[{"n": 2}]))
     merged = newer.following(older)
     assert merged.update.snapshot["seq"] == 2
     assert merged.update.transitions == [{"n": 1}, {"n": 2}]
-    plain = Board("east", board(3))
-    assert plain.following(Board("east", board(2))) is plain
+    plain = BoardFrame("east", board(3))
+    assert plain.following(BoardFrame("east", board(2))) is plain
 
 
 def test_transitions_owed_to_a_stalled_viewer_are_capped_and_counted():
     cap = protocol.MAX_PENDING_TRANSITIONS
-    pending = Board("east", board(0, transitions=[{"n": 0}]))
+    pending = BoardFrame("east", board(0, transitions=[{"n": 0}]))
     for n in range(1, cap + 10):
-        pending = Board("east", board(n, transitions=[{"n": n}])).following(pending)
+        pending = BoardFrame("east", board(n, transitions=[{"n": n}])).following(pending)
     assert len(pending.update.transitions) == cap
     assert pending.update.transitions[-1] == {"n": cap + 9}
     assert pending.dropped == 10

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from wallboard.hub.protocol import Board
+from wallboard.hub.protocol import BoardFrame
 from wallboard.runtime.feed import BoardUpdate
 
 
@@ -23,19 +23,19 @@ class LatestSlot:
     __slots__ = ("_board", "_ready")
 
     def __init__(self) -> None:
-        self._board: Board | None = None
+        self._board: BoardFrame | None = None
         self._ready = asyncio.Event()
 
     @property
-    def pending(self) -> Board | None:
+    def pending(self) -> BoardFrame | None:
         return self._board
 
-    def put(self, board: Board) -> None:
+    def put(self, board: BoardFrame) -> None:
         older = self._board
         self._board = board if older is None else board.following(older)
         self._ready.set()
 
-    def replace(self, board: Board | None) -> None:
+    def replace(self, board: BoardFrame | None) -> None:
         """A fresh start (a new subscription): whatever was owed before no longer applies."""
         self._board = board
         if board is None:
@@ -43,7 +43,7 @@ class LatestSlot:
         else:
             self._ready.set()
 
-    async def take(self) -> Board:
+    async def take(self) -> BoardFrame:
         await self._ready.wait()
         self._ready.clear()
         board, self._board = self._board, None
@@ -63,17 +63,17 @@ class Channel:
     ) -> None:
         self.name = name
         self.label = label
-        self.latest: Board | None = None
+        self.latest: BoardFrame | None = None
         self.slots: set[LatestSlot] = set()
         self._period = 1.0 / rate_hz
         self._clock = clock
-        self._waiting: Board | None = None
+        self._waiting: BoardFrame | None = None
         self._next_at = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
     def offer(self, update: BoardUpdate) -> None:
         """Take a board from the feed; publish now if due or if it carries alarm transitions."""
-        board = Board(self.name, update)
+        board = BoardFrame(self.name, update)
         self._waiting = board if self._waiting is None else board.following(self._waiting)
         now = self._clock()
         if update.transitions or now >= self._next_at:

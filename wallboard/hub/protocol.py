@@ -216,7 +216,7 @@ def hub_hello(sources: dict[str, str], source: str) -> bytes:
     )
 
 
-class Board:
+class BoardFrame:
     """One board frame for one source, encoded once and shared by every viewer that gets it."""
 
     __slots__ = ("_encoded", "dropped", "source", "update")
@@ -241,13 +241,13 @@ class Board:
             )
         return self._encoded
 
-    def without_transitions(self) -> Board:
+    def without_transitions(self) -> BoardFrame:
         """The board for a viewer who arrives now: past transitions are not theirs."""
         if not self.update.transitions:
             return self
-        return Board(self.source, BoardUpdate(self.update.snapshot, self.update.status))
+        return BoardFrame(self.source, BoardUpdate(self.update.snapshot, self.update.status))
 
-    def following(self, older: Board) -> Board:
+    def following(self, older: BoardFrame) -> BoardFrame:
         """This board replacing an unsent older one: latest snapshot, transitions kept (capped)."""
         if not older.update.transitions and not older.dropped:
             return self
@@ -256,4 +256,4 @@ class Board:
         update = BoardUpdate(
             self.update.snapshot, self.update.status, transitions[-MAX_PENDING_TRANSITIONS:]
         )
-        return Board(self.source, update, dropped)
+        return BoardFrame(self.source, update, dropped)
