@@ -8,7 +8,7 @@ import pytest
 
 from wallboard.errors import WallboardError
 from wallboard.simulator.ami import encode, for_recording, render
-from wallboard.simulator.model import CallBlocked, CallCentre, CallerJoined, CallerLeft
+from wallboard.simulator.model import CallCentre, CallerLeft, CallerQueued, CallRefused
 from wallboard.simulator.scenarios import build_scenario, parse_start
 
 HOUR = 3600.0
@@ -85,7 +85,7 @@ def test_queue_log_counts_equal_ami_counts(spike_run):
 
 def test_full_refusals_show_only_as_queuestatus_full(spike_run):
     _, happenings, events, _ = spike_run
-    blocked = {h.call.uniqueid for h in happenings if isinstance(h, CallBlocked)}
+    blocked = {h.call.uniqueid for h in happenings if isinstance(h, CallRefused)}
     assert blocked, "the spike should overflow sales (maxlen)"
     full = {
         dict(e)["Uniqueid"]
@@ -121,7 +121,7 @@ def test_asterisk_counters_include_timeouts_in_abandoned(spike_run):
     for view in model.queue_views():
         name = view.spec.name
         left = [h for h in happenings if isinstance(h, CallerLeft) and h.call.queue == name]
-        joined = [h for h in happenings if isinstance(h, CallerJoined) and h.call.queue == name]
+        joined = [h for h in happenings if isinstance(h, CallerQueued) and h.call.queue == name]
         assert view.abandoned == len(left)
         assert view.completed + view.abandoned == len(joined)  # drained: every call ended
         assert not view.entries

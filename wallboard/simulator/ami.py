@@ -20,10 +20,10 @@ import uuid
 from wallboard.simulator.model import TRANSFER_TARGET as _TRANSFER
 from wallboard.simulator.model import (
     AgentRung,
-    CallBlocked,
     CallCompleted,
-    CallerJoined,
     CallerLeft,
+    CallerQueued,
+    CallRefused,
     CallView,
     Connected,
     Happening,
@@ -225,7 +225,7 @@ def render(h: Happening) -> tuple[list[Headers], list[str]]:
         return events, lines
     if isinstance(h, MemberStatus):
         return [_event("QueueMemberStatus", AGENT, at, _member(m)) for m in h.members], []
-    if isinstance(h, CallBlocked):
+    if isinstance(h, CallRefused):
         down = _caller(h.call, state=4)
         return [
             _event("Newchannel", CALL, at, down),
@@ -235,7 +235,7 @@ def render(h: Happening) -> tuple[list[Headers], list[str]]:
             _request("SoftHangupRequest", at, _caller(h.call), 16),
             _hangup(at, _caller(h.call), 16),
         ], []
-    if isinstance(h, CallerJoined):
+    if isinstance(h, CallerQueued):
         call = h.call
         return [
             _event("Newchannel", CALL, at, _caller(call, state=4)),

@@ -120,7 +120,7 @@ class MemberStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class CallBlocked:
+class CallRefused:
     """Refused by maxlen (QUEUESTATUS=FULL): no queue event, no queue_log line."""
 
     at: float
@@ -129,7 +129,7 @@ class CallBlocked:
 
 
 @dataclass(frozen=True, slots=True)
-class CallerJoined:
+class CallerQueued:
     at: float
     call: CallView
     position: int
@@ -215,8 +215,8 @@ Happening = (
     | MemberRemoved
     | MemberPaused
     | MemberStatus
-    | CallBlocked
-    | CallerJoined
+    | CallRefused
+    | CallerQueued
     | AgentRung
     | RingNoAnswer
     | RingCancelled
@@ -596,7 +596,7 @@ class CallCentre:
         )
         spec = queue.spec
         if spec.maxlen and len(queue.waiting) >= spec.maxlen:
-            self._emit(CallBlocked(self.now, view, spec.max_wait_s))
+            self._emit(CallRefused(self.now, view, spec.max_wait_s))
             return
         kind = rng.random()
         if kind < 0.08:
@@ -609,7 +609,7 @@ class CallCentre:
         queue.waiting.append(caller)
         self._in_progress += 1
         count = len(queue.waiting)
-        self._emit(CallerJoined(self.now, view, count, count, spec.max_wait_s))
+        self._emit(CallerQueued(self.now, view, count, count, spec.max_wait_s))
         self._at(self.now + patience, lambda: self._leave(queue, caller, timeout=False))
         self._at(self.now + spec.max_wait_s, lambda: self._leave(queue, caller, timeout=True))
         self._dispatch()
