@@ -1,10 +1,12 @@
-"""Shared test fixtures: the contract folder `../shared` beside the repository."""
+"""Shared test fixtures: the contract folder `../shared` beside the repository, a shift."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from wallboard.synthetic import generate_shift
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -17,3 +19,9 @@ def run_a() -> Path:
     if not RUN_A.is_dir():
         pytest.skip("../shared/fixtures/asterisk-22-run-a is not present")
     return RUN_A
+
+
+@pytest.fixture(scope="session")
+def shift_events() -> list:
+    """A seeded two-hour synthetic shift: 14 agents, 3 queues (what replays and the TUI play)."""
+    return list(generate_shift(7, agents=14, queues=3, hours=2.0))

@@ -1,4 +1,4 @@
-"""A real engine on a real (seeded, synthetic) shift, with the built-in alarm rules."""
+"""The built-in alarm rules over a real engine on the shared synthetic shift (`shift_events`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ import pytest
 from wallboard.commands.launch import alarm_factory
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.replayer import Replayer
-from wallboard.synthetic import generate_shift
 from wallboard.tui.app import WallboardApp
 
 CONFIG = EngineConfig()
-SHIFT_HOURS = 2.0
-
-
-@pytest.fixture(scope="session")
-def shift_events() -> list:
-    return list(generate_shift(7, agents=14, queues=3, hours=SHIFT_HOURS))
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.tui.conftest import CONFIG
-from wallboard.commands.launch import alarm_factory
+from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.runtime.replayer import SPEEDS, Replayer, parse_position
 from wallboard.status import SourceStatus
 from wallboard.synthetic import DEFAULT_START
 
 UTC = ZoneInfo("UTC")
+CONFIG = EngineConfig()
+BUILTIN_ALARMS = AlarmStepper.factory(load_rules(None))
 
 
 def straight_through(events, t: float, actions=()) -> dict:
@@ -23,7 +25,7 @@ def straight_through(events, t: float, actions=()) -> dict:
     `actions`: an operator's (at, fingerprint, silence_s), each given at its time.
     """
     engine = Engine(CONFIG)
-    stepper = alarm_factory(None)(engine)
+    stepper = BUILTIN_ALARMS(engine)
     pending = list(actions)
     for event in events:
         while pending and pending[0][0] < event.at:
@@ -49,7 +51,7 @@ def board(replayer: Replayer, t: float) -> dict:
 
 
 def test_a_position_reached_by_playing_equals_the_live_board(shift_events):
-    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    r = Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS)
     t = r.start + 2717.5
     for step in range(1, 30):
         r.seek(r.start + step * 90)
@@ -58,7 +60,7 @@ def test_a_position_reached_by_playing_equals_the_live_board(shift_events):
 
 
 def test_seeking_back_restores_a_checkpoint_and_gives_the_same_board(shift_events):
-    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    r = Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS)
     t = r.start + 1800 + 37
     first = board(r, t)
     waiting_trend = list(r.history.waiting)
@@ -70,9 +72,7 @@ def test_seeking_back_restores_a_checkpoint_and_gives_the_same_board(shift_event
 
 
 def test_acknowledgements_and_silences_survive_seeking_back(shift_events):
-    r = Replayer(
-        shift_events, CONFIG, label="s", alarms=alarm_factory(None), checkpoint_every_s=300
-    )
+    r = Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS, checkpoint_every_s=300)
     r.seek(r.end)  # every checkpoint taken before the operator acts
     ack_at = r.start + 3600 + 0.5
     first, second, *_ = r.seek(ack_at).snapshot["alarms"]
@@ -93,13 +93,13 @@ def test_acknowledgements_and_silences_survive_seeking_back(shift_events):
 
 
 def test_an_alarm_that_is_not_firing_cannot_be_acknowledged(shift_events):
-    r = Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None))
+    r = Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS)
     with pytest.raises(KeyError):
         r.acknowledge("no-such-alarm", "trainer")
     r.seek(r.start + 600)
     assert (
         r.seek(r.start).snapshot
-        == Replayer(shift_events, CONFIG, label="s", alarms=alarm_factory(None)).board.snapshot
+        == Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS).board.snapshot
     )
 
 
@@ -181,9 +181,7 @@ def test_bad_typed_positions_are_one_line_errors(text):
 
 
 def test_seek_distance_counts_from_the_state_or_the_nearest_checkpoint(shift_events):
-    r = Replayer(
-        shift_events, CONFIG, label="s", alarms=alarm_factory(None), checkpoint_every_s=600
-    )
+    r = Replayer(shift_events, CONFIG, label="s", alarms=BUILTIN_ALARMS, checkpoint_every_s=600)
     far = r.end - 100
     assert r.seek_distance(far) == far - r.start  # nothing played yet: all of it
     r.seek(far)
