@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from benchmarks.common import BenchResult, timed
+from tests.synthetic import generate_shift
 from wallboard.alarms import AlarmStepper, Evaluator, load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
-from wallboard.synthetic import generate_shift
 
 HOURS = 4.0
 TARGET_S = 10.0  # "a multi-hour recording should evaluate in seconds"

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import BenchResult
+from tests.synthetic import generate_shift
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.synthetic import generate_shift
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root

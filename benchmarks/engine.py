@@ -15,10 +15,10 @@ import tracemalloc
 from collections.abc import Iterable
 
 from benchmarks.common import BenchResult
+from tests.synthetic import generate_shift
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.synthetic import generate_shift
 
 APPLY_TARGET = 200_000.0
 SNAPSHOT_TARGET_MS = 25.0  # a quarter of the 4 Hz refresh budget

@@ -17,13 +17,13 @@ from multiprocessing.connection import Connection
 from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.common import BenchResult
+from tests.synthetic import generate_shift
 from wallboard.adapters.base import RawRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.hub.protocol import MAX_BOARD_MESSAGE, viewer_hello
 from wallboard.hub.server import Hub
 from wallboard.runtime.paced_feed import PacedFileFeed
-from wallboard.synthetic import generate_shift
 
 TOKEN = "benchmark-token"
 RATE_HZ = 4.0

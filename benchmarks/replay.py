@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchResult
+from tests.synthetic import generate_shift
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.engine import Engine
@@ -57,7 +58,6 @@ from wallboard.events import (
     Event,
 )
 from wallboard.status import SourceStatus
-from wallboard.synthetic import generate_shift
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root

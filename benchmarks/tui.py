@@ -23,10 +23,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from benchmarks.common import BenchResult, timed
+from tests.synthetic import generate_shift
 from wallboard.commands.launch import alarm_factory
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.replayer import Replayer
-from wallboard.synthetic import generate_shift
 from wallboard.tui.app import REFRESH_HZ, WallboardApp
 from wallboard.tui.board import Board
 from wallboard.tui.widgets.board_table import BoardTable, Cell

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.synthetic import generate_shift
+from tests.synthetic import generate_shift
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

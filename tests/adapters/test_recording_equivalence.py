@@ -28,12 +28,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.replay import queue_log_line
+from tests.synthetic import generate_shift
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import DEFAULT_REORDER_S, QueueLogMapper, QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import CallerJoined
-from wallboard.synthetic import generate_shift
 
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample-shift.wbrec"
 CONFIG = EngineConfig(

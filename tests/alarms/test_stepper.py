@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 
+from tests.synthetic import generate_shift
 from wallboard.alarms import AlarmStepper, Evaluator, parse_rules
 from wallboard.alarms.rules import load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import CallerAbandoned, CallerJoined
-from wallboard.synthetic import generate_shift
 
 T0 = 1732262400.0
 

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from tests.synthetic import DEFAULT_START, generate_shift
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import (
@@ -20,7 +21,6 @@ from wallboard.events import (
     CallerJoined,
     HoldStarted,
 )
-from wallboard.synthetic import DEFAULT_START, generate_shift
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tests.synthetic import generate_shift
 from wallboard.adapters.base import RawRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.runtime.paced_feed import PacedFileFeed
-from wallboard.synthetic import generate_shift
 
 CONFIG = EngineConfig(extra_windows_s=(300.0,))
 

@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.synthetic import DEFAULT_START
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.runtime.replayer import SPEEDS, Replayer, parse_position
 from wallboard.status import SourceStatus
-from wallboard.synthetic import DEFAULT_START
 
 UTC = ZoneInfo("UTC")
 CONFIG = EngineConfig()

@@ -11,12 +11,12 @@ from rich.text import Text
 from textual.renderables.digits import Digits
 from textual.widgets import Input, Sparkline
 
+from tests.synthetic import DEFAULT_START
 from tests.tui.conftest import CONFIG, make_app
 from wallboard.engine import Engine
 from wallboard.runtime.feed import BoardUpdate
 from wallboard.runtime.sources import open_file_source
 from wallboard.status import SourceStatus
-from wallboard.synthetic import DEFAULT_START
 from wallboard.tui.app import WallboardApp
 from wallboard.tui.format import duration, percent
 from wallboard.tui.screens.goto import GoToTimeScreen
