@@ -18,6 +18,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check wallboard adapters themes recordings tests benchmarks
 	$(BIN)/ruff format --check wallboard adapters themes recordings tests benchmarks
+	$(BIN)/python -m pytest -q -p no:cacheprovider --tb=short tests/test_layers.py
 
 test: lint
 	$(BIN)/python -m pytest -q
