@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 from tests.hub.conftest import TIMEOUT_S, TOKEN
-from tests.hub.test_file_feed import CONFIG, SyntheticShiftFile, engine_board
+from tests.hub.test_file_viewers import engine_board
+from tests.runtime.test_paced_feed import CONFIG, SyntheticShiftFile
 from wallboard.hub.client import HubFeed
 from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.tui.app import WallboardApp
