@@ -86,13 +86,21 @@ class EngineConfig:
             wrapup_s=own.wrapup_s,
         )
 
-    def summary(self) -> dict[str, float]:
-        """The `config` object of the JSON snapshot."""
+    def summary(self) -> dict[str, Any]:
+        """The `config` object of the JSON snapshot: enough to read the figures as they were
+        computed, so a hub's viewers grade by the hub's targets, not by their own."""
+        queues = {name: self.for_queue(name) for name in sorted(self.queues)}
         return {
             "sl_threshold_s": self.sl_threshold_s,
+            "sl_target": self.sl_target,
             "short_abandon_s": self.short_abandon_s,
             "window_s": self.window_s,
             "interval_s": self.interval_s,
+            "timezone": self.timezone,
+            "queues": {
+                name: {"sl_threshold_s": q.sl_threshold_s, "sl_target": q.sl_target}
+                for name, q in queues.items()
+            },
         }
 
 

@@ -6,14 +6,13 @@ arrived, and every panel watches it; panels never read each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.history import TrendHistory
 from wallboard.status import SourceStatus
+from wallboard.tui.snapshot_config import SnapshotConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +33,12 @@ class Board:
     # How old the data is when the source is not delivering; None while it is.
     stale_s: float | None
     history: TrendHistory
-    config: EngineConfig
     replay: ReplayPosition | None = None
+    # The settings the figures were computed with (the hub's, for a viewer).
+    config: SnapshotConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", SnapshotConfig.of(self.snapshot.get("config", {})))
 
     def shows_same_as(self, other: Board | None) -> bool:
         """The same snapshot object read the same way (a paused replay): nothing to redraw."""
@@ -43,7 +46,6 @@ class Board:
             other is not None
             and self.snapshot is other.snapshot
             and self.history is other.history
-            and self.config is other.config
             and self.stale_s == other.stale_s
             and self.status == other.status
             and self.replay == other.replay
@@ -63,4 +65,4 @@ class Board:
         return list(self.snapshot.get("alarms", []))
 
     def local(self, t: float) -> datetime:
-        return datetime.fromtimestamp(t, ZoneInfo(self.config.timezone))
+        return datetime.fromtimestamp(t, self.config.tz)

@@ -20,6 +20,7 @@ from wallboard.runtime.history import TrendHistory
 from wallboard.runtime.replayer import Replayer
 from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
+from wallboard.tui.snapshot_config import SnapshotConfig
 
 # A live feed publishes at 4 Hz; this long without an update means it stalled.
 STALL_S = 3.0
@@ -54,7 +55,6 @@ class ReplayControl:
             status,
             stale,
             r.history,
-            r.config,
             ReplayPosition(r.position, r.start, r.end, r.speed, r.paused),
         )
 
@@ -93,6 +93,10 @@ class LiveControl:
             self._received = self._clock()
             if update.status.state not in STALE_STATES:
                 self._fresh_until = self._wall_clock()
+                # Intervals as the source reports them (a hub's may differ from ours).
+                interval_s = SnapshotConfig.of(update.snapshot.get("config", {})).interval_s
+                if interval_s != self.history.interval_s:
+                    self.history = TrendHistory(interval_s)
                 self.history.observe(update.snapshot)
 
     def board(self) -> Board:
@@ -103,7 +107,7 @@ class LiveControl:
             snapshot = Engine(self.config).snapshot(self._wall_clock())
             snapshot.update(source=self.feed.label, alarms=[])
             status = SourceStatus(self._wall_clock(), "connecting", "waiting for the first board")
-            return Board(snapshot, status, quiet, self.history, self.config)
+            return Board(snapshot, status, quiet, self.history)
         status = latest.status
         stale: float | None = None
         if status.state in STALE_STATES:
@@ -114,7 +118,7 @@ class LiveControl:
         elif status.state != "ended" and quiet > STALL_S:
             stale = quiet
             status = SourceStatus(status.at, "disconnected", f"no update for {quiet:.0f} s")
-        return Board(latest.snapshot, status, stale, self.history, self.config)
+        return Board(latest.snapshot, status, stale, self.history)
 
     def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
         return _acknowledge(self._alarms, alarm, silence_s, by)

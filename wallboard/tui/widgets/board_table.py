@@ -108,9 +108,13 @@ class BoardTable(ScrollView, can_focus=True):
         """Row keys in the order shown."""
         return list(self._keys)
 
+    def cells(self, key: str) -> tuple[Cell, ...]:
+        """A row's cells: their texts and the styles they are drawn in."""
+        return self._rows[self._index[key]][1]
+
     def texts(self, key: str) -> tuple[str, ...]:
         """What each cell of a row reads."""
-        return tuple(_text(cell) for cell in self._rows[self._index[key]][1])
+        return tuple(_text(cell) for cell in self.cells(key))
 
     def show_board(self, board: Board | None) -> None:
         if board is None:

@@ -43,8 +43,7 @@ class QueueTable(BoardTable):
             abandon = window["abandon_rate"]
             asa = window["asa_s"]
             longest = queue["longest_wait_s"] if waiting else None
-            threshold = settings.sl_threshold_s or config.sl_threshold_s
-            target = settings.sl_target or config.sl_target
+            threshold, target = settings.sl_threshold_s, settings.sl_target
             cells = (
                 name,
                 self.grade(str(waiting), fmt.grade_waiting(waiting, int(agents["available"]))),
