@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from textual.pilot import Pilot
 from textual.widgets import Label
 
 from tests.hub.conftest import TIMEOUT_S, TOKEN
@@ -25,14 +26,19 @@ from wallboard.tui.widgets.queue_table import QueueTable
 from wallboard.tui.widgets.status_bar import StatusBar
 
 
+async def played_out(app: WallboardApp, pilot: Pilot) -> None:
+    """Until the hub's file source has ended (bounded)."""
+    async with asyncio.timeout(TIMEOUT_S):
+        while app.board is None or app.board.status.state != "ended":
+            await pilot.pause(0.05)
+
+
 async def test_board_from_the_hub_is_the_engines_board(start_hub):
     hub, url = await start_hub({"main": PacedFileFeed(SyntheticShiftFile(), CONFIG, speed=0)})
     await hub.wait_feeds()
     app = WallboardApp(HubFeed(url, TOKEN), CONFIG)
     async with app.run_test(size=(160, 50)) as pilot:
-        async with asyncio.timeout(TIMEOUT_S):
-            while app.board.status.state != "ended":
-                await pilot.pause(0.05)
+        await played_out(app, pilot)
         assert app.board.snapshot == engine_board()
         assert len(hub.viewers) == 1
 
@@ -78,9 +84,7 @@ async def test_the_viewer_grades_by_the_hubs_targets_not_its_own(start_hub):
     await hub.wait_feeds()
     app = WallboardApp(HubFeed(url, TOKEN), VIEWER_CONFIG)
     async with app.run_test(size=(160, 50)) as pilot:
-        async with asyncio.timeout(TIMEOUT_S):
-            while app.board.status.state != "ended":
-                await pilot.pause(0.05)
+        await played_out(app, pilot)
         await pilot.pause()
         snapshot = app.board.snapshot
         window = snapshot["all"]["window"]
