@@ -1,0 +1,86 @@
+"""Every rate of a span, from its totals: the one place each metric's formula is written.
+
+`tests/engine/oracle.py` computes the same figures from the raw event history,
+independently; `tests/engine/test_oracle.py` and the property tests compare the two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallboard.engine.ledger import (
+    ABANDONED,
+    ABANDONED_IN_SL,
+    ANSWERED,
+    ANSWERED_IN_SL,
+    BLOCKED,
+    ENDED,
+    HOLD,
+    OFFERED,
+    OVERFLOW,
+    QUEUED,
+    RING_NO_ANSWER,
+    RING_TIME,
+    RINGS,
+    SHORT_ABANDONED,
+    TALK,
+    TRANSFERRED,
+    WAIT_ABANDONED,
+    WAIT_ALL,
+    WAIT_ANSWERED,
+    WRAP_TIME,
+    WRAPS,
+)
+
+
+def ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else num / den
+
+
+def span_metrics(
+    acc: list[Any], integ: list[float], variant: str, with_wrap: bool, adherence: float | None
+) -> dict[str, Any]:
+    offered = acc[OFFERED]
+    answered = acc[ANSWERED]
+    in_sl = acc[ANSWERED_IN_SL]
+    abandoned = acc[ABANDONED]
+    short = acc[SHORT_ABANDONED]
+    blocked = acc[BLOCKED]
+    if variant == "answered_only":
+        sl = ratio(in_sl, answered)
+    elif variant == "abandons_in_sl_good":
+        sl = ratio(in_sl + acc[ABANDONED_IN_SL], offered)
+    else:
+        sl = ratio(in_sl, offered - short)
+    att = ratio(acc[TALK], acc[ENDED])
+    acw = ratio(acc[WRAP_TIME], acc[WRAPS])
+    busy, idle, wrap, paused = integ
+    occupancy = ratio(busy + wrap, busy + idle + wrap) if with_wrap else ratio(busy, busy + idle)
+    logged_h = (busy + idle + wrap + paused) / 3600.0
+    return {
+        "offered": offered,
+        "answered": answered,
+        "answered_in_sl": in_sl,
+        "abandoned": abandoned,
+        "short_abandoned": short,
+        "overflow": acc[OVERFLOW],
+        "blocked": blocked,
+        "ring_no_answer": acc[RING_NO_ANSWER],
+        "service_level": sl,
+        "abandon_rate": ratio(abandoned, offered - short),
+        "avg_abandon_s": ratio(acc[WAIT_ABANDONED], abandoned),
+        "asa_s": ratio(acc[WAIT_ANSWERED], answered),
+        "avg_queue_s": ratio(acc[WAIT_ALL], offered),
+        "answered_pct": ratio(answered, offered),
+        "blocked_rate": ratio(blocked, offered + blocked),
+        "queued_pct": ratio(acc[QUEUED], offered),
+        "att_s": att,
+        "avg_hold_s": ratio(acc[HOLD], acc[ENDED]),
+        "transfer_rate": ratio(acc[TRANSFERRED], answered),
+        "acw_s": acw,
+        "aht_s": None if att is None or acw is None else att + acw,
+        "avg_ring_s": ratio(acc[RING_TIME], acc[RINGS]),
+        "occupancy": occupancy,
+        "calls_per_hour": ratio(answered, logged_h),
+        "adherence": adherence,
+    }

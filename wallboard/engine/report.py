@@ -1,0 +1,186 @@
+"""The snapshot: every metric of every queue, `all` and the agents at one instant.
+
+Reads the engine's state (it never changes it); the spans' totals come from
+`wallboard.engine.ledger`, each rate's formula from `wallboard.engine.metrics`,
+staffing from `wallboard.engine.erlang`. The layout is that of docs/ENGINE.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
+from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
+from wallboard.engine.metrics import ratio, span_metrics
+from wallboard.engine.schedule import Schedule
+from wallboard.engine.settings import EngineConfig
+from wallboard.engine.state import AWAY_G, IN_SERVICE, READY_G, STATE_NAMES, AgentState, QueueState
+
+
+class Floor(Protocol):
+    """What the report reads of the engine (`wallboard.engine.core.Engine`)."""
+
+    config: EngineConfig
+    schedule: Schedule | None
+    windows: tuple[float, ...]
+    queues: dict[str, QueueState]
+    agents: dict[str, AgentState]
+    agent_counts: list[int]
+    all_series: Series
+    all_rostered: Series | None
+    interval_start_at: float
+    day_start_at: float
+    first_at: float | None
+
+
+def board(engine: Floor, t: float, agents: bool) -> dict[str, Any]:
+    """The snapshot at `t`, the engine's clock (`Engine.snapshot` brings the clock there)."""
+    nw = len(engine.windows)
+    spans = {
+        name: total_spans(queue.cum, queue.ledger, queue.ibase, queue.dbase, nw)
+        for name, queue in engine.queues.items()
+    }
+    queues = {
+        name: _queue_report(engine, engine.queues[name], spans[name], t)
+        for name in sorted(engine.queues)
+    }
+    report = {
+        "at": t,
+        "config": engine.config.summary(),
+        "queues": queues,
+        "all": _all_report(engine, list(spans.values()), t),
+    }
+    if agents:
+        report["agents"] = {aid: _agent_report(engine.agents[aid]) for aid in sorted(engine.agents)}
+    return report
+
+
+def _queue_report(
+    engine: Floor, queue: QueueState, spans: list[list[Any]], t: float
+) -> dict[str, Any]:
+    counts = queue.counts
+    logged_off = sum(1 for e in queue.former.values() if e >= engine.day_start_at)
+    agents = dict(zip(STATE_NAMES, [*counts, logged_off], strict=True))
+    longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
+    return _group_report(
+        engine,
+        t,
+        spans,
+        integral_spans(queue.series, t, engine.windows),
+        queue.sl_variant,
+        queue.sl_threshold_s,
+        queue.sl_target,
+        len(queue.waiting),
+        longest,
+        agents,
+        queue.rostered,
+        queue.name,
+    )
+
+
+def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> dict[str, Any]:
+    """Counts and durations of every queue added up; integrals by agent state."""
+    if queue_spans:
+        accs = [
+            [sum(column) for column in zip(*same_span, strict=True)]
+            for same_span in zip(*queue_spans, strict=True)
+        ]
+    else:
+        accs = [zero_totals() for _ in range(len(engine.windows) + 2)]
+    waiting = 0
+    longest = 0.0
+    for queue in engine.queues.values():
+        waiting += len(queue.waiting)
+        if queue.waiting:
+            longest = max(longest, t - next(iter(queue.waiting.values())))
+    agents = dict(zip(STATE_NAMES, engine.agent_counts, strict=True))
+    config = engine.config
+    return _group_report(
+        engine,
+        t,
+        accs,
+        integral_spans(engine.all_series, t, engine.windows),
+        config.sl_variant,
+        config.sl_threshold_s,
+        config.sl_target,
+        waiting,
+        longest,
+        agents,
+        engine.all_rostered,
+        None,
+    )
+
+
+def _group_report(
+    engine: Floor,
+    t: float,
+    accs: list[list[Any]],
+    integrals: list[list[float]],
+    variant: str,
+    threshold: float,
+    target: float,
+    waiting: int,
+    longest: float,
+    agents: dict[str, int],
+    rostered: Series | None,
+    queue: str | None,
+) -> dict[str, Any]:
+    """`rostered`, `queue` (None: `all`): whose schedule adherence and attendance use."""
+    scheduled = attendance = None
+    adherence: list[float | None] = [None] * (len(engine.windows) + 2)
+    if engine.schedule is not None and rostered is not None:
+        headcount = engine.schedule.headcount(queue)
+        scheduled = headcount.at(t)
+        attendance = ratio(rostered.n[READY_G] + rostered.n[AWAY_G], scheduled)
+        starts = [t - width for width in engine.windows] + [
+            engine.interval_start_at,
+            engine.day_start_at,
+        ]
+        adherence = [
+            ratio(ready[READY_G], headcount.seconds(start, t))
+            for ready, start in zip(
+                integral_spans(rostered, t, engine.windows), starts, strict=True
+            )
+        ]
+    spans = [
+        span_metrics(acc, integ, variant, engine.config.occupancy_includes_wrap, adh)
+        for acc, integ, adh in zip(accs, integrals, adherence, strict=True)
+    ]
+    nw = len(engine.windows)
+    window = spans[0]
+    in_service = sum(agents[STATE_NAMES[s]] for s in IN_SERVICE)
+    lam = None
+    if engine.first_at is not None:
+        observed = min(engine.windows[0], t - engine.first_at)
+        if observed >= min(engine.windows[0], RATE_MIN_SPAN_S):
+            lam = accs[0][JOINS] / observed
+    aht = window["aht_s"]
+    required = gap = predicted = None
+    if lam is not None and aht is not None and lam * aht <= MAX_TRAFFIC_ERLANGS:
+        required, predicted = staffing(lam * aht, aht, threshold, target, in_service)
+        gap = required - in_service
+    return {
+        "waiting": waiting,
+        "longest_wait_s": longest,
+        "agents": agents,
+        "agents_required": required,
+        "staffing_gap": gap,
+        "predicted_sl": predicted,
+        "scheduled": scheduled,
+        "attendance": attendance,
+        "window": window,
+        "interval": spans[nw],
+        "day": spans[nw + 1],
+        "windows": {str(int(width)): spans[w] for w, width in enumerate(engine.windows) if w > 0},
+    }
+
+
+def _agent_report(agent: AgentState) -> dict[str, Any]:
+    return {
+        "name": agent.name or agent.id,
+        "state": STATE_NAMES[agent.state],
+        "reason": agent.reason,
+        "since": agent.since,
+        "queues": sorted(agent.members),
+        "calls": agent.calls,
+    }
