@@ -7,7 +7,7 @@ been seen.
 
 - engine: `Engine.apply` each event as it arrives, `Engine.snapshot(t)` at
   each refresh (running totals; a refresh costs about the same at any hour).
-- naive: `tests/oracle.py`'s `oracle_snapshot(events so far, t)` at each
+- naive: `tests/engine/oracle.py`'s `oracle_snapshot(events so far, t)` at each
   refresh: every record and state timeline rebuilt from the full event list,
   so a refresh costs more the longer the shift has run.
 
@@ -32,7 +32,7 @@ from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root
+from tests.engine.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root
 
 REFRESH_S = 0.25
 TARGET_RATIO = 50.0
@@ -89,7 +89,7 @@ def run() -> list[BenchResult]:
                 f"{len(events):,} events over {(events[-1].at - events[0].at) / 60:.0f} min "
                 f"of source time, {len(instants):,} refreshes (one per 0.25 s); CPU time; "
                 f"engine {engine_s:.2f} s (best of 3), naive {naive_s:.1f} s "
-                "(tests/oracle.py oracle_snapshot on all events so far)"
+                "(tests/engine/oracle.py oracle_snapshot on all events so far)"
             ),
         )
     ]

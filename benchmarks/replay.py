@@ -14,7 +14,7 @@ Each stage is timed as a cumulative pass over the file (decode only; decode +
 mapping; decode + mapping + engine + final snapshot), so the split is the
 difference between passes; each stage is also its own row. The naive baseline
 (AMI sample only) rebuilds the final board from the full event list with
-`tests/oracle.py`, in place of the engine stage; on the 12-hour shift the
+`tests/engine/oracle.py`, in place of the engine stage; on the 12-hour shift the
 oracle does not fit in memory.
 
 Why 1,000,000 events/s end to end is out of reach for per-event Python: it
@@ -60,7 +60,7 @@ from wallboard.events import (
 from wallboard.status import SourceStatus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root
+from tests.engine.oracle import oracle_snapshot  # tests/ is not installed: found via the repo root
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "recordings" / "sample-shift.wbrec"

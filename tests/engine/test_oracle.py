@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.oracle import (
+from tests.engine.oracle import (
     day_start,
     erlang_c,
     erlang_c_exact,

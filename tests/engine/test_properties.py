@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.oracle import erlang_c, erlang_service_level, oracle_snapshot, replay, staffing
-from tests.strategies import Scenario, scenarios
+from tests.engine.oracle import erlang_c, erlang_service_level, oracle_snapshot, replay, staffing
+from tests.engine.strategies import Scenario, scenarios
 from wallboard.engine import Engine, erlang
 from wallboard.engine.schedule import Schedule
 

@@ -11,8 +11,8 @@ from datetime import time
 
 import pytest
 
+from tests.engine.oracle import oracle_snapshot
 from tests.engine.test_properties import first_difference
-from tests.oracle import oracle_snapshot
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import (

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
-from tests.oracle import day_start
+from tests.engine.oracle import day_start
 from wallboard.engine.schedule import Shift
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
