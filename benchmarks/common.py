@@ -6,12 +6,15 @@ ratio measured in the same run.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import platform
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 
@@ -60,3 +63,23 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextlib.contextmanager
+def server_process(target: Callable[[Connection], None]) -> Iterator[tuple[int, int]]:
+    """(pid, port) of a server run by `target` in a process of its own, so its CPU is its own.
+
+    `target` gets a pipe and sends the port it listens on once it is ready.
+    """
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=target, args=(child,), daemon=True)
+    process.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("server process did not start")
+        assert process.pid is not None
+        yield process.pid, int(parent.recv())
+    finally:
+        process.terminate()
+        process.join(10)

@@ -8,7 +8,6 @@ viewers are plain websocket clients in this process that count boards.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from multiprocessing.connection import Connection
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from benchmarks.common import BenchResult
+from benchmarks.common import BenchResult, server_process
 from tests.synthetic import generate_shift
 from wallboard.adapters.base import RawRecord
 from wallboard.engine.settings import EngineConfig
@@ -99,18 +98,11 @@ async def _measure(url: str, pid: int, viewers: int) -> tuple[float, float, floa
 
 
 def run() -> list[BenchResult]:
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    hub = context.Process(target=_hub_process, args=(child,), daemon=True)
-    hub.start()
-    try:
-        if not parent.poll(60):
-            raise RuntimeError("hub process did not start")
-        url = f"ws://127.0.0.1:{parent.recv()}"
-        assert hub.pid is not None
+    with server_process(_hub_process) as (pid, port):
+        url = f"ws://127.0.0.1:{port}"
         results: list[BenchResult] = []
         for viewers in VIEWER_COUNTS:
-            rate, cpu_pct, mb, board_bytes = asyncio.run(_measure(url, hub.pid, viewers))
+            rate, cpu_pct, mb, board_bytes = asyncio.run(_measure(url, pid, viewers))
             note = f"board {board_bytes / 1024:.1f} KiB msgpack"
             results += [
                 BenchResult(
@@ -125,9 +117,6 @@ def run() -> list[BenchResult]:
                 BenchResult(f"hub: RSS per viewer, {viewers} viewers", mb * 1024, "KiB"),
             ]
         return results
-    finally:
-        hub.terminate()
-        hub.join(10)
 
 
 if __name__ == "__main__":

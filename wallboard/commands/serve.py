@@ -13,13 +13,14 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.errors import WallboardError
 from wallboard.hub.server import Hub, tls_context
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
-from wallboard.runtime.feed import BoardFeed
+from wallboard.runtime.feed import BoardFeed, CountedFeed
 from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
 
@@ -36,7 +37,14 @@ File sources are replayed at --speed (0: all at once, then held).
 Viewers authenticate with the token from WALLBOARD_HUB_TOKEN or [hub] token
 in --config (never the command line). Without --allow-origin, browsers are
 refused; tools that send no Origin header are accepted.
+
+--metrics-listen serves the same figures at /metrics for Prometheus (OpenMetrics
+or Prometheus text); a scraper sends the same token as `Authorization: Bearer`
+unless --metrics-public.
 """
+
+if TYPE_CHECKING:
+    from wallboard.hub.metrics_http import MetricsEndpoint
 
 DEFAULT_NAME = "main"
 _NAMED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$")
@@ -74,12 +82,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-viewers", type=int, default=500, metavar="N", help="viewers at once (default 500)"
     )
+    parser.add_argument(
+        "--metrics-listen",
+        metavar="HOST:PORT",
+        help="serve /metrics for Prometheus on this address (default: off)",
+    )
+    parser.add_argument(
+        "--metrics-public",
+        action="store_true",
+        help="let /metrics be scraped without the hub token",
+    )
 
 
-def parse_listen(text: str) -> tuple[str, int]:
+def parse_listen(text: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise WallboardError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8765")
+        raise WallboardError(f"{option} {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8765")
     return host.strip("[]"), int(port)
 
 
@@ -110,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.certfile) != bool(args.keyfile):
         raise WallboardError("--certfile and --keyfile go together")
     host, port = parse_listen(args.listen)
+    if args.metrics_public and not args.metrics_listen:
+        raise WallboardError("--metrics-public needs --metrics-listen HOST:PORT")
+    metrics_at = None
+    if args.metrics_listen:
+        metrics_at = parse_listen(args.metrics_listen, "--metrics-listen")
     named = parse_sources(args.sources)
     settings = load_settings(args.config)
     token = settings.require_hub_token()
@@ -144,12 +167,33 @@ def run(args: argparse.Namespace) -> int:
         allowed_origins=args.allow_origin,
         ssl_context=tls_context(args.certfile, args.keyfile) if args.certfile else None,
     )
-    asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile)))
+    metrics = None
+    if metrics_at:
+        scrape_token = None if args.metrics_public else token
+        metrics = (_metrics_endpoint(hub, feeds, scrape_token), metrics_at)
+    asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile), metrics=metrics))
     return 0
 
 
+def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) -> MetricsEndpoint:
+    from wallboard.hub.metrics import SourceView
+    from wallboard.hub.metrics_http import MetricsEndpoint
+
+    views = [
+        SourceView(name, hub.channels[name], feed.stats if isinstance(feed, CountedFeed) else None)
+        for name, feed in feeds.items()
+    ]
+    return MetricsEndpoint(lambda: views, token)
+
+
 async def _serve(
-    hub: Hub, collectors: list[Collector], host: str, port: int, *, secure: bool
+    hub: Hub,
+    collectors: list[Collector],
+    host: str,
+    port: int,
+    *,
+    secure: bool,
+    metrics: tuple[MetricsEndpoint, tuple[str, int]] | None = None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -160,6 +204,9 @@ async def _serve(
     scheme = "wss" if secure else "ws"
     names = ", ".join(f"{name} ({label})" for name, label in hub.labels.items())
     print(f"wallboard hub on {scheme}://{bound_host}:{bound_port}/ serving {names}", flush=True)
+    if metrics:
+        metrics_host, metrics_port = await metrics[0].start(*metrics[1])
+        print(f"wallboard metrics on http://{metrics_host}:{metrics_port}/metrics", flush=True)
     stopping = asyncio.create_task(stop.wait())
     running: set[asyncio.Task[None]] = {stopping, *runs}
     try:
@@ -177,4 +224,6 @@ async def _serve(
         for task in runs:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if metrics:
+            await metrics[0].stop()
         await hub.stop()

@@ -20,7 +20,7 @@ from wallboard.adapters.base import LiveSource
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
-from wallboard.runtime.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate, FeedStats
 from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Collector:
         self._clock = clock
         self._offset: float | None = None
         self.status = SourceStatus(clock(), "connecting")
+        self.stats = FeedStats()
         self._subscribers: list[_Subscriber] = []
         self._changed = asyncio.Event()
         self.ended = False
@@ -87,9 +88,12 @@ class Collector:
             async for item in self._source.events():
                 if isinstance(item, SourceStatus):
                     self.status = item
+                    self.stats.state(item.state)
                     log.info("%s: %s %s", self.label, item.state, item.detail)
                     continue
-                self._offset = item.at - self._clock()
+                now = self._clock()
+                self._offset = item.at - now
+                self.stats.event(now)
                 if self.alarms:
                     self._publish(self.alarms.apply(item))
                 else:

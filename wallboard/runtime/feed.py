@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from wallboard.status import SourceStatus
+from wallboard.status import ConnectionState, SourceStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +32,43 @@ class BoardUpdate:
         return float(self.snapshot["at"])
 
 
+@dataclass(slots=True)
+class FeedStats:
+    """How a source itself is doing, beside its boards (the hub's `/metrics` publishes it).
+
+    `reconnects` counts the times the source came back live after losing a
+    live connection; `last_event_at` is the wall-clock time the latest event arrived.
+    """
+
+    events: int = 0
+    reconnects: int = 0
+    last_event_at: float | None = None
+    _was_live: bool = False
+    _lost: bool = False
+
+    def event(self, wall_clock: float) -> None:
+        self.events += 1
+        self.last_event_at = wall_clock
+
+    def state(self, state: ConnectionState) -> None:
+        # A resync also ends in "live"; only one that follows a lost connection is a reconnect.
+        if state == "live":
+            self.reconnects += self._lost
+            self._was_live, self._lost = True, False
+        elif state == "disconnected" and self._was_live:
+            self._lost = True
+
+
 class BoardFeed(Protocol):
     """An endless (live) or finite (file) stream of updates."""
 
     label: str
 
     def updates(self) -> AsyncIterator[BoardUpdate]: ...
+
+
+@runtime_checkable
+class CountedFeed(Protocol):
+    """A feed that runs its source itself (a collector, a paced file), so it can count it."""
+
+    stats: FeedStats

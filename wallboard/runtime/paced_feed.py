@@ -20,7 +20,7 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
-from wallboard.runtime.feed import BoardUpdate
+from wallboard.runtime.feed import BoardUpdate, FeedStats
 from wallboard.status import SourceStatus
 
 # Yield to the event loop this often while catching up, so viewers are served
@@ -50,6 +50,7 @@ class PacedFileFeed:
         self._period = 1.0 / rate_hz
         self._alarms = alarms
         self._clock = clock
+        self.stats = FeedStats()
 
     async def updates(self) -> AsyncIterator[BoardUpdate]:
         engine = Engine(self._config)
@@ -70,8 +71,10 @@ class PacedFileFeed:
             while pending is not None and pending.at <= source_now:
                 if isinstance(pending, SourceStatus):
                     status = pending
+                    self.stats.state(pending.state)
                 else:
                     last_at = max(last_at, pending.at)
+                    self.stats.event(time.time())
                     transitions += stepper.apply(pending) if stepper else _apply(engine, pending)
                 pending = next(items, None)
                 applied += 1
