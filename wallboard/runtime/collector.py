@@ -17,10 +17,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from wallboard.adapters.base import LiveSource
-from wallboard.alarms.stepper import AlarmStepper
-from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.feed import BoardUpdate, FeedStats
+from wallboard.runtime.step import AlarmFactory, BoardStep
 from wallboard.status import SourceStatus
 
 log = logging.getLogger(__name__)
@@ -39,14 +38,15 @@ class Collector:
         source: LiveSource,
         config: EngineConfig,
         *,
-        alarms: Callable[[Engine], AlarmStepper] | None = None,
+        alarms: AlarmFactory | None = None,
         rate_hz: float = 4.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.label = source.label
-        self.engine = Engine(config)
+        self._step = BoardStep(config, source.label, alarms)
+        self.engine = self._step.engine
         self._source = source
-        self.alarms = alarms(self.engine) if alarms else None
+        self.alarms = self._step.stepper
         self._period = 1.0 / rate_hz
         self._clock = clock
         self._offset: float | None = None
@@ -69,12 +69,10 @@ class Collector:
 
     def _tick(self) -> BoardUpdate:
         now = self.source_now()
-        transitions = self.alarms.advance(now) if self.alarms and now is not None else []
-        snapshot = self.engine.snapshot(self.engine.now if now is None else now)
-        snapshot["source"] = self.label
-        snapshot["alarms"] = self.alarms.active() if self.alarms else []
-        self._publish(transitions)
-        return BoardUpdate(snapshot, self.status)
+        # Before the first event the stepper has nothing to evaluate: the board is the engine's.
+        update = self._step.board(self.engine.now if now is None else now, self.status)
+        self._publish(update.transitions)
+        return BoardUpdate(update.snapshot, update.status)
 
     def _publish(self, transitions: list[dict[str, Any]]) -> None:
         if transitions:
@@ -84,6 +82,7 @@ class Collector:
     async def run(self) -> None:
         """Consume the source until it ends, publishing a fresh board every tick."""
         ticker = asyncio.create_task(self._run_ticker())
+        apply = self._step.apply
         try:
             async for item in self._source.events():
                 if isinstance(item, SourceStatus):
@@ -94,10 +93,9 @@ class Collector:
                 now = self._clock()
                 self._offset = item.at - now
                 self.stats.event(now)
-                if self.alarms:
-                    self._publish(self.alarms.apply(item))
-                else:
-                    self.engine.apply(item)
+                transitions = apply(item)
+                if transitions:
+                    self._publish(transitions)
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

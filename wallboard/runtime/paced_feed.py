@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from wallboard.adapters.base import FileSource
-from wallboard.alarms import AlarmStepper
-from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.runtime.feed import BoardUpdate, FeedStats
+from wallboard.runtime.step import AlarmFactory, BoardStep
 from wallboard.status import SourceStatus
 
 # Yield to the event loop this often while catching up, so viewers are served
@@ -38,7 +37,7 @@ class PacedFileFeed:
         *,
         speed: float = 1.0,
         rate_hz: float = 4.0,
-        alarms: Callable[[Engine], AlarmStepper] | None = None,
+        alarms: AlarmFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if speed < 0:
@@ -53,8 +52,8 @@ class PacedFileFeed:
         self.stats = FeedStats()
 
     async def updates(self) -> AsyncIterator[BoardUpdate]:
-        engine = Engine(self._config)
-        stepper = self._alarms(engine) if self._alarms else None
+        step = BoardStep(self._config, self.label, self._alarms)
+        apply = step.apply
         items: Iterator[Event | SourceStatus] = iter(self._source.events())
         pending = next(items, None)
         if pending is None:
@@ -75,40 +74,15 @@ class PacedFileFeed:
                 else:
                     last_at = max(last_at, pending.at)
                     self.stats.event(time.time())
-                    transitions += stepper.apply(pending) if stepper else _apply(engine, pending)
+                    transitions += apply(pending) or ()
                 pending = next(items, None)
                 applied += 1
                 if applied % _EVENTS_PER_SLICE == 0:
                     await asyncio.sleep(0)
             if pending is None:
                 break
-            if stepper:
-                transitions += stepper.advance(source_now)
-            yield _board(
-                engine, max(source_now, engine.now), self.label, stepper, status, transitions
-            )
+            yield step.board(max(source_now, step.engine.now), status, transitions)
             await asyncio.sleep(self._period)
-        final_at = max(last_at, engine.now)
-        if stepper:
-            transitions += stepper.advance(final_at)
+        final_at = max(last_at, step.engine.now)
         ended = SourceStatus(time.time(), "ended", f"end of {self.label}")
-        yield _board(engine, final_at, self.label, stepper, ended, transitions)
-
-
-def _apply(engine: Engine, event: Event) -> list[dict[str, Any]]:
-    engine.apply(event)
-    return []
-
-
-def _board(
-    engine: Engine,
-    at: float,
-    label: str,
-    stepper: AlarmStepper | None,
-    status: SourceStatus,
-    transitions: list[dict[str, Any]],
-) -> BoardUpdate:
-    snapshot = engine.snapshot(at)
-    snapshot["source"] = label
-    snapshot["alarms"] = stepper.active() if stepper else []
-    return BoardUpdate(snapshot, status, transitions)
+        yield step.board(final_at, ended, transitions)

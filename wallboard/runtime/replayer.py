@@ -20,18 +20,18 @@ import contextlib
 import math
 import pickle
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wallboard.alarms import AlarmStepper
-from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.runtime.feed import BoardUpdate
 from wallboard.runtime.history import STEP_S, TrendHistory
+from wallboard.runtime.step import AlarmFactory, BoardStep
 from wallboard.status import SourceStatus
 
 SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -54,8 +54,7 @@ class OperatorAction:
 class _State:
     """Everything that moves forward with the position; pickled as a whole."""
 
-    engine: Engine
-    stepper: AlarmStepper | None
+    step: BoardStep
     history: TrendHistory
     index: int  # events[:index] are applied
     next_step: float  # the next step boundary not yet closed
@@ -72,7 +71,7 @@ class Replayer:
         config: EngineConfig,
         *,
         label: str,
-        alarms: Callable[[Engine], AlarmStepper] | None = None,
+        alarms: AlarmFactory | None = None,
         checkpoint_every_s: float = CHECKPOINT_EVERY_S,
         step_s: float = STEP_S,
     ) -> None:
@@ -161,7 +160,7 @@ class Replayer:
 
     def _act(self, action: OperatorAction) -> None:
         s = self._state
-        if s.stepper is None:
+        if s.step.stepper is None:
             raise KeyError(action.fingerprint)
         self._apply_action(s, action)  # raises KeyError before anything is kept
         index = bisect.bisect_right(self._actions, action.at, key=lambda a: a.at)
@@ -174,12 +173,9 @@ class Replayer:
     # ------------------------------------------------------------ state
 
     def _fresh(self) -> _State:
-        engine = Engine(self.config)
-        stepper = self._alarms(engine) if self._alarms else None
+        step = BoardStep(self.config, self.label, self._alarms)
         first_step = (math.floor(self.start / self._step_s) + 1) * self._step_s
-        return _State(
-            engine, stepper, TrendHistory(self.config.interval_s, self._step_s), 0, first_step, 0.0
-        )
+        return _State(step, TrendHistory(self.config.interval_s, self._step_s), 0, first_step, 0.0)
 
     def _checkpoint_before(self, t: float) -> float | None:
         """The latest checkpoint at or before `t`."""
@@ -196,7 +192,7 @@ class Replayer:
         events = self.events
         n = len(events)
         actions = self._actions
-        apply = s.stepper.apply if s.stepper else s.engine.apply
+        apply = s.step.apply
         next_action = actions[s.actions_done].at if s.actions_done < len(actions) else math.inf
         while True:
             next_at = events[s.index].at if s.index < n else math.inf
@@ -219,7 +215,7 @@ class Replayer:
 
     @staticmethod
     def _apply_action(s: _State, action: OperatorAction) -> None:
-        stepper = s.stepper
+        stepper = s.step.stepper
         assert stepper is not None
         stepper.advance(action.at)  # the alarms as the operator saw them
         if action.silence_s is None:
@@ -230,25 +226,20 @@ class Replayer:
     def _close_step(self, s: _State) -> None:
         """Sample the floor at the end of a step without moving the engine past any event."""
         boundary = s.next_step
-        engine = s.engine
+        engine = s.step.engine
         sample_at = max(engine.now, boundary - self._step_s)
         s.history.close_step(boundary, engine.snapshot(sample_at))
         s.next_step = boundary + self._step_s
         c = self._checkpoint_every_s
         if math.isclose(boundary / c, round(boundary / c), abs_tol=1e-9):
-            if s.stepper:
+            if s.step.stepper:
                 # Seconds strictly before the boundary: events at it may still come.
-                s.stepper.advance(math.ceil(boundary) - 1)
+                s.step.stepper.advance(math.ceil(boundary) - 1)
             if boundary not in self._checkpoints:
                 self._checkpoints[boundary] = pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)
 
     def _board(self, t: float) -> BoardUpdate:
-        s = self._state
-        transitions = s.stepper.advance(t) if s.stepper else []
-        snapshot = s.engine.snapshot(t)
-        snapshot["source"] = self.label
-        snapshot["alarms"] = s.stepper.active() if s.stepper else []
-        return BoardUpdate(snapshot, self.status_at(t), transitions)
+        return self._state.step.board(t, self.status_at(t))
 
     @property
     def history(self) -> TrendHistory:
@@ -256,7 +247,7 @@ class Replayer:
 
     @property
     def stepper(self) -> AlarmStepper | None:
-        return self._state.stepper
+        return self._state.step.stepper
 
     def status_at(self, t: float) -> SourceStatus:
         """The source's health at `t` as recorded (a recording keeps its disconnections)."""

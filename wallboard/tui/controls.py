@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from wallboard.alarms import AlarmStepper
-from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.feed import BoardFeed, BoardUpdate
 from wallboard.runtime.history import TrendHistory
 from wallboard.runtime.replayer import Replayer
+from wallboard.runtime.step import BoardStep
 from wallboard.status import SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
 from wallboard.tui.snapshot_config import SnapshotConfig
@@ -104,10 +104,10 @@ class LiveControl:
         quiet = self._clock() - self._received
         if latest is None:
             # An empty floor from a real engine keeps every panel's layout.
-            snapshot = Engine(self.config).snapshot(self._wall_clock())
-            snapshot.update(source=self.feed.label, alarms=[])
+            at = self._wall_clock()
             status = SourceStatus(self._wall_clock(), "connecting", "waiting for the first board")
-            return Board(snapshot, status, quiet, self.history)
+            empty = BoardStep(self.config, self.feed.label).board(at, status)
+            return Board(empty.snapshot, status, quiet, self.history)
         status = latest.status
         stale: float | None = None
         if status.state in STALE_STATES:
