@@ -55,7 +55,7 @@ async def test_the_header_stays_on_top_while_the_rows_scroll(replayer):
         await pilot.pause()
         assert board.cursor_row == board.row_count - 1
         assert board.scroll_y > 0
-        assert line_text(board.render_line(0)).split()[:3] == ["Agent", "State", "Reason"]
+        assert line_text(board.render_line(0)).split()[:3] == ["Agent▲", "State", "Reason"]
         last = board.texts(board.keys[-1])[0]
         height = board.scrollable_content_region.height
         assert line_text(board.render_line(height - 1)).split()[0] == last.split()[0]
@@ -175,3 +175,20 @@ async def test_painted_lines_follow_the_board(replayer):
         await pilot.press("right")  # a minute later every time in state has moved on
         await pilot.pause()
         assert [line_text(board.render_line(y)) for y in range(1, 4)] != first[1:]
+
+
+async def test_the_sorted_column_is_marked_in_the_header(replayer):
+    app = make_app(replayer)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        queues = app.screen.query_one(QueueTable)
+        assert line_text(queues.render_line(0)).split()[:2] == ["Queue▲", "Wait"]
+        queues.focus()
+        await pilot.press("s")  # by calls waiting: "Wait" fills its column, the mark its padding
+        await pilot.pause()
+        assert line_text(queues.render_line(0)).split()[:3] == ["Queue", "Wait▲", "Longest"]
+        await pilot.press("S")
+        await pilot.pause()
+        assert line_text(queues.render_line(0)).split()[:3] == ["Queue", "Wait▼", "Longest"]
+        # The mark takes no room: the next label starts where it always did.
+        assert line_text(queues.render_line(0)).index("Longest") == 1 + 12 + 2 + 4 + 2

@@ -37,6 +37,7 @@ class Styled(NamedTuple):
 Cell = Styled | str
 Row = tuple[str, tuple[Cell, ...], tuple[Any, ...]]  # key, cells, sort values per column
 CELL_PADDING = 1  # blank cells either side of every column
+SORT_ASCENDING, SORT_DESCENDING = "▲", "▼"
 # Cells on screen in each of their row styles, with room for a tick's changes.
 CELLS_KEPT = 4096
 PART_CLASSES = (
@@ -163,8 +164,7 @@ class BoardTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
             if self._header is None:
-                labels = tuple(label for label, _ in self.COLUMNS)
-                self._header = self._line(labels, self._styles["board-table--header"], width)
+                self._header = self._header_line(width)
             line = self._header
         else:
             index = scroll_y + y - 1
@@ -301,11 +301,37 @@ class BoardTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ sorting
 
+    def header_labels(self) -> tuple[str, ...]:
+        """Column labels, the sorted one marked ▲ (ascending) or ▼ (descending)."""
+        mark = SORT_DESCENDING if self.sort_reverse else SORT_ASCENDING
+        return tuple(
+            label + mark if column == self.sort_column else label
+            for column, (label, _) in enumerate(self.COLUMNS)
+        )
+
+    def _header_line(self, width: int) -> Strip:
+        """The mark takes the label's right padding when the label fills its column,
+        so no column is wider for it."""
+        pad = " " * CELL_PADDING
+        text = "".join(
+            pad + set_cell_size(label, column_width + CELL_PADDING)
+            for label, (_, column_width) in zip(self.header_labels(), self.COLUMNS, strict=True)
+        )
+        style = self._styles["board-table--header"]
+        segments = [Segment(text, style)]
+        if width > cell_len(text):
+            segments.append(Segment(" " * (width - cell_len(text)), style))
+        return Strip(segments, max(width, cell_len(text)))
+
     def watch_sort_column(self) -> None:
+        self._header = None
         self.show_board(self._board)
+        self.refresh_lines(0)
 
     def watch_sort_reverse(self) -> None:
+        self._header = None
         self.show_board(self._board)
+        self.refresh_lines(0)
 
     def action_sort_next(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(self.COLUMNS)
