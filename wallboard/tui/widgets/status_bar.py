@@ -7,6 +7,8 @@ from textual.widget import Widget
 
 from wallboard.tui.board import Board
 
+# Fewer characters than this left for the source's name: the date makes room.
+MIN_LABEL = 12
 STATE_SYMBOLS = {
     "live": "●",
     "connecting": "◌",
@@ -17,7 +19,12 @@ STATE_SYMBOLS = {
 
 
 class StatusBar(Widget):
-    """The clock is the board's own instant (source time), so a replay shows its past."""
+    """The clock is the board's own instant (source time), so a replay shows its past.
+
+    A replay shows how it plays (`▶ 60x`, `‖ paused`), never the recorded source's
+    `● live`. When the line is short the source's name gives way first, then the
+    date: the mode (LIVE or REPLAY) and the time always show.
+    """
 
     def __init__(self, *, id: str = "status") -> None:
         super().__init__(id=id)
@@ -38,16 +45,39 @@ class StatusBar(Widget):
         board = self._board
         if board is None:
             return Text()
-        state = board.status.state
         clock = board.local(board.now)
-        mode = "REPLAY" if board.replay else "LIVE"
-        left = Text(f" {board.label}  ")
-        left.append(f"{STATE_SYMBOLS.get(state, '?')} {state}", style="bold")
-        middle = f"{clock:%a %Y-%m-%d} {clock:%H:%M:%S} {clock:%Z}"
-        right = f"{mode} "
-        width = max(self.size.width, 40)
+        right = "REPLAY " if board.replay else "LIVE "
+        state = _state(board)
+        width = self.size.width
+        time = f"{clock:%H:%M:%S} {clock:%Z}"
+        middle = f"{clock:%a %Y-%m-%d} {time}"
+        # Room for the name: the line less the state, the clock and the mode, a space
+        # or two between each; below a few characters the date goes instead.
+        room = width - len(state) - len(middle) - len(right) - 5
+        if room < MIN_LABEL:
+            middle = time
+            room = width - len(state) - len(middle) - len(right) - 5
+        label = _ellipsised(board.label, room)
+        left = Text(f" {label}  " if label else " ")
+        left.append(state, style="bold")
         gap = max(1, (width - len(middle)) // 2 - len(left.plain))
         line = left + Text(" " * gap) + Text(middle, style="bold")
         line.append(" " * max(1, width - len(line.plain) - len(right)))
         line.append(right, style="bold")
         return line
+
+
+def _state(board: Board) -> str:
+    replay = board.replay
+    if replay is None:
+        state = board.status.state
+        return f"{STATE_SYMBOLS.get(state, '?')} {state}"
+    if replay.position >= replay.end:
+        return "■ end"
+    return "‖ paused" if replay.paused else f"▶ {replay.speed:g}x"
+
+
+def _ellipsised(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + "…" if width > 1 else ""

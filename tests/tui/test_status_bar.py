@@ -1,0 +1,38 @@
+"""The status line: how the board is fed, its instant, and whether it is live or a replay."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.tui.conftest import make_app
+from wallboard.tui.widgets.status_bar import StatusBar
+
+LONG_LABEL = "recording:/srv/wallboard/recordings/2024-11-22-east-floor-morning.wbrec"
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+async def test_a_replay_never_reads_live_and_keeps_its_mode_and_clock(replayer, width):
+    replayer = copy.deepcopy(replayer)
+    replayer.label = LONG_LABEL
+    replayer.seek(replayer.position)  # the board carries the new label
+    app = make_app(replayer)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(StatusBar)
+        text = str(bar.render())
+        assert "live" not in text.lower().replace("replay", "")
+        assert "‖ paused" in text
+        assert text.rstrip().endswith("REPLAY")
+        assert len(text) <= width
+        assert "09:00:08 UTC" in text
+        if width >= 120:
+            assert "2024-11-22" in text
+        if width > 80:
+            assert LONG_LABEL in text
+        else:
+            assert "recording:/srv" in text and "…" in text
+        await pilot.press("space")
+        await pilot.pause()
+        assert "▶ 1x" in str(bar.render())
