@@ -28,6 +28,7 @@ from wallboard.tui.widgets.queue_table import QueueTable
 from wallboard.tui.widgets.replay_bar import ReplayBar
 from wallboard.tui.widgets.stale_banner import StaleBanner
 from wallboard.tui.widgets.status_bar import StatusBar
+from wallboard.tui.widgets.trend_line import TrendLine
 
 BIG = (120, 40)
 
@@ -138,10 +139,10 @@ async def test_trends_show_intervals_and_minutes_so_far(replayer):
     app = make_app(replayer)
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
-        waiting = app.screen.query_one("#trend-waiting", Sparkline)
-        assert len(list(waiting.data or [])) == 61  # 60 closed minutes + now
-        offered = app.screen.query_one("#trend-offered", Sparkline)
-        assert len(list(offered.data or [])) == 3  # two closed half hours + the current one
+        waiting = app.screen.query_one("#trend-waiting", TrendLine)
+        assert len(waiting.values) == 61  # 60 closed minutes + now
+        offered = app.screen.query_one("#trend-offered", TrendLine)
+        assert len(offered.values) == 3  # two closed half hours + the current one
 
 
 async def test_trend_bars_take_the_new_theme_colours(replayer):

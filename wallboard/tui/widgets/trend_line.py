@@ -3,14 +3,21 @@
 Textual's sparkline blends a colour and builds a style for every cell on every
 repaint; the trends change every tick, so that was most of a refresh. The
 theme's min/max colours (the sparkline component classes) still apply.
+
+Bars stand on zero, not on the smallest value shown: two quiet minutes are two
+low bars, not a wall; a column with no figure (an interval without calls has
+no service level) is left blank rather than drawn as zero.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.color import Color, blend_rgb
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Sparkline
 
@@ -18,10 +25,16 @@ BARS = "▁▂▃▄▅▆▇█"
 
 
 class TrendLine(Sparkline):
-    """Each column shows the largest value of its share of the data (all of it, stretched)."""
+    """Each column shows the largest value of its share of `values` (all of them, stretched).
 
-    def __init__(self, *, id: str, classes: str) -> None:
+    The bars' full height is `ceiling` when given (100 % for a rate), else the largest value.
+    """
+
+    values: reactive[tuple[float | None, ...]] = reactive(())
+
+    def __init__(self, *, id: str, classes: str, ceiling: float | None = None) -> None:
         super().__init__([], id=id, classes=classes)
+        self.ceiling = ceiling
         self._lines: list[Strip] = []
         self._drawn: tuple[object, ...] = ()
         # (min colour, max colour, base style), read again only after a CSS change.
@@ -39,11 +52,10 @@ class TrendLine(Sparkline):
             high = (base + self.get_component_styles("sparkline--max-color").color).rich_color
             self._palette = (low, high, self.rich_style)
         width, height = self.size
-        data = tuple(self.data or ())
-        drawn = (data, width, height, self._palette)
+        drawn = (self.values, width, height, self._palette)
         if drawn != self._drawn:
             self._drawn = drawn
-            self._lines = _draw(data, width, height, *self._palette)
+            self._lines = _draw(self.values, width, height, self.ceiling, *self._palette)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -53,44 +65,53 @@ class TrendLine(Sparkline):
 
 
 def _draw(
-    data: tuple[float, ...], width: int, height: int, low: Color, high: Color, base: Style
+    data: Sequence[float | None],
+    width: int,
+    height: int,
+    ceiling: float | None,
+    low: Color,
+    high: Color,
+    base: Style,
 ) -> list[Strip]:
     if width <= 0 or height <= 0:
         return []
-    if not data:
-        return [Strip.blank(width, base)] * (height - 1) + [
-            Strip([Segment(BARS[0] * width, base + Style(color=low))], width)
-        ]
-    columns = _columns(data, width)
-    bottom, top = min(data), max(data)
-    extent = top - bottom or 1
+    columns = _columns(data, width) if data else [None] * width
+    known = [value for value in columns if value is not None]
+    top = ceiling if ceiling is not None else max(known, default=0.0)
     levels = len(BARS) * height - 1
-    ratios = [(value - bottom) / extent if len(data) > 1 else 1.0 for value in columns]
-    colours = {ratio: base + Style(color=_blend(low, high, ratio)) for ratio in set(ratios)}
+    ratios = [
+        None if value is None else min(1.0, max(0.0, value / top)) if top > 0 else 0.0
+        for value in columns
+    ]
+    colours = {r: base + Style(color=_blend(low, high, r)) for r in set(ratios) if r is not None}
     lines = []
     for row in reversed(range(height)):  # top line first
-        floor, ceiling = row * len(BARS), (row + 1) * len(BARS)
+        floor, ceiling_level = row * len(BARS), (row + 1) * len(BARS)
         segments = []
         for ratio in ratios:
-            level = int(ratio * levels) if len(data) > 1 else ceiling
+            level = -1 if ratio is None else int(ratio * levels)
             if level < floor:
                 segments.append(Segment(" ", base))
             else:
-                bar = "█" if level >= ceiling else BARS[level % len(BARS)]
+                bar = "█" if level >= ceiling_level else BARS[level % len(BARS)]
                 segments.append(Segment(bar, colours[ratio]))
         lines.append(Strip(segments, width).simplify())
     return lines
 
 
-def _columns(data: tuple[float, ...], width: int) -> list[float]:
+def _columns(data: Sequence[float | None], width: int) -> list[float | None]:
     """The largest value in each column's share of the data; fewer values than columns stretch."""
     buckets = [data[len(data) * i // width : len(data) * (i + 1) // width] for i in range(width)]
-    summaries = [max(bucket) for bucket in buckets if bucket]
+    summaries = [_largest(bucket) for bucket in buckets if bucket]
     step, at, columns = len(summaries) / width, 0.0, []
     for _ in range(width):  # stepped by addition, as Textual's sparkline does: the same columns
         columns.append(summaries[int(at)])
         at += step
     return columns
+
+
+def _largest(values: Sequence[float | None]) -> float | None:
+    return max((v for v in values if v is not None), default=None)
 
 
 def _blend(low: Color, high: Color, ratio: float) -> Color:

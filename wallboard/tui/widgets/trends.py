@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -16,10 +18,11 @@ class TrendsPanel(Widget):
     """Completed intervals from the trend history, then the interval in progress."""
 
     def compose(self) -> ComposeResult:
-        for key in ("sl", "offered", "waiting"):
+        # A rate's bars stand against 100 %; counts against their largest.
+        for key, ceiling in (("sl", 1.0), ("offered", None), ("waiting", None)):
             with Horizontal(classes="trend-row"):
                 yield Label("", id=f"trend-{key}-label", classes="trend-label")
-                yield TrendLine(id=f"trend-{key}", classes="trend-line")
+                yield TrendLine(id=f"trend-{key}", classes="trend-line", ceiling=ceiling)
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
@@ -34,18 +37,14 @@ class TrendsPanel(Widget):
         offered = [s.offered for s in intervals] + [interval["offered"]]
         waiting = [w for _, w in history.waiting] + [board.snapshot["all"]["waiting"]]
         minutes = round(board.config.interval_s / 60)
-        self._show(
-            "sl",
-            f"SL/{minutes}m {fmt.percent(sl[-1])}",
-            [100 * v if v is not None else 0.0 for v in sl],
-        )
-        self._show("offered", f"Offered/{minutes}m {offered[-1]}", [float(v) for v in offered])
-        self._show("waiting", f"Waiting/min {waiting[-1]}", [float(v) for v in waiting])
+        self._show("sl", f"SL/{minutes}m {fmt.percent(sl[-1])}", sl)
+        self._show("offered", f"Offered/{minutes}m {offered[-1]}", offered)
+        self._show("waiting", f"Waiting/min {waiting[-1]}", waiting)
 
-    def _show(self, key: str, label: str, data: list[float]) -> None:
+    def _show(self, key: str, label: str, data: Sequence[float | None]) -> None:
         title = self.query_one(f"#trend-{key}-label", Label)
         old = str(title.content)
         if old != label:
             # A label of the same length takes the same room: no need to lay out the screen.
             title.update(label, layout=len(label) != len(old))
-        self.query_one(f"#trend-{key}", TrendLine).data = data
+        self.query_one(f"#trend-{key}", TrendLine).values = tuple(data)
