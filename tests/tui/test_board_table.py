@@ -6,6 +6,8 @@ shows, so scrolling is real here.
 
 from __future__ import annotations
 
+import copy
+
 from rich.style import Style
 from textual.strip import Strip
 
@@ -192,3 +194,20 @@ async def test_the_sorted_column_is_marked_in_the_header(replayer):
         assert line_text(queues.render_line(0)).split()[:3] == ["Queue", "Wait▼", "Longest"]
         # The mark takes no room: the next label starts where it always did.
         assert line_text(queues.render_line(0)).index("Longest") == 1 + 12 + 2 + 4 + 2
+
+
+async def test_the_agent_board_opens_at_its_top_while_agents_log_in(played_replayer):
+    """Agents logging in sort in above the first one seen: an untouched cursor stays put."""
+    replayer = copy.deepcopy(played_replayer)
+    replayer.seek(replayer.start)
+    app = make_app(replayer)
+    async with app.run_test(size=SMALL) as pilot:
+        board = app.screen.query_one(AgentBoard)
+        for _ in range(20):  # the first ten minutes, as a 1x replay shows them
+            app.seek_to(replayer.position + 30)
+            await pilot.pause()
+        assert board.row_count == len(replayer.board.snapshot["agents"]) > 4
+        assert (board.cursor_row, board.scroll_y) == (0, 0)
+        assert (
+            line_text(board.render_line(1)).split()[0] == board.texts(board.keys[0])[0].split()[0]
+        )

@@ -77,6 +77,9 @@ class BoardTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._board: Board | None = None
+        # The cursor follows its row through re-sorts once the supervisor has put it
+        # there; until then it stays on the first row, and the table at its top.
+        self._placed = False
         widths = [width + 2 * CELL_PADDING for _, width in self.COLUMNS]
         self._starts = [sum(widths[:i]) for i in range(len(widths) + 1)]
         self._palette: tuple[Any, ...] = ()
@@ -139,7 +142,9 @@ class BoardTable(ScrollView, can_focus=True):
             self._index = {key: i for i, key in enumerate(keys)}
             self._strips = {k: v for k, v in self._strips.items() if k in self._index}
             self.virtual_size = Size(self._starts[-1], len(rows) + 1)
-            cursor = self._index.get(selected, self.cursor_row) if selected else self.cursor_row
+            cursor = self.cursor_row
+            if selected and self._placed:
+                cursor = self._index.get(selected, cursor)
             self.cursor_row = min(cursor, max(len(rows) - 1, 0))
             self.refresh()
             return
@@ -274,12 +279,15 @@ class BoardTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
 
     def action_cursor_by(self, rows: int) -> None:
+        self._placed = True
         self.cursor_row += rows
 
     def action_page(self, direction: int) -> None:
+        self._placed = True
         self.cursor_row += direction * max(self.scrollable_content_region.height - 1, 1)
 
     def action_cursor_to(self, row: int) -> None:
+        self._placed = True
         self.cursor_row = row if row >= 0 else len(self._rows) - 1
 
     def on_click(self, event: events.Click) -> None:
@@ -297,6 +305,7 @@ class BoardTable(ScrollView, can_focus=True):
             else:
                 self.sort_column = column
         elif int(self.scroll_y) + offset.y - 1 < len(self._rows):
+            self._placed = True
             self.cursor_row = int(self.scroll_y) + offset.y - 1
 
     # ------------------------------------------------------------ sorting
