@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from tests.tui.conftest import make_app
+from tests.tui.conftest import CONFIG, make_app
+from wallboard.commands.launch import alarm_factory
+from wallboard.runtime.replayer import Replayer
 from wallboard.tui.widgets.status_bar import StatusBar
 
 LONG_LABEL = "recording:/srv/wallboard/recordings/2024-11-22-east-floor-morning.wbrec"
 
 
 @pytest.mark.parametrize("width", [80, 120, 200])
-async def test_a_replay_never_reads_live_and_keeps_its_mode_and_clock(replayer, width):
-    replayer = copy.deepcopy(replayer)
-    replayer.label = LONG_LABEL
-    replayer.seek(replayer.position)  # the board carries the new label
+async def test_a_replay_never_reads_live_and_keeps_its_mode_and_clock(shift_events, width):
+    replayer = Replayer(shift_events, CONFIG, label=LONG_LABEL, alarms=alarm_factory(None))
+    replayer.seek(replayer.start + 3600)
     app = make_app(replayer)
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
