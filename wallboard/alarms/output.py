@@ -9,8 +9,9 @@ from typing import Any
 FORMATS: tuple[str, ...] = ("jsonl", "alertmanager", "text")
 # Alertmanager's "no end yet" timestamp (Go's zero time).
 ZERO_TIME = "0001-01-01T00:00:00Z"
-# Kinds a pager cares about; the others are operator bookkeeping.
-PAGER_KINDS = frozenset({"firing", "resolved", "renotified"})
+# Kinds a pager cares about; the others are operator bookkeeping. `active`: already
+# firing when `wallboard alerts ws://...` joined the hub (`wallboard.alarms.follow`).
+PAGER_KINDS = frozenset({"firing", "resolved", "renotified", "active"})
 
 
 def iso(t: float) -> str:
@@ -68,7 +69,11 @@ def text_line(transition: dict[str, Any]) -> str:
     kind = transition["kind"].upper()
     who = f" by {transition['by']}" if transition["by"] else ""
     until = f" until {iso(transition['until'])}" if transition["until"] is not None else ""
-    muted = "" if transition["notify"] or kind not in ("FIRING", "RESOLVED") else " (silenced)"
+    muted = (
+        ""
+        if transition["notify"] or kind not in ("FIRING", "RESOLVED", "ACTIVE")
+        else " (silenced)"
+    )
     return (
         f"{iso(transition['at'])} {kind}{muted} [{transition['severity']}] "
         f"{transition['rule']} {transition['queue']}{who}{until}: {transition['message']}"

@@ -20,6 +20,7 @@ from wallboard.alarms.delivery import (
     apprise_sender,
     webhook_sender,
 )
+from wallboard.alarms.follow import AlarmFollower
 from wallboard.alarms.output import FORMATS, for_pagers, format_transition
 from wallboard.alarms.rules import Rule
 from wallboard.engine import Engine
@@ -39,7 +40,9 @@ one line per alarm transition (firing, resolved, ...) to stdout.
 
 A recording or queue_log file is replayed as fast as possible and the command
 exits at its end; a live source runs until SIGTERM or SIGINT, which flush what
-is pending. For a hub (ws://), the hub's own rules apply.
+is pending. For a hub (ws://), the hub's own rules apply; the alarms already
+firing when it connects come first, as kind "active", and no episode is
+reported twice, even across a reconnection to the hub.
 
 Pagers: --exec runs a command per transition with its JSON on stdin;
 --webhook POSTs Prometheus Alertmanager webhook JSON (retried with backoff);
@@ -195,9 +198,11 @@ async def _run_live(
 
 
 async def _follow(feed: BoardFeed, emit: _Emitter, stop: asyncio.Event) -> None:
+    follower = AlarmFollower()
+
     async def pump() -> None:
         async for update in feed.updates():
-            emit(update.transitions)
+            emit(follower.follow(update.transitions, update.snapshot))
 
     pumper = asyncio.create_task(pump())
     stopper = asyncio.create_task(stop.wait())
