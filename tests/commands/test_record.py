@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 
 import pytest
@@ -119,11 +120,7 @@ async def test_sigint_closes_a_live_recording_cleanly(run_a, tmp_path):
         )
         async with asyncio.timeout(60):
             await streamed.wait()
-            # Bounded wait for the one-second flush to put the last record on disk.
-            for _ in range(100):
-                if sum(1 for _ in RecordingSource(out).raw()) >= 500:
-                    break
-                await asyncio.sleep(0.1)
+            await _records_on_disk(out, 500)
             process.send_signal(signal.SIGINT)
             _, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()
@@ -136,3 +133,67 @@ async def test_sigint_closes_a_live_recording_cleanly(run_a, tmp_path):
     ]
     assert sum(r.kind == "ami" for r in records) >= 500
     assert f"recorded {len(records)} records" in stderr.decode()
+
+
+async def _records_on_disk(out, count: int) -> None:
+    """Bounded wait for the one-second flush to put the last record on disk."""
+    for _ in range(100):
+        if out.exists() and sum(1 for _ in RecordingSource(out).raw()) >= count:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def _record(port: int, out, secret: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wallboard.cli", "record", f"ami://wallboard@127.0.0.1:{port}",
+        "--out", str(out),
+        env={**os.environ, "WALLBOARD_AMI_SECRET": secret}, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def test_a_refused_login_leaves_no_file_and_the_retry_records(run_a, tmp_path):
+    capture = load_capture(run_a)
+    streamed = asyncio.Event()
+
+    async def replay(connection) -> None:
+        await connection.status_answered.wait()
+        await connection.stream(capture.blocks[:50])
+        streamed.set()
+
+    out = tmp_path / "shift.wbrec"
+    async with AmiServer(session=replay, banner=capture.banner, secret="right") as server:
+        refused = await _record(server.port, out, "wrong")
+        async with asyncio.timeout(60):
+            _, stderr = await refused.communicate()
+        assert refused.returncode == 2
+        assert "login refused" in stderr.decode() and "recorded " not in stderr.decode()
+        assert list(tmp_path.iterdir()) == []
+        retry = await _record(server.port, out, "right")
+        async with asyncio.timeout(60):
+            await streamed.wait()
+            await _records_on_disk(out, 50)
+            retry.send_signal(signal.SIGTERM)
+            _, stderr = await retry.communicate()
+    assert retry.returncode == 0, stderr.decode()
+    states = [r.payload["state"] for r in RecordingSource(out).raw() if r.kind == "status"]
+    assert states[:3] == ["connecting", "resyncing", "live"]
+
+
+async def test_a_pbx_never_reached_is_an_error_not_a_recording(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "shift.wbrec"
+    process = await _record(port, out, "any")
+    await asyncio.sleep(2.0)  # a few refused connection attempts
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(60):
+        _, stderr = await process.communicate()
+    text = stderr.decode()
+    assert process.returncode == 2, text
+    assert "recorded " not in text
+    assert text.splitlines()[-1] == (
+        f"wallboard: error: ami://wallboard@127.0.0.1:{port}: never connected "
+        f"(Connection refused); nothing recorded, {out} not written"
+    )
+    assert list(tmp_path.iterdir()) == []

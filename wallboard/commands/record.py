@@ -7,7 +7,8 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 from wallboard.adapters.base import RawRecord
@@ -27,7 +28,9 @@ recorded shift benefits from every fix made since.
 
 A live source (ami://) is recorded until Ctrl-C or SIGTERM, then FILE is closed
 cleanly; it is flushed every second, so a crash or power cut loses at most the
-last second. A file source (a queue_log) is converted whole.
+last second. FILE is created once the PBX has answered: a refused login or a
+PBX never reached leaves no file (and exits with status 2). A file source (a
+queue_log) is converted whole.
 
 FILE is never overwritten unless --force is given. The recording names the
 source and the engine settings, never the AMI secret.
@@ -56,8 +59,19 @@ def run(args: argparse.Namespace) -> int:
             raw, out, label=source.label, config=settings.engine, force=args.force
         )
     else:
-        writer = RecordingWriter(out, source=source.label, config=settings.engine, force=args.force)
-        written = asyncio.run(record_until_signalled(raw, writer))
+        if out.exists() and not args.force:
+            raise WallboardError(f"{out}: already exists (use --force to overwrite)")
+        recording = LiveRecording(
+            lambda: RecordingWriter(
+                out, source=source.label, config=settings.engine, force=args.force
+            )
+        )
+        written = asyncio.run(record_until_signalled(raw, recording))
+        if recording.writer is None:
+            raise WallboardError(
+                f"{source.label}: never connected ({recording.why_not()}); "
+                f"nothing recorded, {out} not written"
+            )
     print(f"wallboard: recorded {written} records from {source.label} to {out}", file=sys.stderr)
     return 0
 
@@ -79,7 +93,55 @@ def convert_file(
     return writer.records
 
 
-async def record_until_signalled(records: AsyncIterator[RawRecord], writer: RecordingWriter) -> int:
+class LiveRecording:
+    """FILE appears only once the source has sent something of its own.
+
+    A refused login or an unreachable PBX then leaves no file behind to block
+    the retry; the connection attempts before the first record are kept (the
+    latest `HELD_STATUSES`) and written first, so the recording still shows them.
+    """
+
+    HELD_STATUSES = 1000
+
+    def __init__(self, open_writer: Callable[[], RecordingWriter]) -> None:
+        self.writer: RecordingWriter | None = None
+        self._open = open_writer
+        self._held: deque[RawRecord] = deque(maxlen=self.HELD_STATUSES)
+
+    @property
+    def records(self) -> int:
+        return self.writer.records if self.writer else 0
+
+    def write(self, record: RawRecord) -> None:
+        if self.writer is None:
+            if record.kind == "status":
+                self._held.append(record)
+                return
+            self.writer = self._open()
+            for held in self._held:
+                self.writer.write(held)
+            self._held.clear()
+        self.writer.write(record)
+
+    def why_not(self) -> str:
+        """The last connection problem seen before any record came."""
+        details = [
+            r.payload.get("detail") for r in self._held if r.payload.get("state") == "disconnected"
+        ]
+        return next((d for d in reversed(details) if d), "no answer")
+
+    def flush(self) -> None:
+        if self.writer is not None:
+            self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def record_until_signalled(
+    records: AsyncIterator[RawRecord], writer: RecordingWriter | LiveRecording
+) -> int:
     """Record until SIGINT/SIGTERM or the end of the source, then close FILE cleanly."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -94,7 +156,9 @@ async def record_until_signalled(records: AsyncIterator[RawRecord], writer: Reco
 
 
 async def record_until(
-    records: AsyncIterator[RawRecord], writer: RecordingWriter, stop: asyncio.Event
+    records: AsyncIterator[RawRecord],
+    writer: RecordingWriter | LiveRecording,
+    stop: asyncio.Event,
 ) -> int:
     """Write records until `stop` is set or the source ends; its error is raised after closing."""
 
