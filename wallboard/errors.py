@@ -8,4 +8,12 @@ class WallboardError(Exception):
 
 
 class ConfigError(WallboardError):
-    """A configuration problem, worded for the person who wrote the file."""
+    """A configuration problem, worded for the person who wrote the file.
+
+    `key` is the path of the key at fault within the table being read, so the
+    loader of a file can say on which line it is.
+    """
+
+    def __init__(self, message: str, *, key: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.key = key

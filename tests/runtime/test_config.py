@@ -58,6 +58,50 @@ def test_mistakes_are_named(tmp_path, body, words):
     assert str(caught.value).startswith(str(path))
 
 
+TABLES = "(the tables are [engine], [ami], [hub])"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "[engine]\nsl_target = 0.8\n\n[engin]\nsl_threshold_s = 30\n",
+            f"4: unknown table [engin]; did you mean [engine]? {TABLES}",
+        ),
+        ('[hub]\ntoken = "t"\n[alarms.sl]\nx = 1\n', f"3: unknown table [alarms] {TABLES}"),
+        ("engin.sl_target = 0.8\n", f"1: unknown table [engin]; did you mean [engine]? {TABLES}"),
+        ("sl_target = 0.8\n", f"1: unknown key 'sl_target' outside any table {TABLES}"),
+        ("hub = 5\n", "1: hub must be a table: write [hub] above its keys"),
+        (
+            "[engine]\n# a comment\n\nsl_treshold_s = 20\n",
+            "4: [engine]: unknown key 'sl_treshold_s'",
+        ),
+        (
+            "[engine]\nwindows_s = [\n  900,\n]\n[engine.queues.support]\n\nwrap = 5\n",
+            "7: [engine].queues.support: unknown key 'wrap'",
+        ),
+        ("[engine.quues.support]\nwrapup_s = 5\n", "1: [engine]: unknown key 'quues'"),
+        (
+            '[engine]\nsl_target = 0.8\ntimezone = "Mars/Olympus"\n',
+            "3: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            "[ami]\nsecrett = 'x'\n",
+            "2: [ami]: unknown key 'secrett' (the one key here is 'secret')",
+        ),
+        ("[hub]\n\ntoken = 5\n", "3: [hub].token must be a non-empty string"),
+        ("[engine]\nschedule = 7\n", "2: [engine].schedule must be a file name"),
+    ],
+)
+def test_every_unknown_table_and_key_is_an_error_at_its_line(tmp_path, body, message):
+    """tomllib gives no line numbers: the loader finds them in the text."""
+    path = tmp_path / "wallboard.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}:{message}"
+
+
 def test_a_missing_file_is_one_line():
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_settings("/nonexistent/wallboard.toml")

@@ -54,18 +54,20 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         if self.sl_variant not in SL_VARIANTS:
-            raise ConfigError(f"sl_variant must be one of {', '.join(SL_VARIANTS)}")
+            raise ConfigError(
+                f"sl_variant must be one of {', '.join(SL_VARIANTS)}", key=("sl_variant",)
+            )
         for name in ("window_s", "interval_s"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be positive")
+                raise ConfigError(f"{name} must be positive", key=(name,))
         if any(w <= 0 for w in self.extra_windows_s):
-            raise ConfigError("extra_windows_s must all be positive")
+            raise ConfigError("extra_windows_s must all be positive", key=("windows_s",))
         if not 0 < self.sl_target < 1:
-            raise ConfigError("sl_target must be a fraction between 0 and 1")
+            raise ConfigError("sl_target must be a fraction between 0 and 1", key=("sl_target",))
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"unknown time zone {self.timezone!r}") from exc
+            raise ConfigError(f"unknown time zone {self.timezone!r}", key=("timezone",)) from exc
 
     @property
     def tz(self) -> ZoneInfo:
@@ -117,12 +119,14 @@ def _parse_day_start(value: Any, where: str) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError as exc:
-        raise ConfigError(f"{where}: day_start must look like 07:30, not {value!r}") from exc
+        raise ConfigError(
+            f"{where}: day_start must look like 07:30, not {value!r}", key=("day_start",)
+        ) from exc
 
 
-def _number(value: Any, where: str) -> float:
+def _number(value: Any, where: str, key: tuple[str, ...]) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where} must be a number, not {value!r}")
+        raise ConfigError(f"{where} must be a number, not {value!r}", key=key)
     return float(value)
 
 
@@ -136,29 +140,38 @@ def engine_config_from_mapping(data: Mapping[str, Any], where: str = "[engine]")
             kwargs[key] = _parse_day_start(value, where)
         elif key == "windows_s":
             if not isinstance(value, list) or not value:
-                raise ConfigError(f"{where}.windows_s must be a non-empty list of seconds")
-            numbers = [_number(v, f"{where}.windows_s") for v in value]
+                raise ConfigError(
+                    f"{where}.windows_s must be a non-empty list of seconds", key=(key,)
+                )
+            numbers = [_number(v, f"{where}.windows_s", (key,)) for v in value]
             kwargs["window_s"], kwargs["extra_windows_s"] = numbers[0], tuple(numbers[1:])
         elif key in _ENGINE_KEYS:
             if key in ("sl_variant", "timezone"):
                 kwargs[key] = str(value)
             elif key == "occupancy_includes_wrap":
                 if not isinstance(value, bool):
-                    raise ConfigError(f"{where}.{key} must be true or false")
+                    raise ConfigError(f"{where}.{key} must be true or false", key=(key,))
                 kwargs[key] = value
             else:
-                kwargs[key] = _number(value, f"{where}.{key}")
+                kwargs[key] = _number(value, f"{where}.{key}", (key,))
         else:
-            raise ConfigError(f"{where}: unknown key {key!r}")
+            raise ConfigError(f"{where}: unknown key {key!r}", key=(key,))
     queues: dict[str, QueueSettings] = {}
     for name, table in dict(data.get("queues", {})).items():
         if not isinstance(table, Mapping):
-            raise ConfigError(f"{where}.queues.{name} must be a table")
-        unknown = set(table) - _QUEUE_KEYS
+            raise ConfigError(f"{where}.queues.{name} must be a table", key=("queues", name))
+        unknown = sorted(set(table) - _QUEUE_KEYS)
         if unknown:
-            raise ConfigError(f"{where}.queues.{name}: unknown key {sorted(unknown)[0]!r}")
+            raise ConfigError(
+                f"{where}.queues.{name}: unknown key {unknown[0]!r}",
+                key=("queues", name, unknown[0]),
+            )
         queue_kwargs = {
-            k: (str(v) if k == "sl_variant" else _number(v, f"{where}.queues.{name}.{k}"))
+            k: (
+                str(v)
+                if k == "sl_variant"
+                else _number(v, f"{where}.queues.{name}.{k}", ("queues", name, k))
+            )
             for k, v in table.items()
         }
         queues[str(name)] = QueueSettings(**queue_kwargs)

@@ -7,6 +7,7 @@ shell history or logs.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from wallboard.engine.settings import EngineConfig, engine_config_from_mapping
 from wallboard.errors import ConfigError
+from wallboard.runtime.toml_lines import TomlLines
 
 AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
 HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
@@ -45,34 +47,69 @@ class Settings:
         return token
 
 
+# The tables of a config file; each besides [engine] holds one secret.
+TABLES = ("engine", "ami", "hub")
+_SECRETS = {"ami": "secret", "hub": "token"}
+
+
 def load_settings(path: str | Path | None) -> Settings:
-    """Read a TOML config file (or return defaults when `path` is None)."""
+    """Read a TOML config file (or return defaults when `path` is None).
+
+    Every mistake is an error naming `file:line`: an unknown table or key must
+    not be ignored, or a misspelt `[engin]` silently runs on the defaults.
+    """
     if path is None:
         return Settings()
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read config file ({exc.strerror})") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+    lines = TomlLines(text)
+
+    def fail(message: str, *key: str) -> ConfigError:
+        line = lines.line(*key)
+        return ConfigError(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+    for name, value in data.items():
+        if name not in TABLES:
+            raise fail(_unknown_table(name, value), name)
+        if not isinstance(value, dict):
+            raise fail(f"{name} must be a table: write [{name}] above its keys", name)
+    secrets: dict[str, str | None] = {}
+    for name, only in _SECRETS.items():
+        for key, value in data.get(name, {}).items():
+            if key != only:
+                raise fail(
+                    f"[{name}]: unknown key {key!r} (the one key here is {only!r})", name, key
+                )
+            if not isinstance(value, str) or not value:
+                raise fail(f"[{name}].{key} must be a non-empty string", name, key)
+        secrets[name] = data.get(name, {}).get(only)
     table = dict(data.get("engine", {}))
     schedule_file = table.pop("schedule", None)
+    if schedule_file is not None and not isinstance(schedule_file, str):
+        raise fail("[engine].schedule must be a file name", "engine", "schedule")
     try:
         engine = engine_config_from_mapping(table)
     except ConfigError as exc:
-        raise ConfigError(f"{file}: {exc}") from exc
+        raise fail(str(exc), "engine", *exc.key) from exc
     if schedule_file is not None:
         from wallboard.runtime.schedule_csv import load_schedule
 
         # Relative to the config file, so a config and its shifts travel together.
-        shifts = file.parent / str(schedule_file)
+        shifts = file.parent / schedule_file
         engine = replace(engine, schedule=load_schedule(shifts, engine.tz))
-    ami = data.get("ami", {})
-    hub = data.get("hub", {})
-    return Settings(
-        engine=engine,
-        ami_secret=ami.get("secret"),
-        hub_token=hub.get("token"),
-        path=file,
-    )
+    return Settings(engine=engine, ami_secret=secrets["ami"], hub_token=secrets["hub"], path=file)
+
+
+def _unknown_table(name: str, value: object) -> str:
+    known = ", ".join(f"[{table}]" for table in TABLES)
+    if not isinstance(value, dict):
+        return f"unknown key {name!r} outside any table (the tables are {known})"
+    close = difflib.get_close_matches(name, TABLES, n=1)
+    hint = f"; did you mean [{close[0]}]?" if close else ""
+    return f"unknown table [{name}]{hint} (the tables are {known})"
