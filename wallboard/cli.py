@@ -52,12 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"wallboard {__version__}")
-    parser.add_argument(
-        "--config", metavar="FILE", help="TOML configuration (engine settings, secrets)"
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
-    )
+    _add_common_arguments(parser, verbose_dest="verbose", default=None)
+    # The same options after the subcommand (`wallboard metrics FILE --config x.toml`):
+    # there, an option not given must not undo one given before the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_arguments(common, verbose_dest="verbose_after", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = _command(name)
@@ -66,10 +65,30 @@ def build_parser() -> argparse.ArgumentParser:
             help=module.HELP,
             description=module.DESCRIPTION,
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
         )
         module.add_arguments(child)
         child.set_defaults(_module=module)
     return parser
+
+
+def _add_common_arguments(
+    parser: argparse.ArgumentParser, *, verbose_dest: str, default: object
+) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default,
+        help="TOML configuration (engine settings, secrets)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        dest=verbose_dest,
+        action="count",
+        default=0,
+        help="more log output (-vv for debug)",
+    )
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -80,7 +99,7 @@ def _configure_logging(verbosity: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose + args.verbose_after)
     try:
         return int(args._module.run(args))
     except WallboardError as exc:
