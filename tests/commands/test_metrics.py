@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.cli import main
 from wallboard.engine.settings import EngineConfig
-from wallboard.errors import WallboardError
-from wallboard.runtime.snapshot_at import parse_instant
+from wallboard.recordings import sample_shift
+from wallboard.runtime.replayer import Replayer
+from wallboard.runtime.sources import open_file_source
+
+BUILTIN = AlarmStepper.factory(load_rules(None))
 
 CONFIG = """\
 [engine]
@@ -43,7 +45,10 @@ def test_json_has_the_metrics_md_layout_at_the_last_event(capsys, run_a, config_
     assert list(snapshot) == ["at", "source", "config", "queues", "all", "agents", "alarms"]
     assert snapshot["at"] == LAST_LINE_AT
     assert snapshot["source"] == f"queue_log:{run_a / 'queue_log'}"
-    assert snapshot["alarms"] == []
+    # The alarms active then, in the METRICS.md shape (the capture ends mid-incident).
+    assert snapshot["alarms"]
+    for alarm in snapshot["alarms"]:
+        assert {"rule", "queue", "severity", "since", "value"} <= set(alarm)
     sales = snapshot["queues"]["sales"]["day"]
     support = snapshot["queues"]["support"]["day"]
     assert (round(sales["service_level"], 3), round(support["service_level"], 3)) == (0.424, 0.287)
@@ -60,16 +65,37 @@ def test_at_accepts_epoch_iso_and_time_of_day(capsys, run_a, config_file, at):
     assert snapshot["all"]["day"]["answered"] == 2
 
 
-def test_parse_instant_rejects_nonsense_in_one_line():
-    with pytest.raises(WallboardError, match="expected epoch seconds, ISO 8601"):
-        parse_instant("tomorrow", 0.0, ZoneInfo("UTC"))
-    with pytest.raises(WallboardError, match="not a time of day"):
-        parse_instant("25:00", 0.0, ZoneInfo("UTC"))
-    moment = datetime(2024, 11, 22, 23, 30, tzinfo=ZoneInfo("Asia/Taipei"))
-    assert (
-        parse_instant("08:15", moment.timestamp(), ZoneInfo("Asia/Taipei"))
-        == datetime(2024, 11, 22, 8, 15, tzinfo=ZoneInfo("Asia/Taipei")).timestamp()
-    )
+def test_at_nonsense_is_one_line_naming_the_option(capsys, run_a):
+    assert main(["metrics", str(run_a / "queue_log"), "--at", "tomorrow"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wallboard: error: --at 'tomorrow': expected HH:MM[:SS]")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("at", "side"),
+    [("21:00", "before the start"), ("2026-11-23T09:00", "after the end")],
+)
+def test_a_time_outside_the_file_is_an_error_that_says_what_it_covers(capsys, run_a, at, side):
+    log = run_a / "queue_log"
+    assert main(["metrics", str(log), "--at", at]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wallboard: error: --at 2026-11-2") and f"is {side} of queue_log:" in err
+    assert "2026-11-22 21:13:06 UTC" in err  # where the file starts
+    assert side == "before the start" or "to 2026-11-22 21:22:18 UTC" in err
+    assert err.count("\n") == 1
+
+
+def test_alarms_at_an_instant_are_those_the_replay_board_shows_then(capsys):
+    """The surge of the bundled shift: `metrics --at` and a replay seeked there agree."""
+    sample = str(sample_shift())
+    snapshot = metrics_json(capsys, sample, "--at", "10:40")
+    source = open_file_source(sample)
+    replayer = Replayer(source.events(), EngineConfig(), label=source.label, alarms=BUILTIN)
+    board = replayer.seek(snapshot["at"]).snapshot
+    assert len(snapshot["alarms"]) >= 3
+    assert snapshot["alarms"] == json.loads(json.dumps(board["alarms"]))
+    assert {a["rule"] for a in snapshot["alarms"]} >= {"sl-low"}
 
 
 def test_table_shows_each_queue_agents_and_every_span(capsys, run_a):

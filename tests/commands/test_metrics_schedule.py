@@ -8,7 +8,8 @@ import pytest
 
 from wallboard.cli import main
 
-# Agent 1 joins support at 1000, pauses 1300-1400, leaves at 1600; Agent 2 never logs in.
+# Agent 1 joins support at 1000, pauses 1300-1400, leaves at 1600, is back 1700-1800;
+# Agent 2 never logs in.
 QUEUE_LOG = """\
 1000|NONE|NONE|NONE|QUEUESTART|
 1000|NONE|support|Agent 1|ADDMEMBER|
@@ -16,6 +17,7 @@ QUEUE_LOG = """\
 1400|NONE|support|Agent 1|UNPAUSE|
 1600|NONE|support|Agent 1|REMOVEMEMBER|
 1700|NONE|support|Agent 1|ADDMEMBER|
+1800|NONE|support|Agent 1|REMOVEMEMBER|
 """
 # Both scheduled 1200-1800 (epoch seconds) for support.
 SCHEDULE = "agent,start,end,queue\nAgent 1,1200,1800,support\nAgent 2,1200,1800,\n"

@@ -11,7 +11,7 @@ from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.runtime.replayer import SPEEDS, Replayer, parse_position
+from wallboard.runtime.replayer import SPEEDS, Replayer
 from wallboard.status import SourceStatus
 
 UTC = ZoneInfo("UTC")
@@ -157,27 +157,6 @@ def test_recorded_disconnections_show_at_their_positions(shift_events):
 def test_an_empty_file_is_a_one_line_error():
     with pytest.raises(WallboardError, match="no events"):
         Replayer([], CONFIG, label="empty")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("09:30", 1732267800.0),
-        ("09:30:15", 1732267815.0),
-        ("2024-11-22 10:00", 1732269600.0),
-        ("+10", 1732262400.0 + 600),
-        ("-30s", 1732262400.0 - 30),
-        ("+1h", 1732262400.0 + 3600),
-    ],
-)
-def test_typed_positions(text, expected):
-    assert parse_position(text, 1732262400.0, UTC) == expected
-
-
-@pytest.mark.parametrize("text", ["25:00", "soon", "9.30"])
-def test_bad_typed_positions_are_one_line_errors(text):
-    with pytest.raises(WallboardError):
-        parse_position(text, 1732262400.0, UTC)
 
 
 def test_seek_distance_counts_from_the_state_or_the_nearest_checkpoint(shift_events):

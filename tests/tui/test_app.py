@@ -246,6 +246,10 @@ async def test_g_goes_to_a_typed_time_and_reports_a_bad_one(replayer):
         await pilot.pause()
         assert replayer.position == DEFAULT_START + 1800
         assert any("noon" in n.message for n in app._notifications)
+        await pilot.press("g", *"23:59", "enter")  # the same words as `--at` outside the file
+        await pilot.pause()
+        assert replayer.position == DEFAULT_START + 1800
+        assert any("is after the end of" in n.message for n in app._notifications)
 
 
 async def test_clicking_the_position_bar_seeks_there(replayer):

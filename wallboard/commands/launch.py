@@ -14,6 +14,7 @@ from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import Settings, load_settings
+from wallboard.runtime.instants import FORMATS, check_within, parse_instant
 from wallboard.runtime.replayer import SPEEDS, Replayer
 from wallboard.runtime.sources import open_file_source
 from wallboard.themes import THEME_NAMES
@@ -42,7 +43,7 @@ def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--at",
         metavar="TIME",
-        help="start at this time: HH:MM[:SS] (centre's time zone), YYYY-MM-DD HH:MM, or +N minutes",
+        help=f"start at this time: {FORMATS}; a clock time or offset counts from the start",
     )
     parser.add_argument("--paused", action="store_true", help="start paused (space resumes)")
 
@@ -61,7 +62,13 @@ def run_replay(path: str, args: argparse.Namespace) -> int:
     )
     replayer.speed = args.speed
     if args.at:
-        replayer.seek_to_text(args.at, settings.engine.tz)
+        tz = settings.engine.tz
+        try:
+            target = parse_instant(args.at, replayer.start, tz)
+            check_within(target, replayer.start, replayer.end, tz, label=source.label)
+        except WallboardError as exc:
+            raise WallboardError(f"--at {exc}") from None
+        replayer.seek(target)
     from wallboard.tui.app import WallboardApp
 
     # Every event of the file lives as long as the replay: out of the cyclic collector's

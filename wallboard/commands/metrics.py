@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.metrics_table import render_table
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import load_settings
@@ -25,11 +26,18 @@ SOURCE is a recording or a queue_log file (replayed up to TIME), or a hub
 (ws://HOST:PORT[/NAME]: its current board; --at does not apply). A live PBX is
 read through a hub: `wallboard serve ami://...`, then `wallboard metrics ws://...`.
 
-TIME (--at) is one of:
+TIME (--at) is written as for `wallboard replay --at` and the board's `g` key:
+  14:05[:30]                 that time on the day of the file's first record
+  2024-11-22 14:05[:30]      a date and time, or any ISO 8601 (2024-11-22T14:05+01:00);
+                             without an offset, in the configured time zone
   1732268400                 Unix epoch seconds
-  2024-11-22T14:05[:30]      ISO 8601; without an offset, in the configured time zone
-  14:05[:30]                 that time on the day of the file's first event
-Without --at: the time of the last event.
+  +90m, +2h, +30s, +90       that long after the file's first record (N alone: minutes)
+Without --at: the time of the last event. A time the file does not cover is an
+error that says what it covers.
+
+"alarms" are those active at TIME, exactly as a replay shows them then: the
+rules (--rules FILE, default the built-in ones, docs/ALARMS.md) are stepped
+through every second up to TIME.
 
 Engine settings (service level threshold, windows, wrap-up times, time zone)
 come from --config; `--json` prints the layout of METRICS.md.
@@ -52,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print JSON (the METRICS.md layout) instead of a table"
     )
     parser.add_argument(
+        "--rules", metavar="FILE", help="alarm rules (TOML; default: the built-in rules)"
+    )
+    parser.add_argument(
         "--schedule",
         metavar="FILE",
         help="shifts CSV (agent,start,end[,queue]): adds adherence and attendance",
@@ -64,9 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     if is_hub(args.source):
-        if args.at is not None or args.schedule is not None:
+        if args.at is not None or args.schedule is not None or args.rules is not None:
             raise WallboardError(
-                "--at and --schedule need a recording or queue_log; a hub shows its own board"
+                "--at, --schedule and --rules need a recording or queue_log; "
+                "a hub shows its own board"
             )
         from wallboard.hub.client import fetch_snapshot
 
@@ -83,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         if args.schedule is not None:
             config = replace(config, schedule=load_schedule(args.schedule, config.tz))
         source = open_file_source(args.source, config)
-        snapshot = snapshot_at(source, config, args.at)
+        rules = AlarmStepper.factory(load_rules(args.rules))
+        snapshot = snapshot_at(source, config, args.at, alarms=rules)
     if args.json:
         print(json.dumps(snapshot, indent=2, ensure_ascii=False))
     else:

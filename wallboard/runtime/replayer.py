@@ -19,11 +19,8 @@ import bisect
 import contextlib
 import math
 import pickle
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from wallboard.alarms import AlarmStepper
 from wallboard.engine.settings import EngineConfig
@@ -36,8 +33,6 @@ from wallboard.status import SourceStatus
 
 SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 CHECKPOINT_EVERY_S = 600.0
-
-_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +130,6 @@ class Replayer:
 
     def seek_by(self, delta_s: float) -> BoardUpdate:
         return self.seek(self.position + delta_s)
-
-    def seek_to_text(self, text: str, tz: ZoneInfo) -> BoardUpdate:
-        return self.seek(parse_position(text, self.position, tz))
 
     def seek(self, t: float) -> BoardUpdate:
         """The board at source time `t` (clamped to the recording), as it was live."""
@@ -257,30 +249,3 @@ class Replayer:
         if i and self._statuses[i - 1].state != "ended":
             return self._statuses[i - 1]
         return SourceStatus(self.start, "live", f"replaying {self.label}")
-
-
-def parse_position(text: str, current: float, tz: ZoneInfo) -> float:
-    """A typed time: `HH:MM[:SS]` on the current day, `YYYY-MM-DD HH:MM[:SS]`, or `+/-N[m|s|h]`."""
-    text = text.strip()
-    relative = re.fullmatch(r"([+-])(\d+(?:\.\d+)?)([smh]?)", text)
-    if relative:
-        sign, amount, unit = relative.groups()
-        seconds = float(amount) * {"s": 1, "m": 60, "h": 3600, "": 60}[unit]
-        return current + (seconds if sign == "+" else -seconds)
-    match = _TIME_OF_DAY.match(text)
-    if match:
-        hour, minute, second = (int(g) if g else 0 for g in match.groups())
-        if hour > 23 or minute > 59 or second > 59:
-            raise WallboardError(f"{text!r}: not a time of day")
-        day = datetime.fromtimestamp(current, tz)
-        moment = day.replace(hour=hour, minute=minute, second=second, microsecond=0)
-        return moment.timestamp()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise WallboardError(
-            f"{text!r}: expected HH:MM[:SS], YYYY-MM-DD HH:MM, or +/-N minutes"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from wallboard.engine.schedule import Schedule, Shift
 from wallboard.errors import WallboardError
-from wallboard.runtime.snapshot_at import epoch_or_iso
+from wallboard.runtime.instants import epoch_or_iso
 
 COLUMNS = ("agent", "start", "end", "queue")
 

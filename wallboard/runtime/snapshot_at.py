@@ -6,72 +6,67 @@ it was live at TIME, computed from the events up to that instant only.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+import contextlib
+import math
+from collections.abc import Callable, Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from wallboard.adapters.base import FileSource
+from wallboard.alarms.stepper import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
+from wallboard.runtime.instants import check_within, parse_instant
 from wallboard.status import SourceStatus
-
-_EPOCH = re.compile(r"^\d+(?:\.\d*)?$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-
-def epoch_or_iso(text: str, tz: ZoneInfo) -> float:
-    """Epoch seconds or ISO 8601 (naive: `tz`); ValueError for anything else."""
-    if _EPOCH.match(text):
-        return float(text)
-    moment = datetime.fromisoformat(text)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
-
-
-def parse_instant(text: str, first_at: float, tz: ZoneInfo) -> float:
-    """TIME as typed: epoch seconds, ISO 8601 (naive: `tz`), or HH:MM[:SS] on the first day."""
-    text = text.strip()
-    clock = _CLOCK.match(text)
-    if clock:
-        hour, minute, second = (int(part or 0) for part in clock.groups())
-        if hour > 23 or minute > 59 or second > 59:
-            raise WallboardError(f"--at {text!r}: not a time of day")
-        day = datetime.fromtimestamp(first_at, tz)
-        return day.replace(hour=hour, minute=minute, second=second, microsecond=0).timestamp()
-    try:
-        return epoch_or_iso(text, tz)
-    except ValueError:
-        raise WallboardError(
-            f"--at {text!r}: expected epoch seconds, ISO 8601 (2024-11-22T14:05) or HH:MM[:SS]"
-        ) from None
 
 
 def snapshot_at(
     source: FileSource,
     config: EngineConfig,
     at: str | float | None = None,
+    *,
+    alarms: Callable[[Engine], AlarmStepper] | None = None,
 ) -> dict[str, Any]:
-    """The board at `at` (default: the last event's time), with `source` and `alarms` added.
+    """The board at `at` (default: the last event's time), its active `alarms` included.
 
-    Events after `at` are not read further than the first one, so an early
-    instant in a long file costs only the events before it.
+    `at` as typed is read by `parse_instant`, a clock time on the day of the
+    source's first record; a time the source does not cover is an error. The
+    alarms are stepped exactly as a replay steps them, so this is the board a
+    replay shows at that instant. Records after `at` are not read further than
+    the first one, so an early instant in a long file costs only what precedes it.
     """
     engine = Engine(config)
+    stepper = alarms(engine) if alarms else None
+    apply = stepper.apply if stepper else engine.apply
     target: float | None = None if isinstance(at, str) else at
-    last: float | None = None
+    first: float | None = None
+    last_event: float | None = None
+    last = -math.inf
     for item in source.events():
-        if isinstance(item, SourceStatus):
-            continue
-        if isinstance(at, str) and target is None:
-            target = parse_instant(at, item.at, config.tz)
+        if first is None:
+            first = item.at
+            with _option("--at"):
+                if isinstance(at, str):
+                    target = parse_instant(at, first, config.tz)
+                if target is not None:
+                    check_within(target, first, None, config.tz, label=source.label)
         if target is not None and item.at > target:
             break
-        engine.apply(item)
-        last = item.at if last is None else max(last, item.at)
-    if last is None and target is None:
+        last = max(last, item.at)
+        if isinstance(item, SourceStatus):
+            continue
+        apply(item)
+        last_event = item.at if last_event is None else max(last_event, item.at)
+    else:
+        if first is not None and target is not None:
+            with _option("--at"):
+                check_within(target, first, last, config.tz, label=source.label)
+    if last_event is None:
         raise WallboardError(f"{source.label}: no events to report on")
-    snapshot = engine.snapshot(target if target is not None else last)
+    t = target if target is not None else last_event
+    snapshot = engine.snapshot(t)
+    if stepper is not None:
+        stepper.advance(t)
     return {
         "at": snapshot["at"],
         "source": source.label,
@@ -79,5 +74,14 @@ def snapshot_at(
         "queues": snapshot["queues"],
         "all": snapshot["all"],
         "agents": snapshot["agents"],
-        "alarms": [],
+        "alarms": stepper.active() if stepper else [],
     }
+
+
+@contextlib.contextmanager
+def _option(name: str) -> Iterator[None]:
+    """Errors about what the user typed, named by the option they typed it in."""
+    try:
+        yield
+    except WallboardError as exc:
+        raise WallboardError(f"{name} {exc}") from None

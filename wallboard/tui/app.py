@@ -23,7 +23,8 @@ from wallboard.alarms import AlarmStepper
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.runtime.feed import BoardFeed
-from wallboard.runtime.replayer import Replayer, parse_position
+from wallboard.runtime.instants import check_within, parse_instant
+from wallboard.runtime.replayer import Replayer
 from wallboard.tui.board import Board
 from wallboard.tui.controls import LiveControl, ReplayControl
 from wallboard.tui.messages import AlarmAcknowledged, FilterChanged, SeekRequested
@@ -267,7 +268,10 @@ class WallboardApp(App[None]):
         if not text or replayer is None:
             return
         try:
-            target = parse_position(text, self._seek_base(), replayer.config.tz)
+            target = parse_instant(text, self._seek_base(), replayer.config.tz)
+            check_within(
+                target, replayer.start, replayer.end, replayer.config.tz, label=replayer.label
+            )
         except WallboardError as exc:
             self.notify(str(exc), title="Go to time", severity="error")
             return
