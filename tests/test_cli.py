@@ -1,11 +1,17 @@
-"""The command line itself: options every subcommand shares, wherever they are typed."""
+"""The command line itself: shared options wherever they are typed, and a light start.
+
+A command imports its heavy dependencies only when it runs.
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
+from wallboard import __version__
 from wallboard.cli import build_parser, main
 
 QUEUE_LOG = (
@@ -58,3 +64,51 @@ def test_config_after_the_subcommand_wins_and_its_absence_undoes_nothing(files, 
 def test_verbosity_counts_on_both_sides(argv, verbosity):
     args = build_parser().parse_args(argv)
     assert args.verbose + args.verbose_after == verbosity
+
+
+HEAVY = ("textual", "httpx", "websockets", "apprise", "wallboard.simulator")
+
+# In a fresh interpreter: run the command line, then list the heavy modules it loaded.
+_PROBE = f"""
+import contextlib, io, json, sys
+from wallboard import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+    cli.main(sys.argv[1:])
+heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))
+print(json.dumps({{"out": out.getvalue(), "heavy": heavy}}))
+"""
+
+
+def _run(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(("--version",), f"wallboard {__version__}"), (("metrics", "--help"), "--json")],
+)
+def test_version_and_metrics_help_load_no_heavy_dependency(args, says):
+    result = _run(*args)
+    assert says in result["out"]
+    assert result["heavy"] == [], f"{' '.join(args)} imported {', '.join(result['heavy'])}"
+
+
+def test_the_probe_sees_a_heavy_import():
+    """The check can fail: a command whose options come from the simulator loads it."""
+    result = _run("simulate", "--help")
+    assert "--scenario" in result["out"]
+    assert "wallboard.simulator.scenarios" in result["heavy"]
+
+
+def test_every_command_still_has_its_own_help():
+    for name in ("demo", "replay", "live", "view", "alerts", "record", "serve", "simulate"):
+        result = _run(name, "--help")
+        assert f"usage: wallboard {name}" in result["out"]

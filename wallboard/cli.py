@@ -7,26 +7,27 @@ turns `WallboardError` into one line on stderr with a non-zero exit.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from wallboard import __version__
+from wallboard.commands import alerts, demo, live, metrics, record, replay, serve, simulate, view
 from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
-COMMANDS: tuple[str, ...] = (
-    "demo",
-    "replay",
-    "live",
-    "view",
-    "metrics",
-    "alerts",
-    "record",
-    "serve",
-    "simulate",
+COMMANDS: tuple[ModuleType, ...] = (
+    demo,
+    replay,
+    live,
+    view,
+    metrics,
+    alerts,
+    record,
+    serve,
+    simulate,
 )
 
 SOURCE_HELP = """\
@@ -40,8 +41,33 @@ SOURCE is one of:
 """
 
 
-def _command(name: str) -> ModuleType:
-    return importlib.import_module(f"wallboard.commands.{name}")
+class _CommandParser(argparse.ArgumentParser):
+    """A sub-command's parser, which asks its module for its arguments only once it is used.
+
+    `wallboard --version` or `wallboard metrics ...` then never run the other
+    commands' `add_arguments` (nor import what their options are made of).
+    """
+
+    def __init__(self, *args: Any, command: ModuleType | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._command = command
+
+    def _with_arguments(self) -> None:
+        command, self._command = self._command, None
+        if command is not None:
+            command.add_arguments(self)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        self._with_arguments()
+        return super().parse_known_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        self._with_arguments()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._with_arguments()
+        return super().format_help()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,17 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     # there, an option not given must not undo one given before the subcommand.
     common = argparse.ArgumentParser(add_help=False)
     _add_common_arguments(common, verbose_dest="verbose_after", default=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        module = _command(name)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser
+    )
+    for module in COMMANDS:
         child = sub.add_parser(
             module.NAME,
             help=module.HELP,
             description=module.DESCRIPTION,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=[common],
+            command=module,
         )
-        module.add_arguments(child)
         child.set_defaults(_module=module)
     return parser
 

@@ -17,8 +17,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-import httpx
-
 from wallboard.alarms.output import alertmanager_payload
 from wallboard.errors import WallboardError
 
@@ -151,6 +149,8 @@ def webhook_sender(url: str, *, timeout_s: float = 10.0) -> tuple[Send, Callable
     """POST each transition as Alertmanager webhook JSON; (send, aclose)."""
     if not url.startswith(("http://", "https://")):
         raise WallboardError(f"--webhook {url!r}: expected an http:// or https:// URL")
+    import httpx  # only for a webhook, like apprise only for --notify
+
     client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
 
     async def send(transition: dict[str, Any]) -> None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.errors import WallboardError
-from wallboard.hub.server import Hub, tls_context
 from wallboard.runtime.collector import Collector
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.feed import BoardFeed, CountedFeed
@@ -45,6 +44,7 @@ unless --metrics-public.
 
 if TYPE_CHECKING:
     from wallboard.hub.metrics_http import MetricsEndpoint
+    from wallboard.hub.server import Hub
 
 DEFAULT_NAME = "main"
 _NAMED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$")
@@ -134,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if args.metrics_listen:
         metrics_at = parse_listen(args.metrics_listen, "--metrics-listen")
     named = parse_sources(args.sources)
+    from wallboard.hub.server import Hub, tls_context  # websockets, only to serve
+
     settings = load_settings(args.config)
     token = settings.require_hub_token()
     alarms = AlarmStepper.factory(load_rules(args.rules))

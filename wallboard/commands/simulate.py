@@ -8,11 +8,13 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wallboard.errors import WallboardError
-from wallboard.simulator.model import CallCentre
-from wallboard.simulator.scenarios import DEFAULT_QUEUES, SCENARIOS, build_scenario, parse_start
-from wallboard.simulator.server import USERS_ENV, AmiServer, users_from_env
+from wallboard.runtime.config import SIMULATOR_USERS_ENV
+
+if TYPE_CHECKING:
+    from wallboard.simulator.server import AmiServer
 
 NAME = "simulate"
 HELP = "run a simulated Asterisk call centre behind an AMI server (for demos and tests)"
@@ -26,7 +28,7 @@ sudden surge of calls a third into the run), lunch (half the floor at lunch
 together). The same --seed gives the same calls, event for event.
 
 Accounts come from the environment, never the command line: WALLBOARD_AMI_SECRET
-creates the read-only user "wallboard"; {USERS_ENV}="user:secret[:rw],..." sets
+creates the read-only user "wallboard"; {SIMULATOR_USERS_ENV}="user:secret[:rw],..." sets
 several. Connect with: wallboard live ami://wallboard@HOST:PORT
 
 Only loopback addresses are accepted unless --allow-remote is given.
@@ -34,6 +36,8 @@ Only loopback addresses are accepted unless --allow-remote is given.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from wallboard.simulator.scenarios import DEFAULT_QUEUES, SCENARIOS
+
     parser.add_argument(
         "--listen",
         default="127.0.0.1:5038",
@@ -104,6 +108,10 @@ async def _serve(server: AmiServer, host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wallboard.simulator.model import CallCentre
+    from wallboard.simulator.scenarios import build_scenario, parse_start
+    from wallboard.simulator.server import AmiServer, users_from_env
+
     host, port = parse_listen(args.listen, args.allow_remote)
     users = users_from_env()
     scenario = build_scenario(

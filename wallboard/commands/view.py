@@ -10,7 +10,6 @@ import argparse
 import asyncio
 
 from wallboard.errors import WallboardError
-from wallboard.hub.client import HubFeed, HubRefused, fetch_update
 from wallboard.runtime.config import load_settings
 from wallboard.themes import THEME_NAMES
 
@@ -36,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wallboard.hub.client import HubFeed, HubRefused, fetch_update  # websockets
+
     settings = load_settings(args.config)
     token = settings.require_hub_token()
     feed = HubFeed(args.url, token, cafile=args.cafile)

@@ -19,6 +19,8 @@ from wallboard.runtime.toml_lines import TomlLines
 
 AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
 HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
+# `wallboard simulate`'s AMI accounts (user:secret[:rw],...).
+SIMULATOR_USERS_ENV = "WALLBOARD_SIM_USERS"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import AMI_SECRET_ENV
+from wallboard.runtime.config import AMI_SECRET_ENV, SIMULATOR_USERS_ENV
 from wallboard.simulator.ami import Headers, encode, render
 from wallboard.simulator.model import CallCentre, QueueView
 
 log = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
-USERS_ENV = "WALLBOARD_SIM_USERS"
 _LIST_COMMANDS_HINT = "Use Action: ListCommands to show available commands."
 DEFAULT_USER = "wallboard"
 # Actions that change a PBX; a read-only account gets "Permission denied".
@@ -59,7 +58,7 @@ def users_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, SimUser
     user "wallboard", like the `[wallboard]` account of the captured manager.conf.
     """
     users: dict[str, SimUser] = {}
-    spec = environ.get(USERS_ENV, "").strip()
+    spec = environ.get(SIMULATOR_USERS_ENV, "").strip()
     if spec:
         for item in spec.split(","):
             name, sep, secret = item.strip().partition(":")
@@ -67,13 +66,15 @@ def users_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, SimUser
             if secret.endswith((":rw", ":ro")):
                 secret, mode = secret[:-3], secret[-2:]
             if not sep or not name or not secret:
-                raise WallboardError(f"{USERS_ENV}: expected user:secret[:rw],... entries")
+                raise WallboardError(
+                    f"{SIMULATOR_USERS_ENV}: expected user:secret[:rw],... entries"
+                )
             users[name] = SimUser(name, secret, write=mode == "rw")
     elif environ.get(AMI_SECRET_ENV):
         users[DEFAULT_USER] = SimUser(DEFAULT_USER, environ[AMI_SECRET_ENV])
     if not users:
         raise WallboardError(
-            f"no AMI account: set {AMI_SECRET_ENV} (user '{DEFAULT_USER}') or {USERS_ENV}"
+            f"no AMI account: set {AMI_SECRET_ENV} (user '{DEFAULT_USER}') or {SIMULATOR_USERS_ENV}"
         )
     return users
 
