@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The browser tests drive Debian's Chromium, never a browser a test tool downloads.
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: demo test lint bench clean
 
@@ -20,7 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check wallboard adapters themes recordings tests benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider --tb=short tests/test_layers.py
 
-test: lint
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make: the browser tests need Chromium at $(CHROMIUM) (Debian: apt-get install chromium)" >&2; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -66,7 +66,15 @@ def test_verbosity_counts_on_both_sides(argv, verbosity):
     assert args.verbose + args.verbose_after == verbosity
 
 
-HEAVY = ("textual", "httpx", "websockets", "apprise", "wallboard.simulator")
+HEAVY = (
+    "textual",
+    "httpx",
+    "websockets",
+    "apprise",
+    "wallboard.simulator",
+    "aiohttp",
+    "prometheus_client",
+)
 
 # In a fresh interpreter: run the command line, then list the heavy modules it loaded.
 _PROBE = f"""

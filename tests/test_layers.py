@@ -30,7 +30,11 @@ PACKAGES = {
 LAYERS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("entry point", ("wallboard.cli",), False),
     ("commands", ("wallboard.commands",), False),
-    ("front ends", ("wallboard.hub", "wallboard.tui", "wallboard.simulator"), True),
+    (
+        "front ends",
+        ("wallboard.hub", "wallboard.tui", "wallboard.web", "wallboard.simulator"),
+        True,
+    ),
     ("runtime", ("wallboard.runtime",), False),
     ("alarms", ("wallboard.alarms",), False),
     ("adapters", ("wallboard.adapters",), False),

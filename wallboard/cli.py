@@ -14,7 +14,18 @@ from types import ModuleType
 from typing import Any
 
 from wallboard import __version__
-from wallboard.commands import alerts, demo, live, metrics, record, replay, serve, simulate, view
+from wallboard.commands import (
+    alerts,
+    demo,
+    live,
+    metrics,
+    record,
+    replay,
+    serve,
+    simulate,
+    view,
+    web,
+)
 from wallboard.errors import WallboardError
 
 # Order is the order of `wallboard --help`.
@@ -27,6 +38,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     alerts,
     record,
     serve,
+    web,
     simulate,
 )
 

@@ -12,8 +12,10 @@ import contextlib
 import re
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.errors import WallboardError
@@ -40,11 +42,31 @@ refused; tools that send no Origin header are accepted.
 --metrics-listen serves the same figures at /metrics for Prometheus (OpenMetrics
 or Prometheus text); a scraper sends the same token as `Authorization: Bearer`
 unless --metrics-public.
+
+--web serves the board to browsers (http://HOST:PORT/?theme=light&wall=1&source=NAME):
+each page asks for the viewer token and is a viewer of this hub.
 """
 
 if TYPE_CHECKING:
-    from wallboard.hub.metrics_http import MetricsEndpoint
     from wallboard.hub.server import Hub
+
+
+class Listener(Protocol):
+    """A server beside the hub: /metrics, the web pages."""
+
+    async def start(self, host: str, port: int) -> tuple[str, int]: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A listener to start once the hub is up; `make` gets the hub's bound address."""
+
+    address: tuple[str, int]
+    make: Callable[[str, int], Listener]
+    banner: str  # with {host} and {port}
+
 
 DEFAULT_NAME = "main"
 _NAMED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$")
@@ -92,6 +114,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let /metrics be scraped without the hub token",
     )
+    parser.add_argument(
+        "--web",
+        metavar="HOST:PORT",
+        help="serve the board to browsers on this address (default: off)",
+    )
+    parser.add_argument(
+        "--web-max-pages",
+        type=int,
+        default=20,
+        metavar="N",
+        help="browser pages at once (each runs a viewer process; default 20)",
+    )
 
 
 def parse_listen(text: str, option: str = "--listen") -> tuple[str, int]:
@@ -133,6 +167,13 @@ def run(args: argparse.Namespace) -> int:
     metrics_at = None
     if args.metrics_listen:
         metrics_at = parse_listen(args.metrics_listen, "--metrics-listen")
+    web_at = parse_listen(args.web, "--web") if args.web else None
+    if web_at and args.certfile:
+        raise WallboardError(
+            "--web with --certfile: run `wallboard web wss://HUB --cafile CA` beside the hub"
+        )
+    if args.web_max_pages < 1:
+        raise WallboardError("--web-max-pages must be at least 1")
     named = parse_sources(args.sources)
     from wallboard.hub.server import Hub, tls_context  # websockets, only to serve
 
@@ -169,15 +210,22 @@ def run(args: argparse.Namespace) -> int:
         allowed_origins=args.allow_origin,
         ssl_context=tls_context(args.certfile, args.keyfile) if args.certfile else None,
     )
-    metrics = None
+    extras = []
     if metrics_at:
         scrape_token = None if args.metrics_public else token
-        metrics = (_metrics_endpoint(hub, feeds, scrape_token), metrics_at)
-    asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile), metrics=metrics))
+        endpoint = _metrics_endpoint(hub, feeds, scrape_token)
+        extras.append(
+            Extra(metrics_at, lambda *_: endpoint, "metrics on http://{host}:{port}/metrics")
+        )
+    if web_at:
+        extras.append(
+            Extra(web_at, _web_pages(args, token, list(feeds)), "web on http://{host}:{port}/")
+        )
+    asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile), extras=extras))
     return 0
 
 
-def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) -> MetricsEndpoint:
+def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) -> Listener:
     from wallboard.hub.metrics import SourceView
     from wallboard.hub.metrics_http import MetricsEndpoint
 
@@ -188,6 +236,22 @@ def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) 
     return MetricsEndpoint(lambda: views, token)
 
 
+def _web_pages(
+    args: argparse.Namespace, token: str, sources: list[str]
+) -> Callable[[str, int], Listener]:
+    from wallboard.web.pages import BoardPages, loopback_url, same_token
+
+    def make(hub_host: str, hub_port: int) -> Listener:
+        return BoardPages(
+            loopback_url("ws", hub_host, hub_port),
+            same_token(token, sources),
+            config_path=args.config,
+            max_pages=args.web_max_pages,
+        )
+
+    return make
+
+
 async def _serve(
     hub: Hub,
     collectors: list[Collector],
@@ -195,7 +259,7 @@ async def _serve(
     port: int,
     *,
     secure: bool,
-    metrics: tuple[MetricsEndpoint, tuple[str, int]] | None = None,
+    extras: list[Extra],
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -206,12 +270,15 @@ async def _serve(
     scheme = "wss" if secure else "ws"
     names = ", ".join(f"{name} ({label})" for name, label in hub.labels.items())
     print(f"wallboard hub on {scheme}://{bound_host}:{bound_port}/ serving {names}", flush=True)
-    if metrics:
-        metrics_host, metrics_port = await metrics[0].start(*metrics[1])
-        print(f"wallboard metrics on http://{metrics_host}:{metrics_port}/metrics", flush=True)
+    listeners: list[Listener] = []
     stopping = asyncio.create_task(stop.wait())
     running: set[asyncio.Task[None]] = {stopping, *runs}
     try:
+        for extra in extras:
+            listener = extra.make(bound_host, bound_port)
+            bound = await listener.start(*extra.address)
+            listeners.append(listener)
+            print("wallboard " + extra.banner.format(host=bound[0], port=bound[1]), flush=True)
         while not stop.is_set():
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done - {stopping}:
@@ -226,6 +293,6 @@ async def _serve(
         for task in runs:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if metrics:
-            await metrics[0].stop()
+        for listener in listeners:
+            await listener.stop()
         await hub.stop()

@@ -1,0 +1,55 @@
+"""What a page may choose and who may open one, checked before any process starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.hub.test_serve_command import clean_env, wallboard
+from tests.web.test_pages import SAMPLE, TIMEOUT_S, TOKEN
+from wallboard.web.pages import BoardPages, PageOptions, same_token
+
+
+def test_page_options_are_checked_before_they_reach_a_command_line():
+    assert PageOptions.from_query({}) == PageOptions("dark", False, None)
+    assert PageOptions.from_query({"theme": "light", "wall": "1", "source": "east"}) == (
+        PageOptions("light", True, "east")
+    )
+    for query in (
+        {"theme": "dark; rm -rf /"},
+        {"theme": "neon"},
+        {"wall": "maybe"},
+        {"source": "east west"},
+        {"source": "../etc"},
+        {"source": "$(id)"},
+    ):
+        with pytest.raises(ValueError):
+            PageOptions.from_query(query)
+    pages = BoardPages("ws://127.0.0.1:8765/east", same_token(TOKEN, ["east"]))
+    command = pages.command(PageOptions("light", True, "west"))
+    assert "ws://127.0.0.1:8765/west" in command and "--wall" in command
+    assert TOKEN not in command
+
+
+async def test_the_token_check_of_a_hub_in_this_process():
+    check = same_token(TOKEN, ["east", "west"])
+    assert await check(TOKEN, None) == "ok"
+    assert await check(TOKEN, "west") == "ok"
+    assert await check(TOKEN, "north") == "refused"
+    assert await check(TOKEN + "x", "east") == "refused"
+    assert await check("", None) == "refused"
+
+
+def test_web_with_tls_points_to_wallboard_web(tmp_path):
+    env = {**clean_env(), "WALLBOARD_HUB_TOKEN": TOKEN}
+    result = subprocess.run(
+        wallboard("serve", SAMPLE, "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
+                  "--certfile", str(tmp_path / "c.pem"), "--keyfile", str(tmp_path / "k.pem")),
+        capture_output=True, text=True, env=env, timeout=TIMEOUT_S,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "wallboard web wss://HUB --cafile" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert os.environ.get("WALLBOARD_HUB_TOKEN") != TOKEN  # nothing leaked into this process
