@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+import aiohttp
 import pytest
 
 from tests.hub.test_serve_command import clean_env, wallboard
@@ -53,3 +54,29 @@ def test_web_with_tls_points_to_wallboard_web(tmp_path):
     assert "wallboard web wss://HUB --cafile" in result.stderr
     assert "Traceback" not in result.stderr
     assert os.environ.get("WALLBOARD_HUB_TOKEN") != TOKEN  # nothing leaked into this process
+
+
+async def test_page_sockets_refused_before_any_process_starts():
+    """Bad address 4400, no token 4401, wrong token 4403: nothing is spawned for any of them."""
+    pages = BoardPages("ws://127.0.0.1:9/none", same_token(TOKEN, ["east"]))
+    host, port = await pages.start("127.0.0.1", 0)
+    base = f"ws://{host}:{port}/ws?width=100&height=30"
+    cases = (
+        ("&theme=neon", ["token", TOKEN], 4400),
+        ("&source=../x", ["token", TOKEN], 4400),
+        ("", ["resize", {"width": 80, "height": 24}], 4401),
+        ("", ["token", ""], 4401),
+        ("", ["token", "guess"], 4403),
+        ("&source=north", ["token", TOKEN], 4403),
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            for extra, first, code in cases:
+                async with session.ws_connect(base + extra) as socket:
+                    await socket.send_json(first)
+                    message = await socket.receive(timeout=TIMEOUT_S)
+                    assert message.type == aiohttp.WSMsgType.CLOSE, (extra, first)
+                    assert socket.close_code == code, (extra, first, message.extra)
+                assert pages.pages == 0
+    finally:
+        await pages.stop()

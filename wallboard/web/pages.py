@@ -52,6 +52,7 @@ TOKEN_TIMEOUT_S = 10.0
 REFUSAL_DELAY_S = 1.0
 MAX_MESSAGE = 64 * 1024
 # Close codes the page knows (the hub's, docs/HUB.md): it asks for the token again on these.
+CLOSE_BAD_ADDRESS = 4400
 CLOSE_TOKEN_MISSING = 4401
 CLOSE_TOKEN_INVALID = 4403
 CLOSE_TRY_LATER = 1013
@@ -169,7 +170,7 @@ class BoardPages:
         try:
             options = PageOptions.from_query(dict(request.query))
         except ValueError as exc:
-            await socket.close(code=CLOSE_TRY_LATER, message=str(exc).encode()[:120])
+            await socket.close(code=CLOSE_BAD_ADDRESS, message=str(exc).encode()[:120])
             return socket
         if self.pages >= self._max_pages:
             log.warning("page from %s refused: %d pages open already", peer, self.pages)
@@ -181,7 +182,8 @@ class BoardPages:
             return socket
         verdict = await self._check(token, options.source)
         if verdict != "ok":
-            log.warning("page from %s refused: %s", peer, verdict)
+            why = "hub unreachable" if verdict == "unreachable" else "wrong token or source"
+            log.warning("page from %s refused: %s", peer, why)
             if verdict == "refused":
                 await asyncio.sleep(REFUSAL_DELAY_S)
                 await socket.close(code=CLOSE_TOKEN_INVALID, message=b"invalid token or source")
