@@ -164,6 +164,7 @@ def test_message_fingerprint_and_transition_shape():
             "since": 100,
             "metric": "service_level",
             "value": 0.61,
+            "fired_value": 0.61,
             "fingerprint": fired.fingerprint,
             "name": "sl",
             "message": "SL 61% in support (target 80%)",
@@ -306,9 +307,10 @@ def test_history_is_bounded_by_the_number_of_transitions():
     assert [t.at for t in ev.history] == [7.0, 8.0, 9.0]
 
 
-def test_a_firing_alarm_shows_its_current_value_in_words_and_number():
+def test_a_firing_alarm_keeps_the_figure_that_fired_it_and_shows_the_current_one():
     ev = rules(SL.replace('for = "10s"', 'for = "0s"'))
-    run(ev, [0.5, 0.7])
+    run(ev, [0.5, 0.81])  # above the target, below the clear level: still firing
     (alarm,) = ev.active()
-    assert (alarm["value"], alarm["message"]) == (0.7, "SL 70% in q (target 80%)")
+    assert (alarm["fired_value"], alarm["value"]) == (0.5, 0.81)
+    assert alarm["message"] == "SL 50% in q (target 80%)"  # as it fired (ALARMS.md)
     assert alarm["since"] == 0

@@ -98,6 +98,7 @@ class _Alarm:
     clearing_since: float | None = None
     since: float | None = None
     value: float | None = None
+    fired_value: float | None = None
     message: str = ""
     notified: bool = False
     acknowledged_by: str = ""
@@ -170,9 +171,8 @@ class Evaluator:
         fires, clears = check
         rule = alarm.rule
         if alarm.state == "firing":
-            # The screen shows the figure as it is now, in words and in number alike.
+            # The figure as it is now; the message keeps the one that fired it (ALARMS.md).
             alarm.value = value
-            alarm.message = _render(rule, alarm.queue, value, previous=previous)
             if not clears:
                 alarm.clearing_since = None
                 return
@@ -191,6 +191,7 @@ class Evaluator:
         assert alarm.pending_since is not None
         if t - alarm.pending_since >= rule.for_s:
             alarm.state, alarm.since, alarm.value = "firing", t, value
+            alarm.fired_value = value
             alarm.message = _render(rule, alarm.queue, value, previous=previous)
             alarm.notified = not self._silenced(alarm.fingerprint, t)
             out.append(self._transition(alarm, "firing", t, notify=alarm.notified))
@@ -286,6 +287,7 @@ class Evaluator:
                     "since": alarm.since,
                     "metric": alarm.rule.metric,
                     "value": alarm.value,
+                    "fired_value": alarm.fired_value,
                     "fingerprint": alarm.fingerprint,
                     "name": alarm.rule.name,
                     "message": alarm.message,

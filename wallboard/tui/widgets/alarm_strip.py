@@ -1,4 +1,10 @@
-"""Active alarms, loudest first: severity, rule, queue, value and age; `a` acknowledges."""
+"""Active alarms, loudest first: severity, rule, queue, value and age; `a` acknowledges.
+
+The value reads `78%→81%` when the figure has moved since it fired the alarm (the
+message keeps the one that fired it). Columns are as wide as what they hold and
+the message takes the rest of the line; on a narrow screen the queue and rule
+columns go first, since the message names both.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,10 @@ from wallboard.tui.messages import AlarmAcknowledged
 SEVERITY_SYMBOLS = {"critical": "▲▲", "warning": "▲", "info": "●"}
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 SILENCE_S = 900.0
+COLUMNS = ("sev", "rule", "queue", "value", "age", "message")
+# Left out, in this order, while the message would not fit whole.
+DROPPED_FIRST = ("queue", "rule")
+CELL_PADDING = 2  # DataTable's padding, one cell either side
 
 
 class AlarmStrip(DataTable[Text | str]):
@@ -43,18 +53,14 @@ class AlarmStrip(DataTable[Text | str]):
         self._board: Board | None = None
         self._styled_with: tuple[Style, ...] = ()
         self._rows_shown: list[tuple[str, ...]] = []
+        self._columns_shown: tuple[tuple[str, int], ...] = ()
 
     def on_mount(self) -> None:
-        for label, width in (
-            ("sev", 16),
-            ("rule", 16),
-            ("queue", 10),
-            ("value", 6),
-            ("age", 8),
-            ("message", 60),
-        ):
-            self.add_column(label, width=width, key=label)
         self.watch(self.app, "board", self.show_board)
+
+    def on_resize(self) -> None:
+        if self._board is not None:
+            self.show_board(self._board)
 
     def _alarm_styles(self) -> tuple[Style, ...]:
         return tuple(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES))
@@ -94,24 +100,31 @@ class AlarmStrip(DataTable[Text | str]):
                     f"{SEVERITY_SYMBOLS.get(severity, '!')} {mark}{severity}",
                     str(alarm["rule"]),
                     str(alarm.get("queue") or "all"),
-                    fmt.metric(str(alarm.get("metric", "")), alarm.get("value")),
+                    _value(alarm),
                     fmt.duration(board.now - float(alarm["since"])),
                     str(alarm.get("message") or ""),
                 )
             )
-        styles = self._alarm_styles()
-        if rows == self._rows_shown and styles == self._styled_with and self.row_count:
-            return  # a quiet strip (or a paused one) stays as drawn
-        self._rows_shown, self._styled_with = rows, styles
-        row = self.cursor_row
-        self.clear()
         if not rows:
-            self.add_row(Text("✓ all clear"), "No active alarms", "", "", "", "")
-            return
-        for style, severity, rule, *plain in rows:
-            rich = self.get_component_rich_style(style)
-            self.add_row(Text(severity, style=rich), Text(rule, style=rich), *plain)
-        self.move_cursor(row=min(max(row, 0), len(alarms) - 1), animate=False)
+            rows = [("", "✓ all clear", "", "", "", "", "No active alarms")]
+        styles = self._alarm_styles()
+        columns = _fit([row[1:] for row in rows], self.scrollable_content_region.width)
+        if (rows, styles, columns) == (self._rows_shown, self._styled_with, self._columns_shown):
+            return  # a quiet strip (or a paused one) stays as drawn
+        row = self.cursor_row
+        self.clear(columns=columns != self._columns_shown)
+        if columns != self._columns_shown:
+            for key, width in columns:
+                self.add_column(key, width=width, key=key)
+        self._rows_shown, self._styled_with, self._columns_shown = rows, styles, columns
+        shown = [COLUMNS.index(key) for key, _ in columns]
+        for style, *cells in rows:
+            rich = self.get_component_rich_style(style) if style else Style()
+            texts: list[Text | str] = [Text(cells[0], style=rich), Text(cells[1], style=rich)]
+            texts += cells[2:]
+            self.add_row(*(texts[i] for i in shown))
+        if alarms:
+            self.move_cursor(row=min(max(row, 0), len(alarms) - 1), animate=False)
 
     def action_acknowledge(self) -> None:
         if 0 <= self.cursor_row < len(self._alarms):
@@ -120,6 +133,29 @@ class AlarmStrip(DataTable[Text | str]):
     def action_silence(self) -> None:
         if 0 <= self.cursor_row < len(self._alarms):
             self.post_message(AlarmAcknowledged(self._alarms[self.cursor_row], SILENCE_S))
+
+
+def _value(alarm: dict[str, Any]) -> str:
+    """The figure now, after the one that fired the alarm when they read differently."""
+    metric = str(alarm.get("metric", ""))
+    now = fmt.metric(metric, alarm.get("value"))
+    fired = fmt.metric(metric, alarm.get("fired_value", alarm.get("value")))
+    return now if fired == now else f"{fired}→{now}"
+
+
+def _fit(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[str, int], ...]:
+    """The columns shown and their widths: each as wide as its widest cell, the message the
+    rest of the line; the columns the message repeats go while it would be cut."""
+    widths = {key: max(len(row[i]) for row in rows) for i, key in enumerate(COLUMNS)}
+    shown = list(COLUMNS)
+    for key in (None, *DROPPED_FIRST):
+        if key is not None:
+            shown.remove(key)
+        room = width - sum(widths[k] + CELL_PADDING for k in shown if k != "message")
+        if room - CELL_PADDING >= widths["message"]:
+            break
+    message = max(room - CELL_PADDING, widths["message"] if width <= 0 else 1)
+    return tuple((key, message if key == "message" else widths[key]) for key in shown)
 
 
 def _acknowledged(alarm: dict[str, Any]) -> bool:
