@@ -32,6 +32,7 @@ class AgentBoard(BoardTable):
         ("Calls", 5),
         ("Queues", 12),
     )
+    FLEXIBLE = (0, 2, 5)  # name, reason, queues
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)

@@ -49,9 +49,14 @@ PART_CLASSES = (
 
 
 class BoardTable(ScrollView, can_focus=True):
-    """Subclasses define COLUMNS (label, width) and `board_rows(board)`; the rest is shared."""
+    """Subclasses define COLUMNS (label, width) and `board_rows(board)`; the rest is shared.
+
+    The widths are the least a column gets; the FLEXIBLE ones (names, lists) widen to
+    their longest cell while the table has room, and a cell still too long ends in `…`.
+    """
 
     COLUMNS: ClassVar[tuple[tuple[str, int], ...]] = ()
+    FLEXIBLE: ClassVar[tuple[int, ...]] = ()
     COMPONENT_CLASSES: ClassVar[set[str]] = set(PART_CLASSES)
     SORT_BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
@@ -80,8 +85,6 @@ class BoardTable(ScrollView, can_focus=True):
         # The cursor follows its row through re-sorts once the supervisor has put it
         # there; until then it stays on the first row, and the table at its top.
         self._placed = False
-        widths = [width + 2 * CELL_PADDING for _, width in self.COLUMNS]
-        self._starts = [sum(widths[:i]) for i in range(len(widths) + 1)]
         self._palette: tuple[Any, ...] = ()
         # False until the styles are read after a CSS change (theme, focus, classes).
         self._palette_read = False
@@ -90,10 +93,16 @@ class BoardTable(ScrollView, can_focus=True):
         # Per row key: (cells, zebra parity, under the cursor) and the line they made.
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self._cell_segments: LRUCache[tuple[Any, ...], tuple[Segment, ...]] = LRUCache(CELLS_KEPT)
+        self._widths: list[int] = []
+        self._starts: list[int] = []
+        self._set_widths([width for _, width in self.COLUMNS])
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
         self.watch(self.app, "filter_text", self._refilter)
+
+    def on_resize(self) -> None:
+        self.show_board(self._board)
 
     # ------------------------------------------------------------ rows
 
@@ -130,7 +139,40 @@ class BoardTable(ScrollView, can_focus=True):
             rows = [r for r in rows if self.matches(board, r[0], filter_text)]
         column = min(self.sort_column, len(self.COLUMNS) - 1)
         rows.sort(key=_sort_key(column), reverse=self.sort_reverse)
+        widths = self._fitted_widths(rows)
+        if widths != self._widths:
+            self._set_widths(widths)
+            self._keys = []  # every line is drawn anew
         self._show(rows)
+
+    def _fitted_widths(self, rows: list[Row]) -> list[int]:
+        """The least widths, then the room left shared among the flexible columns that
+        need it, none wider than its longest cell."""
+        widths = [width for _, width in self.COLUMNS]
+        room = self.scrollable_content_region.width - sum(widths) - 2 * CELL_PADDING * len(widths)
+        need = {}
+        for column in self.FLEXIBLE if room > 0 else ():
+            longest = max((cell_len(_text(row[1][column])) for row in rows), default=0)
+            if longest > widths[column]:
+                need[column] = longest - widths[column]
+        while room > 0 and need:
+            share = max(1, room // len(need))
+            for column in list(need):
+                given = min(share, need[column], room)
+                widths[column] += given
+                room -= given
+                need[column] -= given
+                if not need[column]:
+                    del need[column]
+        return widths
+
+    def _set_widths(self, widths: list[int]) -> None:
+        self._widths = widths
+        padded = [width + 2 * CELL_PADDING for width in widths]
+        self._starts = [sum(padded[:i]) for i in range(len(padded) + 1)]
+        self._header = None
+        self._strips = {}
+        self._cell_segments.clear()
 
     def _show(self, rows: list[Row]) -> None:
         old = self._rows
@@ -212,10 +254,10 @@ class BoardTable(ScrollView, can_focus=True):
 
     def _cell(self, cell: Cell, column: int, row_style: Style, cursor: bool) -> tuple[Segment, ...]:
         """One cell's segments; most cells of a row are as they were last tick, so they are kept."""
-        column_width = self.COLUMNS[column][1]
+        column_width = self._widths[column]
         pad = " " * CELL_PADDING
         if isinstance(cell, str):
-            return (Segment(pad + set_cell_size(cell, column_width) + pad, row_style),)
+            return (Segment(pad + _fitted(cell, column_width) + pad, row_style),)
         text = cell.text
         if cell.justify == "right" and cell_len(text) < column_width:
             text = text.rjust(column_width)
@@ -224,7 +266,7 @@ class BoardTable(ScrollView, can_focus=True):
             style += Style(color=row_style.color)  # the cursor's colour reads over any cell's
         return (
             Segment(pad, row_style),
-            Segment(set_cell_size(text, column_width), style),
+            Segment(_fitted(text, column_width), style),
             Segment(pad, row_style),
         )
 
@@ -324,7 +366,7 @@ class BoardTable(ScrollView, can_focus=True):
         pad = " " * CELL_PADDING
         text = "".join(
             pad + set_cell_size(label, column_width + CELL_PADDING)
-            for label, (_, column_width) in zip(self.header_labels(), self.COLUMNS, strict=True)
+            for label, column_width in zip(self.header_labels(), self._widths, strict=True)
         )
         style = self._styles["board-table--header"]
         segments = [Segment(text, style)]
@@ -347,6 +389,13 @@ class BoardTable(ScrollView, can_focus=True):
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
+
+
+def _fitted(text: str, width: int) -> str:
+    """`text` padded or cut to `width` cells; a cut text ends in `…` so it reads as cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
 
 
 def _text(cell: Cell) -> str:

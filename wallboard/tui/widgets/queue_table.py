@@ -30,6 +30,7 @@ class QueueTable(BoardTable):
         ("Wrap", 4),
         ("Pause", 5),
     )
+    FLEXIBLE = (0,)  # the queue's name
 
     def board_rows(self, board: Board) -> list[Row]:
         config = board.config
