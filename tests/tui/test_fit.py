@@ -23,9 +23,7 @@ def floor() -> list:
         AgentLoggedIn(START + i, f"Agent/{100 + i}", queue, name=f"Agent {i}")
         for i, queue in enumerate(QUEUES)
     ]
-    events += [
-        AgentLoggedIn(START + 10 + i, "Agent/200", q, name=NAME) for i, q in enumerate(HERS)
-    ]
+    events += [AgentLoggedIn(START + 10 + i, "Agent/200", q, name=NAME) for i, q in enumerate(HERS)]
     events += [AgentPaused(START + 20, "Agent/200", q, reason=REASON) for q in HERS]
     events.append(CallerJoined(START + 30, "sales", "call-1"))
     return events

@@ -37,6 +37,7 @@ from wallboard.tui.themes import BOARD_THEMES
 from wallboard.tui.widgets.alarm_strip import AlarmStrip
 from wallboard.tui.widgets.board_table import BoardTable
 from wallboard.tui.widgets.filter_bar import FilterBar
+from wallboard.tui.widgets.kpi_panel import TILES
 
 REFRESH_HZ = 4.0
 # A seek that must replay more source time than this (seconds of work in a long
@@ -318,6 +319,7 @@ class WallboardApp(App[None]):
                 lines.append((keys, prefix + (binding.tooltip or binding.description)))
         lines.append(("tab, shift+tab", "move between panels"))
         lines.append(("ctrl+p", "command palette (every action by name)"))
+        lines += [(title, f"tile: {what}") for _, title, _, what in TILES]
         return lines
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

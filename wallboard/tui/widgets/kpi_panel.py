@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widget import Widget
 
@@ -9,17 +11,23 @@ from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.widgets.kpi_tile import KpiTile
 
-# key, title, the short title of the one-line form used on small terminals
-TILES: tuple[tuple[str, str, str], ...] = (
-    ("sl", "SL", "SL"),
-    ("waiting", "Waiting", "Wait"),
-    ("longest", "Longest", "Max"),
-    ("abandon", "Abandon", "Ab"),
-    ("asa", "ASA", "ASA"),
-    ("agents", "Free/in svc", "Ag"),
-    ("gap", "Staff gap", "Gap"),
+# key, title, the short title of the one-line form used on small terminals, what it shows
+TILES: tuple[tuple[str, str, str, str], ...] = (
+    ("sl", "SL", "SL", "answered within the SL threshold, over the rolling window"),
+    ("waiting", "Waiting", "Wait", "callers waiting now, every queue"),
+    ("longest", "Longest", "Max", "the longest wait now"),
+    ("abandon", "Abandon", "Ab", "abandoned calls, over the rolling window"),
+    ("asa", "ASA", "ASA", "average speed of answer, over the rolling window"),
+    ("agents", "Free/in svc", "Ag", "agents free / agents in service"),
+    (
+        "gap",
+        "Staff short",
+        "Short",
+        "agents missing, summed over the queues short of staff (Erlang C at each"
+        " queue's SL target): spare agents in one queue do not serve another",
+    ),
 )
-TITLES = {key: title for key, title, _ in TILES}
+TITLES = {key: title for key, title, _, _ in TILES}
 # Tiles computed over the rolling window; their titles say how long it is.
 WINDOWED = ("sl", "abandon", "asa")
 IN_SERVICE = ("available", "ringing", "talking", "hold", "wrap")
@@ -29,7 +37,7 @@ class KpiPanel(Widget):
     """Rolling-window figures (the engine's primary window), graded against the targets."""
 
     def compose(self) -> ComposeResult:
-        for key, title, short in TILES:
+        for key, title, short, _ in TILES:
             yield KpiTile(title, short, id=f"kpi-{key}")
 
     def on_mount(self) -> None:
@@ -46,6 +54,7 @@ class KpiPanel(Widget):
         in_service = sum(int(agents[s]) for s in IN_SERVICE)
         waiting = int(floor["waiting"])
         minutes = round(config.window_s / 60)
+        short = shortfall(board.snapshot["queues"])
         values: dict[str, tuple[str, fmt.Grade]] = {
             "sl": (
                 fmt.percent(window["service_level"]),
@@ -65,7 +74,7 @@ class KpiPanel(Widget):
                 fmt.grade_wait(window["asa_s"], config.sl_threshold_s),
             ),
             "agents": (f"{available}/{in_service}", fmt.grade_available(available, waiting)),
-            "gap": (_signed(floor["staffing_gap"]), fmt.grade_gap(floor["staffing_gap"])),
+            "gap": (_signed(short), fmt.grade_gap(short)),
         }
         for key, (text, grade) in values.items():
             tile = self.query_one(f"#kpi-{key}", KpiTile)
@@ -74,6 +83,12 @@ class KpiPanel(Widget):
         for key in WINDOWED:
             tile = self.query_one(f"#kpi-{key}", KpiTile)
             tile.title = f"{TITLES[key]} {minutes}m"
+
+
+def shortfall(queues: dict[str, Any]) -> int | None:
+    """Agents missing across the queues short of staff; None while no queue has a figure."""
+    gaps = [int(q["staffing_gap"]) for q in queues.values() if q["staffing_gap"] is not None]
+    return sum(max(0, gap) for gap in gaps) if gaps else None
 
 
 def _signed(gap: int | None) -> str:
