@@ -43,6 +43,16 @@ class KpiPanel(Widget):
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._rescale)
+
+    def _rescale(self) -> None:
+        """One digit scale for all tiles: the largest the tightest fits at."""
+        tiles = list(self.query(KpiTile))
+        scale = min(tile.largest_scale() for tile in tiles)
+        for tile in tiles:
+            tile.scale_limit = scale
+
     def show_board(self, board: Board | None) -> None:
         if board is None:
             return
@@ -83,6 +93,7 @@ class KpiPanel(Widget):
         for key in WINDOWED:
             tile = self.query_one(f"#kpi-{key}", KpiTile)
             tile.title = f"{TITLES[key]} {minutes}m"
+        self._rescale()
 
 
 def shortfall(queues: dict[str, Any]) -> int | None:

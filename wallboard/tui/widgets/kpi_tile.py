@@ -11,10 +11,12 @@ from textual.renderables.digits import Digits
 from textual.strip import Strip
 from textual.widget import Widget
 
+from wallboard.tui import block_digits
 from wallboard.tui.format import Grade
 
-# Title line, then the three rows of the large digits.
-TILE_LINES = 4
+TITLE_ROWS = 1
+# Below this scale the block font is no larger than Textual's digits, which read better.
+MIN_BLOCK_SCALE = 2
 TEXT_META = Style(meta={"offset": (0, 0)})
 
 
@@ -34,6 +36,8 @@ class KpiTile(Widget):
     title: reactive[str] = reactive("")
     value: reactive[str] = reactive("--")
     grade: reactive[Grade] = reactive("none")
+    # The panel's one scale for every tile, so a lone "0" is no bigger than "83%" beside it.
+    scale_limit: reactive[int] = reactive(0)
 
     def __init__(self, title: str, short_title: str, *, id: str) -> None:
         super().__init__(id=id)
@@ -44,6 +48,12 @@ class KpiTile(Widget):
     def watch_grade(self, old: Grade, new: Grade) -> None:
         self.remove_class(f"-{old}")
         self.add_class(f"-{new}")
+
+    def largest_scale(self) -> int:
+        """The largest block-digit scale the value fits at, a blank row and a column
+        either side kept."""
+        width, height = self.size
+        return block_digits.largest_scale(self.value, width - 2, height - TITLE_ROWS - 1)
 
     def render_line(self, y: int) -> Strip:
         lines = self._tile_lines()
@@ -59,7 +69,7 @@ class KpiTile(Widget):
         drawing the lines."""
         width, height = self.size
         compact = self.screen.has_class("-compact")
-        key = (width, height, compact, self.title, self.short_title, self.value)
+        key = (width, height, compact, self.title, self.short_title, self.value, self.scale_limit)
         if self._lines is not None and self._lines[0] == key:
             return self._lines[1]
         base = self.rich_style
@@ -72,17 +82,24 @@ class KpiTile(Widget):
             digits_style = base + self.get_component_rich_style("kpi-digits", partial=True)
             # Blank like the unused part of a Textual widget: background only.
             blank = Strip.blank(width, _background(base))
+            # Digits as large as the tile holds (wall screen), else Textual's three rows.
+            scale = min(self.largest_scale(), self.scale_limit)
+            if scale >= MIN_BLOCK_SCALE:
+                rows = block_digits.render(self.value, scale)
+                digits = [
+                    _centred(row, width, digits_style, _background(digits_style)) for row in rows
+                ]
+            else:
+                rows = _digit_rows(self.value, digits_style)
+                digits = [_centred(row, width, digits_style, digits_style) for row in rows]
             # Vertically centred when the tile is taller than its content (wall screen).
-            top = max(0, (height - TILE_LINES) // 2)
+            top = max(0, (height - TITLE_ROWS - len(digits)) // 2)
             lines = [blank] * top + [
                 _centred(
                     _ellipsised(self.title, width), width, title_style, _background(title_style)
                 )
             ]
-            lines += [
-                _centred(row, width, digits_style, digits_style)
-                for row in _digit_rows(self.value, digits_style)
-            ]
+            lines += digits
             lines += [blank] * (height - len(lines))
         self._lines = (key, lines)
         return lines
