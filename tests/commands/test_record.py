@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -46,6 +47,17 @@ def test_existing_output_is_kept_unless_forced(capsys, run_a, tmp_path):
     assert out.read_text() == "keep me"
     assert main(["record", str(run_a / "queue_log"), "--out", str(out), "--force"]) == 0
     assert len(list(RecordingSource(out).raw())) == 457
+
+
+def test_out_directory_gets_a_new_file_named_by_source_and_start(capsys, run_a, tmp_path):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    assert main(["record", str(run_a / "queue_log"), "--out", str(folder)]) == 0
+    (made,) = folder.iterdir()
+    assert re.fullmatch(r"queue_log-\d{8}T\d{6}Z\.wbrec", made.name)
+    assert f"recorded 457 records from queue_log:{run_a / 'queue_log'} to {made}" in (
+        capsys.readouterr().err
+    )
 
 
 def test_recording_a_file_onto_itself_is_refused(capsys, tmp_path):

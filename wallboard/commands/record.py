@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.recording import FLUSH_EVERY_S, RecordingWriter
@@ -32,14 +35,23 @@ last second. FILE is created once the PBX has answered: a refused login or a
 PBX never reached leaves no file (and exits with status 2). A file source (a
 queue_log) is converted whole.
 
-FILE is never overwritten unless --force is given. The recording names the
+FILE is never overwritten unless --force is given. If FILE is a directory,
+each run writes a new file there, named by the source and the time it started
+(pbx-20241122T090000Z.wbrec): what a service that restarts needs. The recording names the
 source and the engine settings, never the AMI secret.
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE", help="ami://USER@HOST[:PORT] or a queue_log")
-    parser.add_argument("--out", "-o", required=True, metavar="FILE", help="the recording to write")
+    parser.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="FILE",
+        help="the recording to write; an existing directory: a new file there, named by "
+        "the source and its start (UTC), e.g. pbx-20241122T090000Z.wbrec",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
 
@@ -49,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
             f"{args.source}: a hub serves finished boards, not raw input; record the PBX itself"
         )
     settings = load_settings(args.config)
-    out = Path(args.out)
     source = open_source(args.source, settings)
+    directory = Path(args.out) if Path(args.out).is_dir() else None
+    out = Path(args.out) if directory is None else file_in(directory, source.label)
     if not args.source.startswith("ami://") and out.exists() and out.samefile(args.source):
         raise WallboardError(f"{out}: is SOURCE itself; choose another --out")
     raw = source.raw()
@@ -61,19 +74,31 @@ def run(args: argparse.Namespace) -> int:
     else:
         if out.exists() and not args.force:
             raise WallboardError(f"{out}: already exists (use --force to overwrite)")
-        recording = LiveRecording(
-            lambda: RecordingWriter(
-                out, source=source.label, config=settings.engine, force=args.force
+
+        def open_writer() -> RecordingWriter:
+            # In a directory, the file is named by the moment the PBX first answered.
+            path = out if directory is None else file_in(directory, source.label)
+            return RecordingWriter(
+                path, source=source.label, config=settings.engine, force=args.force
             )
-        )
+
+        recording = LiveRecording(open_writer)
         written = asyncio.run(record_until_signalled(raw, recording))
         if recording.writer is None:
+            kept = f"{out} not written" if directory is None else f"no file in {directory}"
             raise WallboardError(
-                f"{source.label}: never connected ({recording.why_not()}); "
-                f"nothing recorded, {out} not written"
+                f"{source.label}: never connected ({recording.why_not()}); nothing recorded, {kept}"
             )
+        out = recording.writer.path
     print(f"wallboard: recorded {written} records from {source.label} to {out}", file=sys.stderr)
     return 0
+
+
+def file_in(directory: Path, label: str) -> Path:
+    """A new recording in DIR, named by its source and start (UTC): pbx-20241122T090000Z.wbrec."""
+    name = urlsplit(label).hostname or Path(label.partition(":")[2]).stem or "recording"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return directory / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{stamp}.wbrec"
 
 
 def convert_file(
