@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The browser tests drive Debian's Chromium, never a browser a test tool downloads.
 CHROMIUM := /usr/bin/chromium
+# systemd-analyze checks the units in deploy/systemd (Debian's systemd package).
+SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: demo test lint bench clean
@@ -28,7 +30,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
-test: lint $(CHROMIUM)
+$(SYSTEMD_ANALYZE):
+	@command -v apt-get >/dev/null || { echo "make: the deploy tests need $(SYSTEMD_ANALYZE) (Debian: apt-get install systemd)" >&2; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd
+
+test: lint $(CHROMIUM) $(SYSTEMD_ANALYZE)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -132,7 +133,36 @@ def _add_common_arguments(
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
-    logging.basicConfig(level=level, format="wallboard: %(levelname)s: %(message)s")
+    if to_journal():
+        handler = logging.StreamHandler()
+        handler.setFormatter(JournalFormatter())
+        logging.basicConfig(level=level, handlers=[handler])
+    else:
+        logging.basicConfig(level=level, format="wallboard: %(levelname)s: %(message)s")
+
+
+def to_journal() -> bool:
+    """Whether stderr is systemd's journal: JOURNAL_STREAM names its device and inode."""
+    try:
+        stat = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return os.environ.get("JOURNAL_STREAM") == f"{stat.st_dev}:{stat.st_ino}"
+
+
+class JournalFormatter(logging.Formatter):
+    """sd-daemon(3) priority prefixes, and no time or name: journald records both itself."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # (level, syslog priority): crit, err, warning, info, debug.
+        ladder = (
+            (logging.CRITICAL, 2),
+            (logging.ERROR, 3),
+            (logging.WARNING, 4),
+            (logging.INFO, 6),
+        )
+        priority = next((p for level, p in ladder if record.levelno >= level), 7)
+        return f"<{priority}>{super().format(record)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._module.run(args))
     except WallboardError as exc:
-        print(f"wallboard: error: {exc}", file=sys.stderr)
+        print(f"<3>error: {exc}" if to_journal() else f"wallboard: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
