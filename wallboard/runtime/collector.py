@@ -44,6 +44,7 @@ class Collector:
     ) -> None:
         self.label = source.label
         self._step = BoardStep(config, source.label, alarms)
+        self._waiting = BoardStep(config, source.label)
         self.engine = self._step.engine
         self._source = source
         self.alarms = self._step.stepper
@@ -69,8 +70,12 @@ class Collector:
 
     def _tick(self) -> BoardUpdate:
         now = self.source_now()
-        # Before the first event the stepper has nothing to evaluate: the board is the engine's.
-        update = self._step.board(self.engine.now if now is None else now, self.status)
+        if now is None:
+            # Nothing from the source yet: an empty floor at our clock (not the engine's,
+            # whose clock must start at the source's first event, nor 1970).
+            update = self._waiting.board(max(self._clock(), self._waiting.engine.now), self.status)
+            return BoardUpdate(update.snapshot, update.status)
+        update = self._step.board(now, self.status)
         self._publish(update.transitions)
         return BoardUpdate(update.snapshot, update.status)
 

@@ -34,6 +34,8 @@ class Board:
     stale_s: float | None
     history: TrendHistory
     replay: ReplayPosition | None = None
+    # The source has not delivered one board yet: no figures (to be old), no alarms.
+    no_data: bool = False
     # The settings the figures were computed with (the hub's, for a viewer).
     config: SnapshotConfig = field(init=False)
 
@@ -49,6 +51,7 @@ class Board:
             and self.stale_s == other.stale_s
             and self.status == other.status
             and self.replay == other.replay
+            and self.no_data == other.no_data
         )
 
     @property

@@ -107,7 +107,7 @@ class LiveControl:
             at = self._wall_clock()
             status = SourceStatus(self._wall_clock(), "connecting", "waiting for the first board")
             empty = BoardStep(self.config, self.feed.label).board(at, status)
-            return Board(empty.snapshot, status, quiet, self.history)
+            return Board(empty.snapshot, status, quiet, self.history, no_data=True)
         status = latest.status
         stale: float | None = None
         if status.state in STALE_STATES:
@@ -118,7 +118,8 @@ class LiveControl:
         elif status.state != "ended" and quiet > STALL_S:
             stale = quiet
             status = SourceStatus(status.at, "disconnected", f"no update for {quiet:.0f} s")
-        return Board(latest.snapshot, status, stale, self.history)
+        no_data = self._fresh_until is None  # never live: its boards are empty floors
+        return Board(latest.snapshot, status, stale, self.history, no_data=no_data)
 
     def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
         return _acknowledge(self._alarms, alarm, silence_s, by)

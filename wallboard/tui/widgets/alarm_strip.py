@@ -106,7 +106,13 @@ class AlarmStrip(DataTable[Text | str]):
                 )
             )
         if not rows:
-            rows = [("", "✓ all clear", "", "", "", "", "No active alarms")]
+            # No figures yet is not "all clear": no rule has had anything to judge.
+            empty = (
+                ("… no data", "No figures yet")
+                if board.no_data
+                else ("✓ all clear", "No active alarms")
+            )
+            rows = [("", empty[0], "", "", "", "", empty[1])]
         styles = self._alarm_styles()
         columns = _fit([row[1:] for row in rows], self.scrollable_content_region.width)
         if (rows, styles, columns) == (self._rows_shown, self._styled_with, self._columns_shown):

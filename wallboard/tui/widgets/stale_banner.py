@@ -23,6 +23,8 @@ class StaleBanner(Static):
         if stale is not None:
             status = board.status
             detail = f" ({status.detail})" if status.detail else ""
-            self.update(
-                f"STALE DATA: source {status.state}{detail}; figures are {fmt.duration(stale)} old"
-            )
+            if board.no_data:
+                self.update(f"NO DATA YET: source {status.state}{detail}; nothing received so far")
+            else:
+                age = fmt.duration(stale)
+                self.update(f"STALE DATA: source {status.state}{detail}; figures are {age} old")

@@ -50,11 +50,11 @@ class StatusBar(Widget):
         state = _state(board)
         width = self.size.width
         time = f"{clock:%H:%M:%S} {clock:%Z}"
-        middle = f"{clock:%a %Y-%m-%d} {time}"
+        middle = "no data yet" if board.no_data else f"{clock:%a %Y-%m-%d} {time}"
         # Room for the name: the line less the state, the clock and the mode, a space
         # or two between each; below a few characters the date goes instead.
         room = width - len(state) - len(middle) - len(right) - 5
-        if room < MIN_LABEL:
+        if room < MIN_LABEL and not board.no_data:
             middle = time
             room = width - len(state) - len(middle) - len(right) - 5
         label = _ellipsised(board.label, room)
