@@ -513,9 +513,47 @@ class QueueLogSource:
 
     def events(self) -> Iterator[Event | SourceStatus]:
         mapper = QueueLogMapper(self._config)
-        for number, record in enumerate(self.raw(), start=1):
-            items = mapper.feed(record)
-            for warning in mapper.take_warnings():
-                log.warning("%s:%d: %s", self.path, number, warning)
-            yield from items
-        yield from mapper.flush()
+        warn = _CappedWarnings(self.path)
+        try:
+            for number, record in enumerate(self.raw(), start=1):
+                items = mapper.feed(record)
+                for warning in mapper.take_warnings():
+                    warn(number, warning)
+                yield from items
+            yield from mapper.flush()
+        finally:
+            warn.summary()
+
+
+class _CappedWarnings:
+    """The first few warnings of a file, then one summary line for the rest.
+
+    A text file that is not a queue_log at all (or one damaged throughout) must
+    not bury the screen in a warning per line: the first ones say what is wrong.
+    """
+
+    SHOWN = 10
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.hidden_lines: tuple[int, int] | None = None
+
+    def __call__(self, line: int, warning: str) -> None:
+        self.count += 1
+        if self.count <= self.SHOWN:
+            log.warning("%s:%d: %s", self.path, line, warning)
+        else:
+            first = self.hidden_lines[0] if self.hidden_lines else line
+            self.hidden_lines = (first, line)
+
+    def summary(self) -> None:
+        if self.hidden_lines is not None:
+            first, last = self.hidden_lines
+            log.warning(
+                "%s: %d more warnings not shown (lines %d to %d)",
+                self.path,
+                self.count - self.SHOWN,
+                first,
+                last,
+            )

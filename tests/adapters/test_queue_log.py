@@ -311,3 +311,27 @@ def test_an_empty_time_field_is_a_bad_timestamp_even_as_the_first_line():
     mapper = QueueLogMapper(EngineConfig())
     assert mapper.feed(RawRecord(0.0, "queue_log", "|a|q|NONE|ENTERQUEUE||1|1")) == []
     assert mapper.take_warnings() == ["skipped: bad timestamp ''"]
+
+
+@pytest.mark.parametrize("valid", [False, True])
+def test_a_text_file_of_thousands_of_bad_lines_gives_a_few_warnings_and_one_summary(
+    tmp_path, caplog, valid
+):
+    path = tmp_path / "notes.txt"
+    lines = [f"note {i}: call the supplier" for i in range(1, 5001)]
+    if valid:
+        lines[-1] = "1732262400|c1|support|NONE|ENTERQUEUE||1001|1"
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING):
+        if valid:
+            events = list(QueueLogSource(path).events())
+            assert len(events) == 1
+        else:
+            with pytest.raises(WallboardError, match="no queue_log lines"):
+                list(QueueLogSource(path).events())
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 11
+    assert messages[0].startswith(f"{path}:1: skipped: not a queue_log line")
+    assert messages[9].startswith(f"{path}:10: ")
+    last = 4999 if valid else 5000
+    assert messages[10] == f"{path}: {last - 10} more warnings not shown (lines 11 to {last})"
