@@ -320,7 +320,9 @@ def test_journal_lines_carry_levels_and_no_timestamps(site, tmp_path):
     site["WALLBOARD_PBX"] = f"ami://wallboard@127.0.0.1:{_free_port()}"
     argv, _ = unit_command("record", site, tmp_path)
     record = Service(argv, site, tmp_path, "record")
-    time.sleep(2.0)
+    deadline = time.monotonic() + WAIT_S
+    while "disconnected" not in record.stderr_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # until a refused attempt has been told
     status, _, err = record.stop()
     assert status == 2
     lines = journal_lines(err)

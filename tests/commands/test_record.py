@@ -197,11 +197,13 @@ async def test_a_pbx_never_reached_is_an_error_not_a_recording(tmp_path):
         port = probe.getsockname()[1]
     out = tmp_path / "shift.wbrec"
     process = await _record(port, out, "any")
-    await asyncio.sleep(2.0)  # a few refused connection attempts
-    process.send_signal(signal.SIGTERM)
+    assert process.stderr is not None
     async with asyncio.timeout(60):
-        _, stderr = await process.communicate()
-    text = stderr.decode()
+        # A refused attempt has been told (so the signal handlers are in place too).
+        first = await process.stderr.readline()
+        process.send_signal(signal.SIGTERM)
+        _, rest = await process.communicate()
+    text = (first + rest).decode()
     assert process.returncode == 2, text
     assert "recorded " not in text
     assert text.splitlines()[-1] == (
