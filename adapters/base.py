@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from wallboard.events import Event
 from wallboard.status import SourceStatus
 
-RawKind = Literal["ami", "queue_log", "status"]
+RawKind = Literal["ami", "queue_log", "status", "tick"]
 
 
 class RawRecord(NamedTuple):
@@ -23,7 +23,10 @@ class RawRecord(NamedTuple):
 
     `payload` is, by kind: `ami`, a list of `[header, value]` pairs in wire
     order (repeated headers kept); `queue_log`, one line without its newline;
-    `status`, a `SourceStatus` as a dict.
+    `status`, a `SourceStatus` as a dict; `tick`, None: a second went by
+    with nothing received (it moves a mapper's clock on: a decision waiting
+    for more events is released by source time, and a quiet PBX must not
+    hold it back).
     """
 
     received_at: float

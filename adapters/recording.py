@@ -13,23 +13,27 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgpack
 
-from wallboard.adapters.base import Mapper, RawRecord
+from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
 from wallboard.engine.settings import (
     EngineConfig,
     QueueSettings,
+    empty_conditions_text,
     engine_config_from_mapping,
-    with_queue_overrides,
 )
 from wallboard.errors import WallboardError
 from wallboard.events import Event
 from wallboard.status import SourceStatus
+
+if TYPE_CHECKING:
+    from wallboard.adapters.ami import AmiMapper
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +57,29 @@ def is_recording(head: bytes) -> bool:
     return False
 
 
+def _queue_table(settings: QueueSettings) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for key in QueueSettings.__slots__:
+        value = getattr(settings, key)
+        if value is None or value == ():
+            continue
+        if key == "leavewhenempty":
+            value = empty_conditions_text(value)
+        elif key == "caller_timeout_s":
+            value = list(value)
+        table[key] = value
+    return table
+
+
 def engine_settings(config: EngineConfig) -> dict[str, Any]:
-    """The engine settings as an `[engine]` table: `engine_config_from_mapping` reads it back."""
-    queues = {
-        name: {
-            key: getattr(settings, key)
-            for key in QueueSettings.__slots__
-            if getattr(settings, key) is not None
-        }
-        for name, settings in sorted(config.queues.items())
+    """The engine settings as an `[engine]` table: `engine_config_from_mapping` reads it back.
+
+    It also carries the `[agents]` table, under `agents`.
+    """
+    queues = {name: _queue_table(settings) for name, settings in sorted(config.queues.items())}
+    agents = {
+        key: {"name": agent.name, "team": agent.team}
+        for key, agent in sorted(config.agents.items())
     }
     return {
         "sl_threshold_s": config.sl_threshold_s,
@@ -75,6 +93,7 @@ def engine_settings(config: EngineConfig) -> dict[str, Any]:
         "timezone": config.timezone,
         "occupancy_includes_wrap": config.occupancy_includes_wrap,
         "queues": queues,
+        "agents": agents,
     }
 
 
@@ -200,7 +219,7 @@ class RecordingSource:
         self.label = f"recording:{self.path}"
         with open_binary(self.path) as handle:
             self.header = _header(self.path, _unpacker(handle))
-        self._config = _with_recorded_wrapups(config or EngineConfig(), self.header, self.path)
+        self._config = _with_recorded_pbx(config or EngineConfig(), self.header, self.path)
 
     def raw(self) -> Iterator[RawRecord]:
         """The records in order; stops with a warning at a cut-off tail or corrupt bytes."""
@@ -244,7 +263,7 @@ class RecordingSource:
 
     def events(self) -> Iterator[Event | SourceStatus]:
         queue_log: QueueLogMapper | None = None
-        ami: Mapper | None = None
+        ami: AmiMapper | None = None
         skipped: set[str] = set()
         for number, record in enumerate(self.raw(), start=1):
             kind = record[1]
@@ -254,7 +273,7 @@ class RecordingSource:
                 items = queue_log.feed(record)
                 for warning in queue_log.take_warnings():
                     log.warning("%s: record %d: %s", self.path, number, warning)
-            elif kind in ("ami", "status"):
+            elif kind in ("ami", "status", "tick"):
                 ami = ami or _ami_mapper(self._config)
                 items = ami.feed(record)
             else:
@@ -266,15 +285,17 @@ class RecordingSource:
                 yield from items
         if queue_log is not None:
             yield from queue_log.flush()
+        if ami is not None:
+            yield from ami.flush()
 
 
-def _with_recorded_wrapups(
-    config: EngineConfig, header: dict[str, Any], path: Path
-) -> EngineConfig:
-    """Take wrap-up times from the recording for the queues `config` does not mention.
+def _with_recorded_pbx(config: EngineConfig, header: dict[str, Any], path: Path) -> EngineConfig:
+    """Take the PBX's facts from the recording where `config` does not give them.
 
-    Wrap-up is a fact about the PBX the shift was recorded on (Asterisk announces
-    it nowhere), so the recording remembers it; service-level targets and the
+    Wrap-up times, leave-when-empty rules and caller timeouts are facts about
+    the PBX the shift was recorded on (Asterisk announces none of them), and so
+    is who the agents are (`[agents]`): the recording remembers them, for the
+    queues and agents `config` does not mention. Service-level targets and the
     like stay the viewer's own choice.
     """
     try:
@@ -282,15 +303,22 @@ def _with_recorded_wrapups(
     except WallboardError as exc:
         log.warning("%s: ignoring the recorded engine settings: %s", path, exc)
         return config
-    missing = {
-        name: QueueSettings(wrapup_s=settings.wrapup_s)
-        for name, settings in recorded.queues.items()
-        if name not in config.queues and settings.wrapup_s
-    }
-    return with_queue_overrides(config, **missing) if missing else config
+    queues = dict(config.queues)
+    for name, settings in recorded.queues.items():
+        facts = QueueSettings(
+            wrapup_s=settings.wrapup_s,
+            leavewhenempty=settings.leavewhenempty,
+            caller_timeout_s=settings.caller_timeout_s,
+        )
+        if name not in queues and facts != QueueSettings():
+            queues[name] = facts
+    agents = {**recorded.agents, **config.agents}
+    if queues == config.queues and agents == config.agents:
+        return config
+    return replace(config, queues=queues, agents=agents)
 
 
-def _ami_mapper(config: EngineConfig) -> Mapper:
+def _ami_mapper(config: EngineConfig) -> AmiMapper:
     # Imported on first use: a queue_log recording should not pull in the AMI client.
     from wallboard.adapters.ami import AmiMapper
 

@@ -11,6 +11,7 @@ from tests.synthetic import generate_shift
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 RUN_A = SHARED / "fixtures" / "asterisk-22-run-a"
+RUN_D = SHARED / "fixtures" / "asterisk-22-run-d"
 
 
 @pytest.fixture
@@ -25,3 +26,11 @@ def run_a() -> Path:
 def shift_events() -> list:
     """A seeded two-hour synthetic shift: 14 agents, 3 queues (what replays and the TUI play)."""
     return list(generate_shift(7, agents=14, queues=3, hours=2.0))
+
+
+@pytest.fixture
+def run_d() -> Path:
+    """The real Asterisk 22 run seen by two AMI users, with a reload and a restart."""
+    if not RUN_D.is_dir():
+        pytest.skip("../shared/fixtures/asterisk-22-run-d is not present")
+    return RUN_D

@@ -63,6 +63,21 @@ class CallerExited:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerLeaving:
+    """A waiting caller left the queue; how (abandon or exit) is told by a later outcome.
+
+    Sources that must wait a moment for the next events of a channel before
+    they can say whether a caller hung up or was sent on by the queue send this
+    at once: the caller no longer waits, and the outcome that follows (at most
+    a few seconds of source time later) counts it.
+    """
+
+    at: float
+    queue: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CallerGone:
     """The source lost track of a waiting caller (e.g. missed during a reconnect).
 
@@ -200,6 +215,7 @@ Event = (
     | CallerAnswered
     | CallerAbandoned
     | CallerExited
+    | CallerLeaving
     | CallerGone
     | CallBlocked
     | CallEnded

@@ -15,15 +15,29 @@ ConnectionState = Literal["connecting", "resyncing", "live", "disconnected", "en
 
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
-    """A change in the health of a source, shown on screen and kept in recordings."""
+    """A change in the health of a source, shown on screen and kept in recordings.
+
+    `limits` says what the source cannot see (an AMI user without the
+    `dialplan` class...), each as the figure it costs and the setting that
+    restores it; the mapper finds them in the stream itself.
+    """
 
     at: float
     state: ConnectionState
     detail: str = ""
+    limits: tuple[str, ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
-        return {"at": self.at, "state": self.state, "detail": self.detail}
+        payload: dict[str, Any] = {"at": self.at, "state": self.state, "detail": self.detail}
+        if self.limits:
+            payload["limits"] = list(self.limits)
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> SourceStatus:
-        return cls(float(payload["at"]), payload["state"], str(payload.get("detail", "")))
+        return cls(
+            float(payload["at"]),
+            payload["state"],
+            str(payload.get("detail", "")),
+            tuple(str(limit) for limit in payload.get("limits", ())),
+        )

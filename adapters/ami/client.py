@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 
 ALLOWED_ACTIONS = frozenset({"Login", "Logoff", "Ping", "Events", "QueueStatus", "QueueSummary"})
 """Every action the wallboard may send: none of them changes Asterisk's state."""
+TICK_S = 1.0
+"""A quiet second gets a `tick` record: the mapper's decisions that wait on source time
+(an exit's kind) are released though the PBX says nothing, and a recording keeps it."""
 
 DEFAULT_PORT = 5038
 T = TypeVar("T")
@@ -245,7 +248,10 @@ class AmiSource:
     async def raw(self) -> AsyncIterator[RawRecord]:
         """Records as received, and status records; ends when cancelled or the login is refused."""
         session = _Session(self)
-        task = asyncio.create_task(session.run(), name=f"ami {self.label}")
+        tasks = {
+            asyncio.create_task(session.run(), name=f"ami {self.label}"),
+            asyncio.create_task(session.tick(), name=f"ami ticks {self.label}"),
+        }
         try:
             while True:
                 item = await session.records.get()
@@ -253,8 +259,9 @@ class AmiSource:
                     raise item
                 yield item
         finally:
-            task.cancel()
-            await asyncio.wait({task})  # (its CancelledError is its own, not ours)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)  # (their CancelledErrors are their own, not ours)
             session.executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -273,6 +280,15 @@ class _Session:
         self.received = 0
         self.inbox: list[RawRecord] = []
         self.inbox_lock = threading.Lock()
+
+    async def tick(self) -> None:
+        """A `tick` record after each second in which nothing was received."""
+        seen = self.received
+        while True:
+            await asyncio.sleep(TICK_S)
+            if self.received == seen and self.records.qsize() < self.source._backlog:
+                self.records.put_nowait(RawRecord(self.source._clock(), "tick", None))
+            seen = self.received
 
     # hand-off from pyst2's threads
 

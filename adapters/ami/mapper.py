@@ -7,19 +7,26 @@ A few channel events are kept because Asterisk says some things nowhere else:
 - A caller refused by a full queue (or a join-empty rule) raises no queue
   event, only `VarSet QUEUESTATUS=FULL` on its channel; the queue comes from
   the channel's preceding `Newexten` running `Queue(name,...)`, else its `Exten`.
-- `QueueCallerAbandon` is raised for hang-ups *and* for queue timeouts. It is
-  decided when it arrives, never by waiting for later events: a hang-up if a
-  `HangupRequest`/`SoftHangupRequest` for the caller's channel came first
-  (what a caller's own hang-up shows); else a timeout if its `HoldTime`
-  reached the timeout argument of the channel's `Queue()` call; else a
-  hang-up, because a hang-up requested over AMI or the CLI announces nothing
-  before the abandon (every hang-up in the real capture is of that kind). A
-  leave-when-empty exit therefore counts as an abandon: AMI cannot tell it
-  from a hang-up at that moment.
-- An answered caller shows `DialEnd` (ANSWER) and `QueueCallerLeave` before
-  `AgentConnect`, so a leave is an exit only when no answer is under way.
+- `QueueCallerAbandon` is raised for hang-ups, queue timeouts and
+  leave-when-empty exits alike: `exits.py` tells them apart from every signal
+  the user can see. A decision that must wait for the channel's next events
+  sends `CallerLeaving` at once and its outcome once decided, stamped with the
+  source time it was decided at (at most `DECISION_WAIT_S` later); it is
+  released by source time only (any record, a `tick` when the PBX is quiet),
+  so a replay of the records decides exactly as live did.
+- A caller who presses a key of the queue's `context` leaves with no abandon
+  and no answer, from another dialplan place than it joined from: an exit with
+  key. An answered caller shows `DialEnd` (ANSWER) and `QueueCallerLeave`
+  before `AgentConnect`, so a leave is an exit only when no answer is under way.
 - There is no wrap-up event: a call's wrap is the queue's configured
   `wrapup_s` (`EngineConfig.for_queue`), started by `AgentComplete`.
+- A restart (a `Shutdown`, a `FullyBooted` younger than the outage, or static
+  members logged in again during it) ends what the old process held when
+  the connection dropped: callers still waiting abandoned, calls ended, as
+  Asterisk's shutdown writes them to queue_log.
+
+Agents are one id per person (`wallboard.adapters.identity`), whichever of
+member name, interface and state interface an event leads with.
 
 Times: the `Timestamp:` header (`timestampevents = yes`), else the moment the
 record was received, moved onto the PBX's clock by the offset between the two
@@ -32,13 +39,38 @@ milliseconds) are passed on as the source's figures.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wallboard.adapters.ami.status import StatusList, agent_of, member_status, seconds
+from wallboard.adapters.ami.exits import (
+    DECISION_WAIT_S,
+    HANGUP_GRACE_S,
+    QUEUESTATUS_EXITS,
+    MemberState,
+    PendingExit,
+    Signals,
+    absent,
+    member_state,
+    timeout_matches,
+)
+from wallboard.adapters.ami.status import (
+    StatusList,
+    agent_of,
+    member_names,
+    member_status,
+    seconds,
+)
+from wallboard.adapters.ami.visibility import (
+    CALL_EVENTS,
+    DIALPLAN_EVENTS,
+    WATCHED_AGENT_EVENTS,
+    Visibility,
+)
 from wallboard.adapters.base import RawRecord
-from wallboard.engine.settings import EngineConfig
+from wallboard.adapters.identity import AgentDirectory
+from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -54,6 +86,7 @@ from wallboard.events import (
     CallerExited,
     CallerGone,
     CallerJoined,
+    CallerLeaving,
     Event,
     HoldEnded,
     HoldStarted,
@@ -68,6 +101,9 @@ BLOCKED: dict[str, BlockReason] = {
     "JOINEMPTY": "joinempty",
     "JOINUNAVAIL": "joinunavail",
 }
+RESTART_SLACK_S = 2.0
+"""A process is new if it started at most this long before the connection was lost."""
+_WATCHED = DIALPLAN_EVENTS | CALL_EVENTS | WATCHED_AGENT_EVENTS
 
 
 @dataclass(slots=True)
@@ -77,6 +113,7 @@ class _Call:
     queue: str
     agent: str
     keys: tuple[str, ...]
+    answered_at: float
     transferred: bool = False
 
 
@@ -92,8 +129,14 @@ class _QueueApp:
 @dataclass(slots=True)
 class _State:
     waiting: dict[str, str] = field(default_factory=dict)
+    joined_at: dict[str, float] = field(default_factory=dict)
+    # Where in the dialplan each waiting caller joined from (Context, Exten).
+    joined_from: dict[str, tuple[str, str]] = field(default_factory=dict)
     members: set[tuple[str, str]] = field(default_factory=set)
+    # Member states per queue, for the leave-when-empty rule.
+    book: dict[str, dict[str, MemberState]] = field(default_factory=dict)
     hangup_requested: set[str] = field(default_factory=set)
+    music: set[str] = field(default_factory=set)
     answering: set[str] = field(default_factory=set)
     queue_apps: dict[str, _QueueApp] = field(default_factory=dict)
     calls: dict[str, _Call] = field(default_factory=dict)
@@ -121,10 +164,19 @@ class AmiMapper:
 
     def __init__(self, config: EngineConfig) -> None:
         self._config = config
+        self._agents = AgentDirectory(config.agents)
         self._state = _State()
         self._status: StatusList | None = None
-        self._wrap: dict[str, float] = {}
+        self._settings: dict[str, QueueSettings] = {}
         self._clock_offset = 0.0
+        self._pending: dict[str, PendingExit] = {}
+        self._next_deadline = math.inf
+        self._visibility = Visibility()
+        self._source_status: SourceStatus | None = None
+        # The old process's end, once the connection to it is lost: (time, it was a shutdown).
+        self._lost_at: float | None = None
+        self._shutdown_at: float | None = None
+        self._booted_at: float | None = None
         self._handlers: dict[str, Callable[[Headers, float], Output]] = {
             "QueueCallerJoin": self._join,
             "Join": self._join,
@@ -152,8 +204,12 @@ class AmiMapper:
             "HangupRequest": self._hangup_request,
             "SoftHangupRequest": self._hangup_request,
             "Hangup": self._hangup,
+            "MusicOnHoldStart": self._music,
+            "MusicOnHoldStop": self._music,
             "Newexten": self._newexten,
             "VarSet": self._varset,
+            "Shutdown": self._shutdown,
+            "FullyBooted": self._booted,
             "QueueParams": self._status_item,
             "QueueMember": self._status_item,
             "QueueEntry": self._status_item,
@@ -161,13 +217,20 @@ class AmiMapper:
         }
 
     def feed(self, record: RawRecord) -> Output:
-        if record.kind == "status":
-            status = SourceStatus.from_payload(record.payload)
-            if status.state == "disconnected":
-                self._forget_channels()
-            return [status]
-        if record.kind != "ami":
-            return []
+        kind = record.kind
+        if kind == "ami":
+            return self._event(record)
+        if kind == "status":
+            return self._connection(record)
+        if kind == "tick" and self._pending:
+            return self._release(record.received_at + self._clock_offset)
+        return []
+
+    def flush(self) -> Output:
+        """Decide what still waits: the input ended (a file), its channels' fate untold."""
+        return self._settle(-math.inf)
+
+    def _event(self, record: RawRecord) -> Output:
         payload: list[Any] = record.payload
         if not payload:
             return []
@@ -176,12 +239,25 @@ class AmiMapper:
         handler = self._handlers.get(name)
         if handler is None:
             if not name:  # a response: a Ping answer tells the PBX's clock
-                self._time_of(dict(payload), record.received_at)
+                at = self._time_of(dict(payload), record.received_at)
+                return self._release(at) if self._pending else []
+            if self._pending:
+                return self._release(self._time_of(dict(payload), record.received_at))
             return []
         headers: Headers = dict(payload)
         if name == "Dial" and headers.get("SubEvent") != "End":
             return []
-        return handler(headers, self._time_of(headers, record.received_at))
+        at = self._time_of(headers, record.received_at)
+        out = self._release(at) if at >= self._next_deadline else []
+        if name in _WATCHED and self._visibility.saw(name, headers):
+            status = self._limited()
+            if status is not None:
+                out.append(status)
+        found = handler(headers, at)
+        if not out:
+            return found
+        out.extend(found)
+        return out
 
     def _time_of(self, headers: Headers, received_at: float) -> float:
         try:
@@ -191,6 +267,31 @@ class AmiMapper:
         self._clock_offset = at - received_at
         return at
 
+    # connection health
+
+    def _connection(self, record: RawRecord) -> Output:
+        status = SourceStatus.from_payload(record.payload)
+        at = record.received_at + self._clock_offset
+        out: Output = []
+        if status.state in ("disconnected", "ended"):
+            out = self._settle(at)
+        if status.state == "disconnected":
+            self._forget_channels()
+            if self._lost_at is None:
+                self._lost_at = at
+        elif status.state == "connecting":
+            self._visibility.new_connection()
+        self._source_status = status
+        out.append(replace(status, limits=self._visibility.limits))
+        return out
+
+    def _limited(self) -> SourceStatus | None:
+        """The current status again, with what the user was just found unable to see."""
+        status = self._source_status
+        if status is None:
+            return None
+        return replace(status, limits=self._visibility.limits)
+
     # callers
 
     def _join(self, h: Headers, at: float) -> Output:
@@ -198,22 +299,35 @@ class AmiMapper:
         if not queue or not uid:
             return []
         state = self._state
+        out: Output = []
+        pending = self._pending.get(uid)
+        if pending is not None:  # joining again (overflow): the dialplan went on
+            out.append(self._decide(pending, at, continued=True))
         state.waiting[uid] = queue
+        state.joined_at[uid] = at
+        state.joined_from[uid] = (h.get("Context", ""), h.get("Exten", ""))
         state.hangup_requested.discard(uid)
         state.answering.discard(uid)
+        state.music.discard(uid)
         app = state.queue_apps.get(uid)
         if app is not None:
             app.joined = True
-        return [CallerJoined(at, queue, uid, h.get("CallerIDNum", ""))]
+        out.append(CallerJoined(at, queue, uid, h.get("CallerIDNum", "")))
+        return out
 
     def _leave(self, h: Headers, at: float) -> Output:
         uid = _uid(h)
         state = self._state
         queue = state.waiting.pop(uid, None)
+        place = state.joined_from.pop(uid, None)
+        state.joined_at.pop(uid, None)
+        state.music.discard(uid)
         if queue is None or uid in state.answering:
             return []
         state.hangup_requested.discard(uid)
-        return [CallerExited(at, queue, uid, "other")]
+        # A key of the queue's `context` sends the caller to that context's extension.
+        pressed = place is not None and place != (h.get("Context", ""), h.get("Exten", ""))
+        return [CallerExited(at, queue, uid, "key" if pressed else "other")]
 
     def _abandon(self, h: Headers, at: float) -> Output:
         uid = _uid(h)
@@ -221,21 +335,39 @@ class AmiMapper:
         queue = state.waiting.pop(uid, None) or h.get("Queue", "")
         if not queue or not uid:
             return []
+        state.joined_at.pop(uid, None)
+        state.joined_from.pop(uid, None)
         wait = seconds(h, "HoldTime", "Holdtime")
         hung_up = uid in state.hangup_requested
+        music = uid in state.music
         state.hangup_requested.discard(uid)
         state.answering.discard(uid)
+        state.music.discard(uid)
+        if hung_up:
+            return [CallerAbandoned(at, queue, uid, wait)]
+        settings = self._queue_settings(queue)
         app = state.queue_apps.get(uid)
-        timed_out = (
-            not hung_up
-            and app is not None
-            and app.timeout_s is not None
-            and wait is not None
-            and wait >= app.timeout_s
+        signals = Signals(
+            music_playing=music,
+            reached_timeout=(
+                app is not None
+                and app.timeout_s is not None
+                and wait is not None
+                and wait >= app.timeout_s
+            ),
+            queue_empty=self._queue_empty(queue, settings, at),
+            configured_timeout=timeout_matches(wait, settings.caller_timeout_s),
         )
-        if timed_out:
-            return [CallerExited(at, queue, uid, "timeout", wait)]
-        return [CallerAbandoned(at, queue, uid, wait)]
+        visible = self._visibility
+        if not visible.dialplan:  # no QUEUESTATUS to come
+            if signals.exit():
+                return [CallerExited(at, queue, uid, signals.reason(), wait)]
+            if not visible.call:  # nor the channel's next steps
+                return [CallerAbandoned(at, queue, uid, wait)]
+        pending = PendingExit(uid, queue, at, wait, signals, at + DECISION_WAIT_S)
+        self._pending[uid] = pending
+        self._next_deadline = min(self._next_deadline, pending.deadline)
+        return [CallerLeaving(at, queue, uid)]
 
     def _dial_end(self, h: Headers, at: float) -> Output:
         uid = _uid(h)
@@ -249,6 +381,15 @@ class AmiMapper:
             self._state.hangup_requested.add(uid)
         return []
 
+    def _music(self, h: Headers, at: float) -> Output:
+        uid = _uid(h)
+        if uid in self._state.waiting:
+            if h["Event"] == "MusicOnHoldStart":
+                self._state.music.add(uid)
+            else:
+                self._state.music.discard(uid)
+        return []
+
     def _hangup(self, h: Headers, at: float) -> Output:
         """A channel is gone: drop what was kept about it; a caller still waiting is lost."""
         uid = _uid(h)
@@ -256,6 +397,16 @@ class AmiMapper:
         state.queue_apps.pop(uid, None)
         state.hangup_requested.discard(uid)
         state.answering.discard(uid)
+        state.music.discard(uid)
+        state.joined_at.pop(uid, None)
+        state.joined_from.pop(uid, None)
+        pending = self._pending.get(uid)
+        if pending is not None:
+            pending.hung_up = True
+            if not self._visibility.dialplan:  # no QUEUESTATUS to wait for
+                return [self._decide(pending, at)]
+            pending.deadline = min(pending.deadline, at + HANGUP_GRACE_S)
+            self._next_deadline = min(self._next_deadline, pending.deadline)
         queue = state.waiting.pop(uid, None)
         return [CallerGone(at, queue, uid)] if queue is not None else []
 
@@ -268,17 +419,78 @@ class AmiMapper:
         if h.get("Variable") != "QUEUESTATUS":
             return []
         uid = _uid(h)
+        value = h.get("Value", "")
+        pending = self._pending.get(uid)
+        if pending is not None and value in QUEUESTATUS_EXITS:
+            return [self._decide(pending, at, queuestatus=value)]
         app = self._state.queue_apps.pop(uid, None)
-        reason = BLOCKED.get(h.get("Value", ""))
+        reason = BLOCKED.get(value)
         if reason is None or (app is not None and app.joined):
             return []
         queue = app.queue if app is not None else h.get("Exten", "")
         return [CallBlocked(at, queue, uid, reason)] if queue and uid else []
 
+    # exits that wait for the channel's next events
+
+    def _decide(
+        self,
+        pending: PendingExit,
+        at: float,
+        *,
+        queuestatus: str = "",
+        continued: bool = False,
+    ) -> Event:
+        """The outcome of a pending exit, stamped `at` (when it was decided)."""
+        del self._pending[pending.call_id]
+        if not self._pending:
+            self._next_deadline = math.inf
+        reason = QUEUESTATUS_EXITS.get(queuestatus)
+        if reason is None:
+            if not (continued or pending.signals.exit()):
+                return CallerAbandoned(at, pending.queue, pending.call_id, pending.wait_s)
+            reason = pending.signals.reason()
+        return CallerExited(at, pending.queue, pending.call_id, reason, pending.wait_s)
+
+    def _release(self, at: float) -> Output:
+        """Decide the exits whose wait is over by `at`: a channel still alive went on."""
+        if at < self._next_deadline:
+            return []
+        alive = self._visibility.call  # (a channel's hang-up is a call-class event)
+        out: Output = [
+            self._decide(pending, at, continued=alive and not pending.hung_up)
+            for pending in [p for p in self._pending.values() if p.deadline <= at]
+        ]
+        self._next_deadline = min((p.deadline for p in self._pending.values()), default=math.inf)
+        return out
+
+    def _settle(self, at: float) -> Output:
+        """Decide every pending exit now from what is known (the channels' fate is not)."""
+        out: Output = []
+        for pending in list(self._pending.values()):
+            out.append(self._decide(pending, max(at, pending.at)))
+        return out
+
+    def _queue_settings(self, queue: str) -> QueueSettings:
+        settings = self._settings.get(queue)
+        if settings is None:
+            settings = self._settings[queue] = self._config.for_queue(queue)
+        return settings
+
+    def _queue_empty(self, queue: str, settings: QueueSettings, at: float) -> bool:
+        """The queue's leave-when-empty rule holds for every member (False when not known)."""
+        conditions = settings.leavewhenempty
+        members = self._state.book.get(queue)
+        if conditions is None or members is None:
+            return False
+        return all(absent(m, conditions, at, settings.wrapup_s) for m in members.values())
+
     # agents and answered calls
 
+    def _agent(self, h: Headers) -> str:
+        return agent_of(h, self._agents)
+
     def _called(self, h: Headers, at: float) -> Output:
-        agent, queue, uid = agent_of(h), h.get("Queue", ""), _uid(h)
+        agent, queue, uid = self._agent(h), h.get("Queue", ""), _uid(h)
         if not agent or not queue:
             return []
         self._state.members.add((agent, queue))
@@ -286,7 +498,7 @@ class AmiMapper:
         return [AgentRinging(at, agent, queue, uid)]
 
     def _ring_no_answer(self, h: Headers, at: float) -> Output:
-        agent, queue = agent_of(h), h.get("Queue", "")
+        agent, queue = self._agent(h), h.get("Queue", "")
         if not agent or not queue:
             return []
         ring_ms = seconds(h, "RingTime", "Ringtime")
@@ -296,24 +508,27 @@ class AmiMapper:
 
     def _dump(self, h: Headers, at: float) -> Output:
         """The agent answered, then hung up before being connected: the caller waits on."""
-        agent, queue, uid = agent_of(h), h.get("Queue", ""), _uid(h)
+        agent, queue, uid = self._agent(h), h.get("Queue", ""), _uid(h)
         if not agent or not queue:
             return []
         self._state.answering.discard(uid)
         return [AgentRingNoAnswer(at, agent, queue, uid)]
 
     def _connect(self, h: Headers, at: float) -> Output:
-        agent, queue, uid = agent_of(h), h.get("Queue", ""), _uid(h)
+        agent, queue, uid = self._agent(h), h.get("Queue", ""), _uid(h)
         if not agent or not queue or not uid:
             return []
         state = self._state
         state.waiting.pop(uid, None)
+        state.joined_at.pop(uid, None)
+        state.joined_from.pop(uid, None)
         state.answering.discard(uid)
         state.hangup_requested.discard(uid)
+        state.music.discard(uid)
         state.members.add((agent, queue))
         keys = tuple({uid, h.get("Linkedid", ""), h.get("DestUniqueid", "")} - {""})
         self._forget_call(uid)
-        state.calls[uid] = _Call(queue, agent, keys)
+        state.calls[uid] = _Call(queue, agent, keys, at)
         for key in keys:
             state.call_keys[key] = uid
         return [
@@ -328,9 +543,18 @@ class AmiMapper:
         ]
 
     def _complete(self, h: Headers, at: float) -> Output:
-        agent, queue, uid = agent_of(h), h.get("Queue", ""), _uid(h)
+        agent, queue, uid = self._agent(h), h.get("Queue", ""), _uid(h)
         if not agent or not queue:
             return []
+        if not uid:  # the caller's channel was gone first: Asterisk names no channel
+            uid = next(
+                (
+                    call_id
+                    for call_id, call in reversed(self._state.calls.items())
+                    if (call.agent, call.queue) == (agent, queue)
+                ),
+                "",
+            )
         call = self._forget_call(uid)
         transferred = h.get("Reason") == "transfer" or (call is not None and call.transferred)
         return [
@@ -340,7 +564,7 @@ class AmiMapper:
                 uid,
                 agent,
                 seconds(h, "TalkTime", "Talktime"),
-                self._wrap_s(queue),
+                self._queue_settings(queue).wrapup_s,
                 transferred,
             )
         ]
@@ -364,61 +588,131 @@ class AmiMapper:
 
     # memberships
 
+    def _remember(self, agent: str, queue: str, h: Headers) -> None:
+        self._state.members.add((agent, queue))
+        self._state.book.setdefault(queue, {})[agent] = member_state(h)
+
     def _member_added(self, h: Headers, at: float) -> Output:
-        agent, queue = agent_of(h), h.get("Queue", "")
+        agent, queue = self._agent(h), h.get("Queue", "")
         if not agent or not queue:
             return []
-        self._state.members.add((agent, queue))
-        out: Output = [AgentLoggedIn(at, agent, queue, h.get("MemberName", ""))]
+        self._remember(agent, queue, h)
+        name = self._agents.display_name(agent, member_names(h)[0])
+        out: Output = [AgentLoggedIn(at, agent, queue, name)]
         if h.get("Paused") == "1":
             out.append(AgentPaused(at, agent, queue, h.get("PausedReason", "")))
         return out
 
     def _member_removed(self, h: Headers, at: float) -> Output:
-        agent, queue = agent_of(h), h.get("Queue", "")
+        agent, queue = self._agent(h), h.get("Queue", "")
         if not agent or not queue:
             return []
         self._state.members.discard((agent, queue))
+        self._state.book.get(queue, {}).pop(agent, None)
         return [AgentLoggedOut(at, agent, queue)]
 
     def _member_pause(self, h: Headers, at: float) -> Output:
-        agent, queue = agent_of(h), h.get("Queue", "")
+        agent, queue = self._agent(h), h.get("Queue", "")
         if not agent or not queue:
             return []
         self._state.members.add((agent, queue))
-        if h.get("Paused") == "1":
+        paused = h.get("Paused") == "1"
+        if "Status" in h:  # Asterisk 12+: the whole member state
+            self._remember(agent, queue, h)
+        else:
+            self._state.book.setdefault(queue, {}).setdefault(agent, MemberState()).paused = paused
+        if paused:
             reason = h.get("PausedReason") or h.get("Reason", "")
             return [AgentPaused(at, agent, queue, reason)]
         return [AgentUnpaused(at, agent, queue)]
 
     def _member_status(self, h: Headers, at: float) -> Output:
-        status = member_status(h, at)
+        status = member_status(h, at, self._agents)
         if status is None:
             return []
-        self._state.members.add((status.agent, status.queue))
+        self._remember(status.agent, status.queue, h)
         return [status]
 
-    # resynchronization
+    # restarts and resynchronization
+
+    def _shutdown(self, h: Headers, at: float) -> Output:
+        self._shutdown_at = at
+        return []
+
+    def _booted(self, h: Headers, at: float) -> Output:
+        """Sent at each login: after a lost connection it tells when Asterisk started."""
+        uptime = seconds(h, "Uptime")
+        if uptime is not None and self._lost_at is not None:
+            self._booted_at = at - uptime
+        return []
 
     def _status_item(self, h: Headers, at: float) -> Output:
         if self._status is None:
-            self._status = StatusList()
-        if h["Event"] == "QueueMember":
+            self._status = StatusList(self._agents)
+        name = h["Event"]
+        if name == "QueueMember":
             self._status.add_member(h, at)
-        elif h["Event"] == "QueueEntry":
+        elif name == "QueueEntry":
             self._status.add_entry(h, at)
+        else:
+            self._status.add_queue(h)
         return []
 
     def _status_complete(self, h: Headers, at: float) -> Output:
-        listing, self._status = self._status or StatusList(), None
+        listing, self._status = self._status or StatusList(self._agents), None
         state = self._state
-        events = listing.finish(at, state.waiting, state.members)
+        lost = self._lost_with_old_process(listing, at)
+        events = listing.finish(at, state.waiting, state.members, lost)
         state.waiting = dict(listing.waiting)
+        state.joined_at = {uid: state.joined_at.get(uid, at) for uid in state.waiting}
+        state.joined_from = {
+            uid: place for uid, place in state.joined_from.items() if uid in state.waiting
+        }
         state.members = set(listing.members)
+        state.book = listing.states
         for call_id, call in list(state.calls.items()):
             if call.agent not in listing.busy_agents:
                 self._forget_call(call_id)
+                events.append(
+                    CallEnded(at, call.queue, call_id, call.agent, None, 0.0, call.transferred)
+                )
+        self._lost_at = self._shutdown_at = self._booted_at = None
         return list(events)
+
+    def _lost_with_old_process(self, listing: StatusList, at: float) -> list[Event]:
+        """After a restart: the callers and calls the old process held, ended as it ended them.
+
+        Its shutdown wrote ABANDON for every caller still waiting and COMPLETE*
+        for every call (queue_log); when the events saying so were not received,
+        they are made here, with the waits and talk times up to the end.
+        """
+        lost = self._lost_at
+        if lost is None:
+            return []
+        end = self._shutdown_at if self._shutdown_at is not None else lost
+        started = self._booted_at if self._booted_at is not None else listing.process_started()
+        if self._shutdown_at is None and (started is None or started < lost - RESTART_SLACK_S):
+            return []
+        state = self._state
+        out: list[Event] = []
+        for uid, queue in sorted(state.waiting.items()):
+            joined = state.joined_at.get(uid)
+            out.append(CallerAbandoned(at, queue, uid, None if joined is None else end - joined))
+        for call_id, call in sorted(state.calls.items()):
+            self._forget_call(call_id)
+            out.append(
+                CallEnded(
+                    at,
+                    call.queue,
+                    call_id,
+                    call.agent,
+                    max(0.0, end - call.answered_at),
+                    self._queue_settings(call.queue).wrapup_s,
+                    call.transferred,
+                )
+            )
+        state.waiting.clear()
+        return out
 
     # helpers
 
@@ -435,11 +729,6 @@ class AmiMapper:
         state = self._state
         state.hangup_requested.clear()
         state.answering.clear()
+        state.music.clear()
         state.queue_apps.clear()
         self._status = None
-
-    def _wrap_s(self, queue: str) -> float:
-        wrap = self._wrap.get(queue)
-        if wrap is None:
-            wrap = self._wrap[queue] = self._config.for_queue(queue).wrapup_s
-        return wrap

@@ -92,11 +92,12 @@ AMI_SAMPLE_PIN = (
         "CallerAnswered": 1372,
         "CallerExited": 16,
         "CallerJoined": 1569,
+        "CallerLeaving": 16,
         "HoldEnded": 278,
         "HoldStarted": 278,
         "SourceStatus": 3,
     },
-    "9dbefd46d8677f9fee8a9cc2e17c3b285fae204f30244d6885440a8bc58c1d9c",
+    "6d2959900c59cf4eb011f8ffe8dd03b9d7b3d6d413f98960f57cb0a0b12b1e42",
 )
 GARBAGE = (
     "",

@@ -38,6 +38,7 @@ from wallboard.events import (
     CallerExited,
     CallerGone,
     CallerJoined,
+    CallerLeaving,
     Event,
     HoldEnded,
     HoldStarted,
@@ -160,6 +161,7 @@ class Replay:
         self.first_event_at: float | None = None
         self.queues: set[str] = set()
         self.waiting: dict[tuple[str, str], float] = {}
+        self.leaving: dict[tuple[str, str], float] = {}
         self.agents: dict[str, Agent] = {}
         self.calls: list[Call] = []  # in answer order
         # The call each (queue, call_id) and each call_id names: the last one answered.
@@ -267,14 +269,17 @@ class Replay:
 
     def on_CallerJoined(self, event: CallerJoined, at: float) -> None:
         key = (event.queue, event.call_id)
-        if key in self.waiting:
+        if key in self.waiting or key in self.leaving:
             return
         self.waiting[key] = at
         self.history.joins.append(Stamp(at, event.queue))
 
     def wait_of(self, event: OutcomeEvent, at: float) -> float | None:
         """Removes the call from the waiting list; None means the outcome is dropped."""
-        joined = self.waiting.pop((event.queue, event.call_id), None)
+        key = (event.queue, event.call_id)
+        joined = self.waiting.pop(key, None)
+        if joined is None:
+            joined = self.leaving.pop(key, None)
         if event.wait_s is not None:
             return event.wait_s
         if joined is None:
@@ -323,9 +328,16 @@ class Replay:
         self.stop_ringing_for((event.queue, event.call_id))
         self.count(at, event.queue, "overflow", wait, None)
 
+    def on_CallerLeaving(self, event: CallerLeaving, at: float) -> None:
+        key = (event.queue, event.call_id)
+        if key in self.waiting:
+            self.leaving[key] = self.waiting.pop(key)
+            self.stop_ringing_for(key)
+
     def on_CallerGone(self, event: CallerGone, at: float) -> None:
         key = (event.queue, event.call_id)
         self.waiting.pop(key, None)
+        self.leaving.pop(key, None)
         self.stop_ringing_for(key)
 
     def on_CallBlocked(self, event: CallBlocked, at: float) -> None:
@@ -699,6 +711,7 @@ def oracle_snapshot(
             counts = {s: sum(v == s for v in agent_states.values()) for s in STATES}
             threshold, target = config.sl_threshold_s, config.sl_target
             waits = list(state.waiting.values())
+            leaving = len(state.leaving)
         else:
             counts = dict.fromkeys(STATES, 0)
             for agent_id, agent in state.agents.items():
@@ -710,6 +723,7 @@ def oracle_snapshot(
             assert settings.sl_threshold_s is not None and settings.sl_target is not None
             threshold, target = settings.sl_threshold_s, settings.sl_target
             waits = [joined for (q, _), joined in state.waiting.items() if q == queue]
+            leaving = sum(1 for q, _ in state.leaving if q == queue)
 
         def span(start: float) -> dict[str, Any]:
             metrics = span_metrics(history, config, start, t, queue)
@@ -750,6 +764,7 @@ def oracle_snapshot(
         required, gap, predicted = staffing(rate, window["aht_s"], threshold, target, in_service)
         return {
             "waiting": len(waits),
+            "leaving": leaving,
             "longest_wait_s": t - min(waits) if waits else 0.0,
             "agents": counts,
             "agents_required": required,

@@ -37,6 +37,7 @@ from wallboard.events import (
     CallerExited,
     CallerGone,
     CallerJoined,
+    CallerLeaving,
     Event,
     HoldEnded,
     HoldStarted,
@@ -123,6 +124,7 @@ class Model:
 
     members: set[tuple[str, str]] = field(default_factory=set)
     waiting: dict[tuple[str, str], float] = field(default_factory=dict)
+    leaving: set[tuple[str, str]] = field(default_factory=set)
     ringing: dict[str, tuple[str, str]] = field(default_factory=dict)
     in_call: dict[tuple[str, str], str] = field(default_factory=dict)  # call -> agent
     on_hold: set[str] = field(default_factory=set)
@@ -155,7 +157,9 @@ class Steps:
         m = self.model
         kinds = ["join"] * 4 + ["login", "logout", "pause", "unpause", "blocked", "status", "rogue"]
         if m.waiting:
-            kinds += ["ring"] * 3 + ["answer"] * 2 + ["abandon", "exit", "gone", "rejoin"]
+            kinds += ["ring"] * 3 + ["answer"] * 2 + ["abandon", "exit", "gone", "rejoin", "leave"]
+        if m.leaving:
+            kinds += ["decide"] * 2
         if m.ringing:
             kinds += ["no_answer"] + ["answer_ringing"] * 4
         if m.in_call:
@@ -264,6 +268,28 @@ class Steps:
         key = self.pick(self.model.waiting)
         self.left(key)
         return CallerExited(at, key[0], key[1], reason="timeout", wait_s=self.maybe(self.seconds()))
+
+    def leave(self, at: float) -> Event:
+        """A caller leaves first; its abandon or exit comes later (or it is gone)."""
+        key = self.pick(self.model.waiting)
+        self.left(key)
+        self.model.leaving.add(key)
+        return CallerLeaving(at, key[0], key[1])
+
+    def decide(self, at: float) -> Event:
+        key = self.pick(self.model.leaving)
+        self.model.leaving.discard(key)
+        wait = self.maybe(self.seconds())
+        return self.draw(
+            st.sampled_from(
+                [
+                    CallerAbandoned(at, key[0], key[1], wait_s=wait),
+                    CallerExited(at, key[0], key[1], reason="empty", wait_s=wait),
+                    CallerGone(at, key[0], key[1]),
+                    CallerJoined(at, key[0], key[1]),
+                ]
+            )
+        )
 
     def gone(self, at: float) -> Event:
         key = self.pick(self.model.waiting)

@@ -88,6 +88,7 @@ from wallboard.events import (
     CallerExited,
     CallerGone,
     CallerJoined,
+    CallerLeaving,
     Event,
     HoldEnded,
     HoldStarted,
@@ -148,6 +149,7 @@ class Engine:
             CallerAnswered: self._on_answered,
             CallerAbandoned: self._on_abandoned,
             CallerExited: self._on_exited,
+            CallerLeaving: self._on_leaving,
             CallerGone: self._on_gone,
             CallBlocked: self._on_blocked,
             CallEnded: self._on_call_ended,
@@ -491,6 +493,8 @@ class Engine:
         self, queue: QueueState, call_id: str, at: float, wait_s: float | None
     ) -> float | None:
         joined = queue.waiting.pop(call_id, None)
+        if joined is None and queue.leaving:
+            joined = queue.leaving.pop(call_id, None)
         if wait_s is not None:
             return wait_s
         if joined is None:
@@ -500,7 +504,7 @@ class Engine:
 
     def _on_joined(self, e: CallerJoined, at: float) -> None:
         queue = self._queue(e.queue)
-        if e.call_id not in queue.waiting:
+        if e.call_id not in queue.waiting and e.call_id not in queue.leaving:
             queue.waiting[e.call_id] = at
             self._count(queue, at, JOINS)
 
@@ -578,8 +582,17 @@ class Engine:
         cum[WAIT_ALL] += wait
         self._record(queue, at)
 
+    def _on_leaving(self, e: CallerLeaving, at: float) -> None:
+        queue = self._queue(e.queue)
+        joined = queue.waiting.pop(e.call_id, None)
+        if joined is not None:
+            queue.leaving[e.call_id] = joined
+            self._end_ringing((e.queue, e.call_id))
+
     def _on_gone(self, e: CallerGone, at: float) -> None:
-        self._queue(e.queue).waiting.pop(e.call_id, None)
+        queue = self._queue(e.queue)
+        queue.waiting.pop(e.call_id, None)
+        queue.leaving.pop(e.call_id, None)
         self._end_ringing((e.queue, e.call_id))
 
     def _on_blocked(self, e: CallBlocked, at: float) -> None:

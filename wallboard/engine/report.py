@@ -71,6 +71,7 @@ def _queue_report(
         queue.sl_threshold_s,
         queue.sl_target,
         len(queue.waiting),
+        len(queue.leaving),
         longest,
         agents,
         queue.rostered,
@@ -87,10 +88,11 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         ]
     else:
         accs = [zero_totals() for _ in range(len(engine.windows) + 2)]
-    waiting = 0
+    waiting = leaving = 0
     longest = 0.0
     for queue in engine.queues.values():
         waiting += len(queue.waiting)
+        leaving += len(queue.leaving)
         if queue.waiting:
             longest = max(longest, t - next(iter(queue.waiting.values())))
     agents = dict(zip(STATE_NAMES, engine.agent_counts, strict=True))
@@ -104,6 +106,7 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         config.sl_threshold_s,
         config.sl_target,
         waiting,
+        leaving,
         longest,
         agents,
         engine.all_rostered,
@@ -120,6 +123,7 @@ def _group_report(
     threshold: float,
     target: float,
     waiting: int,
+    leaving: int,
     longest: float,
     agents: dict[str, int],
     rostered: Series | None,
@@ -161,6 +165,7 @@ def _group_report(
         gap = required - in_service
     return {
         "waiting": waiting,
+        "leaving": leaving,
         "longest_wait_s": longest,
         "agents": agents,
         "agents_required": required,

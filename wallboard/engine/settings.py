@@ -8,7 +8,7 @@ such as the `[engine]` table of a config file or the header of a recording.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import time
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,25 @@ if TYPE_CHECKING:
 SlVariant = Literal["offered", "answered_only", "abandons_in_sl_good"]
 SL_VARIANTS: tuple[str, ...] = ("offered", "answered_only", "abandons_in_sl_good")
 
+EMPTY_CONDITIONS = (
+    "inuse",
+    "invalid",
+    "paused",
+    "penalty",
+    "ringing",
+    "unavailable",
+    "unknown",
+    "wrapup",
+)
+"""The member conditions of queues.conf's `joinempty`/`leavewhenempty` that make a member
+count as absent (app_queue's `parse_empty_options`)."""
+_EMPTY_PRESETS = {
+    "loose": ("invalid", "penalty"),
+    "strict": ("invalid", "paused", "penalty", "unavailable"),
+}
+_YES = ("yes", "true", "y", "t", "1", "on")
+_NO = ("no", "false", "n", "f", "0", "off")
+
 
 @dataclass(frozen=True, slots=True)
 class QueueSettings:
@@ -31,6 +50,23 @@ class QueueSettings:
     sl_target: float | None = None
     short_abandon_s: float | None = None
     wrapup_s: float = 0.0
+    # What queues.conf says about the queue, for telling exits apart on AMI
+    # (adapters/ami/exits.py): the leave-when-empty conditions (None: not
+    # configured) and the timeouts Queue() is called with.
+    leavewhenempty: tuple[str, ...] | None = None
+    caller_timeout_s: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    """One entry of the `[agents]` table: how an interface or member name is shown.
+
+    Entries with the same `name` are one agent (one row), whatever Asterisk
+    calls it on a given line; `team` groups agents on the board.
+    """
+
+    name: str
+    team: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +85,8 @@ class EngineConfig:
     timezone: str = "UTC"
     occupancy_includes_wrap: bool = False
     queues: Mapping[str, QueueSettings] = field(default_factory=dict)
+    # Interface, state interface or member name -> the agent it is (`[agents]`).
+    agents: Mapping[str, AgentSettings] = field(default_factory=dict)
     # Agents' shifts, for adherence and attendance (`wallboard.runtime.schedule_csv`).
     schedule: Schedule | None = None
 
@@ -86,6 +124,8 @@ class EngineConfig:
                 self.short_abandon_s if own.short_abandon_s is None else own.short_abandon_s
             ),
             wrapup_s=own.wrapup_s,
+            leavewhenempty=own.leavewhenempty,
+            caller_timeout_s=own.caller_timeout_s,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -108,6 +148,7 @@ class EngineConfig:
 
 _ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {
     "queues",
+    "agents",
     "day_start",
     "extra_windows_s",
     "schedule",
@@ -130,13 +171,113 @@ def _number(value: Any, where: str, key: tuple[str, ...]) -> float:
     return float(value)
 
 
+def empty_conditions(value: Any, where: str, key: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """queues.conf's `leavewhenempty` as Asterisk reads it: the conditions, sorted.
+
+    Options accumulate left to right; `loose`, `strict` and the booleans replace
+    what came before (`yes` = penalty,paused,invalid; `no` = none).
+    """
+    if not isinstance(value, str):
+        raise ConfigError(
+            f'{where} must be text as in queues.conf, e.g. "paused,unavailable"', key=key
+        )
+    conditions: set[str] = set()
+    for option in (word.strip().lower() for word in value.split(",")):
+        if option in EMPTY_CONDITIONS:
+            conditions.add(option)
+        elif option in _EMPTY_PRESETS:
+            conditions = set(_EMPTY_PRESETS[option])
+        elif option in _YES:
+            conditions = {"invalid", "paused", "penalty"}
+        elif option in _NO:
+            conditions = set()
+        else:
+            raise ConfigError(
+                f"{where}: unknown condition {option!r} (queues.conf knows "
+                f"{', '.join(EMPTY_CONDITIONS)}, loose, strict, yes, no)",
+                key=key,
+            )
+    return tuple(sorted(conditions))
+
+
+def empty_conditions_text(conditions: tuple[str, ...]) -> str:
+    """The conditions written back as queues.conf would take them."""
+    return ",".join(conditions) if conditions else "no"
+
+
+def _timeouts(value: Any, where: str, key: tuple[str, ...]) -> tuple[float, ...]:
+    values = value if isinstance(value, list) else [value]
+    numbers = tuple(_number(v, where, key) for v in values)
+    if not numbers or any(n <= 0 for n in numbers):
+        raise ConfigError(
+            f"{where} must be a positive number of seconds, or a list of them", key=key
+        )
+    return numbers
+
+
+def _queue_settings(table: Mapping[str, Any], where: str, path: tuple[str, ...]) -> QueueSettings:
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _QUEUE_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}", key=(*path, key))
+        if key == "sl_variant":
+            kwargs[key] = str(value)
+        elif key == "leavewhenempty":
+            kwargs[key] = empty_conditions(value, f"{where}.{key}", (*path, key))
+        elif key == "caller_timeout_s":
+            kwargs[key] = _timeouts(value, f"{where}.{key}", (*path, key))
+        else:
+            kwargs[key] = _number(value, f"{where}.{key}", (*path, key))
+    return QueueSettings(**kwargs)
+
+
+def agents_from_mapping(data: Any, where: str = "[agents]") -> dict[str, AgentSettings]:
+    """`[agents]`: `"interface or member name" = "Display name"` or `= {name = ..., team = ...}`.
+
+    Errors name the key at fault as `("agents", key, ...)`.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a table", key=("agents",))
+    agents: dict[str, AgentSettings] = {}
+    for key, value in data.items():
+        if not key:
+            raise ConfigError(f"{where}: an empty agent key", key=("agents", key))
+        if isinstance(value, str):
+            entry = {"name": value}
+        elif isinstance(value, Mapping):
+            unknown = sorted(set(value) - {"name", "team"})
+            if unknown:
+                raise ConfigError(
+                    f"{where}.{key!r}: unknown key {unknown[0]!r} (name, team)",
+                    key=("agents", key, unknown[0]),
+                )
+            entry = {"name": value.get("name", key), "team": value.get("team", "")}
+        else:
+            raise ConfigError(
+                f'{where}.{key!r} must be a display name or {{name = "...", team = "..."}}',
+                key=("agents", key),
+            )
+        if not all(isinstance(v, str) for v in entry.values()) or not entry["name"].strip():
+            raise ConfigError(
+                f"{where}.{key!r}: name and team must be text, the name not empty",
+                key=("agents", key),
+            )
+        agents[str(key)] = AgentSettings(**{k: v.strip() for k, v in entry.items()})
+    return agents
+
+
 def engine_config_from_mapping(data: Mapping[str, Any], where: str = "[engine]") -> EngineConfig:
-    """Build an `EngineConfig` from a parsed `[engine]` table, naming bad keys."""
+    """Build an `EngineConfig` from a parsed `[engine]` table, naming bad keys.
+
+    An `agents` key holds the `[agents]` table (a recording header keeps it there).
+    """
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "queues":
             continue
-        if key == "day_start":
+        if key == "agents":
+            kwargs[key] = agents_from_mapping(value, f"{where}.agents")
+        elif key == "day_start":
             kwargs[key] = _parse_day_start(value, where)
         elif key == "windows_s":
             if not isinstance(value, list) or not value:
@@ -160,25 +301,6 @@ def engine_config_from_mapping(data: Mapping[str, Any], where: str = "[engine]")
     for name, table in dict(data.get("queues", {})).items():
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}.queues.{name} must be a table", key=("queues", name))
-        unknown = sorted(set(table) - _QUEUE_KEYS)
-        if unknown:
-            raise ConfigError(
-                f"{where}.queues.{name}: unknown key {unknown[0]!r}",
-                key=("queues", name, unknown[0]),
-            )
-        queue_kwargs = {
-            k: (
-                str(v)
-                if k == "sl_variant"
-                else _number(v, f"{where}.queues.{name}.{k}", ("queues", name, k))
-            )
-            for k, v in table.items()
-        }
-        queues[str(name)] = QueueSettings(**queue_kwargs)
+        queues[str(name)] = _queue_settings(table, f"{where}.queues.{name}", ("queues", name))
     kwargs["queues"] = queues
     return EngineConfig(**kwargs)
-
-
-def with_queue_overrides(config: EngineConfig, **queues: QueueSettings) -> EngineConfig:
-    """A copy of `config` with more per-queue settings (used by tests and adapters)."""
-    return replace(config, queues={**config.queues, **queues})

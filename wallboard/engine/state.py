@@ -33,6 +33,7 @@ class QueueState:
         "dbase",
         "former",
         "ibase",
+        "leaving",
         "ledger",
         "log",
         "name",
@@ -53,6 +54,8 @@ class QueueState:
         self.sl_target: float = own.sl_target  # type: ignore[assignment]
         self.sl_variant: str = own.sl_variant  # type: ignore[assignment]
         self.waiting: dict[str, float] = {}
+        # Callers who left the queue and whose outcome is still to come: id -> join time.
+        self.leaving: dict[str, float] = {}
         # Same scheme as `Series`: a span is `cum` minus `cum` at its start.
         self.cum = zero_totals()
         self.ibase = zero_totals()

@@ -13,7 +13,11 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from wallboard.engine.settings import EngineConfig, engine_config_from_mapping
+from wallboard.engine.settings import (
+    EngineConfig,
+    agents_from_mapping,
+    engine_config_from_mapping,
+)
 from wallboard.errors import ConfigError
 from wallboard.runtime.toml_lines import TomlLines
 
@@ -49,8 +53,8 @@ class Settings:
         return token
 
 
-# The tables of a config file; each besides [engine] holds one secret.
-TABLES = ("engine", "ami", "hub")
+# The tables of a config file; [ami] and [hub] hold one secret each.
+TABLES = ("engine", "agents", "ami", "hub")
 _SECRETS = {"ami": "secret", "hub": "token"}
 
 
@@ -95,10 +99,16 @@ def load_settings(path: str | Path | None) -> Settings:
     schedule_file = table.pop("schedule", None)
     if schedule_file is not None and not isinstance(schedule_file, str):
         raise fail("[engine].schedule must be a file name", "engine", "schedule")
+    if "agents" in table:
+        raise fail("[engine]: unknown key 'agents' (the agents table is [agents])", "engine")
     try:
         engine = engine_config_from_mapping(table)
     except ConfigError as exc:
         raise fail(str(exc), "engine", *exc.key) from exc
+    try:
+        engine = replace(engine, agents=agents_from_mapping(data.get("agents", {})))
+    except ConfigError as exc:
+        raise fail(str(exc), *exc.key) from exc
     if schedule_file is not None:
         from wallboard.runtime.schedule_csv import load_schedule
 

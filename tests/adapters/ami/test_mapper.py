@@ -27,6 +27,7 @@ from wallboard.events import (
     CallerExited,
     CallerGone,
     CallerJoined,
+    CallerLeaving,
     HoldEnded,
     HoldStarted,
 )
@@ -168,18 +169,34 @@ def test_hangup_request_before_abandon_is_an_abandon_even_at_the_timeout():
     assert mapper.feed(event("QueueCallerLeave", Uniqueid="9.1", Queue="sales")) == []
 
 
-def test_abandon_at_the_queue_timeout_without_hangup_request_is_a_timeout_exit():
+def test_abandon_at_the_queue_timeout_waits_for_queuestatus_when_the_dialplan_is_seen():
     mapper = AmiMapper(EngineConfig())
     feed_all(mapper, queue_caller("9.2", timeout="30"))
-    out = mapper.feed(event("QueueCallerAbandon", Uniqueid="9.2", Queue="sales", HoldTime="30"))
-    assert out == [CallerExited(0.0, "sales", "9.2", "timeout", 30.0)]
+    abandon = event("QueueCallerAbandon", 1.0, Uniqueid="9.2", Queue="sales", HoldTime="30")
+    assert mapper.feed(abandon) == [CallerLeaving(1.0, "sales", "9.2")]
+    status = event("VarSet", 1.001, Uniqueid="9.2", Variable="QUEUESTATUS", Value="LEAVEEMPTY")
+    assert mapper.feed(status) == [CallerExited(1.001, "sales", "9.2", "empty", 30.0)]
 
 
-def test_abandon_before_the_timeout_without_hangup_request_is_a_hang_up():
+def test_abandon_at_the_queue_timeout_without_queuestatus_is_a_timeout_exit():
+    """The Queue() call's own timeout argument decides once QUEUESTATUS failed to come."""
+    mapper = AmiMapper(EngineConfig())
+    feed_all(mapper, queue_caller("9.2", timeout="30"))
+    mapper.feed(event("QueueCallerAbandon", 1.0, Uniqueid="9.2", Queue="sales", HoldTime="30"))
+    assert mapper.feed(event("Hangup", 1.01, Uniqueid="9.2")) == []
+    assert mapper.feed(RawRecord(1.4, "tick", None)) == []
+    assert mapper.feed(RawRecord(1.6, "tick", None)) == [
+        CallerExited(1.6, "sales", "9.2", "timeout", 30.0)
+    ]
+
+
+def test_abandon_before_the_timeout_that_hangs_up_is_a_hang_up():
     mapper = AmiMapper(EngineConfig())
     feed_all(mapper, queue_caller("9.3", timeout="30"))
-    out = mapper.feed(event("QueueCallerAbandon", Uniqueid="9.3", Queue="sales", HoldTime="29"))
-    assert out == [CallerAbandoned(0.0, "sales", "9.3", 29.0)]
+    mapper.feed(event("QueueCallerAbandon", 1.0, Uniqueid="9.3", Queue="sales", HoldTime="29"))
+    mapper.feed(event("Hangup", 1.0, Uniqueid="9.3"))
+    out = mapper.feed(event("Newchannel", 1.7, Uniqueid="9.9"))
+    assert out == [CallerAbandoned(1.7, "sales", "9.3", 29.0)]
 
 
 def test_full_refusal_takes_the_queue_from_the_queue_application():
@@ -387,7 +404,11 @@ ListItems: 4
     # 3.3 is now believed waiting: its abandon maps; 3.1 is forgotten.
     assert mapper.feed(event("QueueCallerAbandon", Uniqueid="3.3", Queue="sales", HoldTime="9"))
     again = feed_all(mapper, status_answer("Event: QueueStatusComplete\n", 2000.0))
-    assert again == [CallerGone(2000.0, "sales", "3.2"), AgentLoggedOut(2000.0, "Gi", "sales")]
+    assert again == [
+        CallerAbandoned(2000.0, "sales", "3.3", 9.0),  # its wait for QUEUESTATUS is over
+        CallerGone(2000.0, "sales", "3.2"),
+        AgentLoggedOut(2000.0, "Gi", "sales"),
+    ]
 
 
 def test_hangup_of_a_caller_still_waiting_is_gone():
@@ -402,8 +423,9 @@ def test_disconnection_forgets_channel_memory_only(state):
     feed_all(mapper, queue_caller("1.1", timeout="10"))
     mapper.feed(RawRecord(5.0, "status", SourceStatus(5.0, state).to_payload()))
     out = mapper.feed(event("QueueCallerAbandon", Uniqueid="1.1", Queue="sales", HoldTime="10"))
+    out += mapper.flush()
     expected = "CallerAbandoned" if state == "disconnected" else "CallerExited"
-    assert [type(e).__name__ for e in out] == [expected]
+    assert [type(e).__name__ for e in out if not isinstance(e, CallerLeaving)] == [expected]
 
 
 def test_resync_answers_land_on_the_pbx_clock_learnt_from_a_pong():

@@ -1,0 +1,220 @@
+"""The AMI mapper on run D's real bytes: both read classes, every exit kind, a restart.
+
+queue_log, written by the same Asterisk, is the judge call by call; Asterisk's
+own counters are the judge of the totals wherever the restart had not reset
+them yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.ami.run_d import (
+    BARE_CONFIG,
+    CONFIG,
+    counters,
+    load,
+    queue_log_outcomes,
+    queue_log_transfers,
+    records,
+    snapshots,
+)
+from wallboard.adapters.ami.mapper import AmiMapper
+from wallboard.adapters.ami.visibility import NO_DIALPLAN
+from wallboard.adapters.base import SourceStatus
+from wallboard.adapters.queue_log import QueueLogSource
+from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
+from wallboard.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentStatus,
+    CallBlocked,
+    CallEnded,
+    CallerAbandoned,
+    CallerAnswered,
+    CallerExited,
+    CallerLeaving,
+    Event,
+    HoldStarted,
+)
+
+USERS = ("all", "ro")
+QUEUES = ("sales", "support", "billing")
+SERVICE_LEVEL = {"sales": 20, "support": 20, "billing": 30}  # queues.conf `servicelevel`
+
+
+_MAPPED: dict[tuple[Path, str, int], list[Event | SourceStatus]] = {}
+
+
+def mapped(run_d: Path, user: str, config: EngineConfig = CONFIG) -> list[Event | SourceStatus]:
+    """What the mapper makes of one capture (mapped once per configuration)."""
+    key = (run_d, user, id(config))
+    if key not in _MAPPED:
+        mapper = AmiMapper(config)
+        out = [item for record in records(run_d, user) for item in mapper.feed(record)]
+        _MAPPED[key] = out + mapper.flush()
+    return _MAPPED[key]
+
+
+def events_of(items: list[Event | SourceStatus]) -> list[Event]:
+    return [item for item in items if not isinstance(item, SourceStatus)]
+
+
+def outcomes(items: list[Event | SourceStatus]) -> Counter[tuple[str, str, str]]:
+    """(queue, call id, how it left the queue), as many times as it happened."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for e in events_of(items):
+        if isinstance(e, CallerAnswered):
+            found[(e.queue, e.call_id, "answered")] += 1
+        elif isinstance(e, CallerAbandoned):
+            found[(e.queue, e.call_id, "abandon")] += 1
+        elif isinstance(e, CallerExited):
+            found[(e.queue, e.call_id, e.reason)] += 1
+    return found
+
+
+def day_counts(items: list[Event | SourceStatus], config: EngineConfig) -> dict:
+    engine = Engine(config)
+    for event in events_of(items):
+        engine.apply(event)
+    assert engine.late_events == 0
+    assert engine.unknown_calls == 0
+    snapshot = engine.snapshot(engine.now)
+    keys = ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned", "overflow")
+    return {
+        queue: {key: snapshot["queues"][queue]["day"][key] for key in keys} for queue in QUEUES
+    } | {"transfer_rate": snapshot["all"]["day"]["transfer_rate"]}
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_every_answer_abandon_and_exit_is_queue_logs_call_by_call(run_d, user):
+    found = outcomes(mapped(run_d, user))
+    assert found == queue_log_outcomes(run_d)
+    kinds = Counter(kind for _, _, kind in found.elements())
+    assert kinds == {"answered": 190, "abandon": 78, "timeout": 36, "empty": 9, "key": 10}
+
+
+def test_read_only_user_without_exit_settings_still_tells_exits_from_abandons(run_d):
+    """Music still playing at the abandon, a join elsewhere, a channel alive: exits.
+
+    What is lost without `leavewhenempty` is only the kind of the 9 empty-queue
+    exits (they read as timeouts); every abandon and exit is still counted right.
+    """
+    found = outcomes(mapped(run_d, "ro", BARE_CONFIG))
+    judge = queue_log_outcomes(run_d)
+    assert found - judge == Counter({(*k[:2], "timeout"): 1 for k in judge if k[2] == "empty"})
+    assert sum(found.values()) == sum(judge.values())
+
+
+def test_read_all_user_needs_no_exit_settings(run_d):
+    assert outcomes(mapped(run_d, "all", BARE_CONFIG)) == queue_log_outcomes(run_d)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_caller_waiting_for_its_verdict_is_shown_leaving(run_d, user):
+    items = events_of(mapped(run_d, user))
+    leaving = {(e.queue, e.call_id): e.at for e in items if isinstance(e, CallerLeaving)}
+    decided = {
+        (e.queue, e.call_id): e.at
+        for e in items
+        if isinstance(e, CallerAbandoned | CallerExited) and (e.queue, e.call_id) in leaving
+    }
+    assert decided.keys() == leaving.keys()
+    assert all(0 <= decided[key] - leaving[key] <= 2.0 for key in leaving)
+    # `all` waits milliseconds for QUEUESTATUS; `ro` has its verdict at once.
+    assert len(leaving) == (45 if user == "all" else 0)
+    assert [e.at for e in items] == sorted(e.at for e in items)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_transfers_and_holds(run_d, user):
+    items = events_of(mapped(run_d, user))
+    transferred = Counter(
+        (e.queue, e.call_id) for e in items if isinstance(e, CallEnded) and e.transferred
+    )
+    assert transferred == queue_log_transfers(run_d)
+    assert sum(isinstance(e, HoldStarted) for e in items) == 16
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_each_queue_counts_what_the_queue_log_path_counts(run_d, user):
+    from_queue_log = list(QueueLogSource(run_d / "queue_log", CONFIG).events())
+    assert day_counts(mapped(run_d, user), CONFIG) == day_counts(from_queue_log, CONFIG)
+
+
+def test_refusals_are_seen_only_with_the_dialplan_class_and_the_blind_spot_is_said(run_d):
+    def refused(items):
+        return Counter((e.queue, e.reason) for e in items if isinstance(e, CallBlocked))
+
+    everything, read_only = mapped(run_d, "all"), mapped(run_d, "ro")
+    assert refused(everything) == {("sales", "full"): 25, ("support", "joinempty"): 19}
+    assert refused(read_only) == {}
+    limits = [s.limits for s in read_only if isinstance(s, SourceStatus)]
+    assert {NO_DIALPLAN} == {limit for each in limits for limit in each}
+    said = [s for s in read_only if isinstance(s, SourceStatus) and s.state == "live"]
+    assert said[0].limits == () and said[-1].limits == (NO_DIALPLAN,)
+    assert all(not s.limits for s in everything if isinstance(s, SourceStatus))
+
+
+def asterisk_counters_from(items: list[Event | SourceStatus], start: float, end: float) -> dict:
+    """Completed, Abandoned and ServicelevelPerf(2) as app_queue counts them.
+
+    A call counts as completed at its end, in its queue, when its member still
+    belongs to the queue then (a member removed mid-call gets no completion,
+    observed on Kate); abandons, timeouts and empty-queue exits all count as
+    abandoned; a call is in the service level when its wait is at most the
+    queue's `servicelevel`.
+    """
+    waits: dict[tuple[str, str], float] = {}
+    members: set[tuple[str, str]] = set()
+    tally = {q: {"completed": 0, "in_sl": 0, "abandoned": 0, "abandoned_in_sl": 0} for q in QUEUES}
+    for e in events_of(items):
+        if isinstance(e, AgentLoggedIn | AgentStatus):
+            members.add((e.agent, e.queue))
+        elif isinstance(e, AgentLoggedOut):
+            members.discard((e.agent, e.queue))
+        if not start < e.at <= end:
+            continue
+        if isinstance(e, CallerAnswered):
+            waits[(e.queue, e.call_id)] = e.wait_s
+        elif isinstance(e, CallEnded) and (e.agent, e.queue) in members:
+            tally[e.queue]["completed"] += 1
+            tally[e.queue]["in_sl"] += waits.pop((e.queue, e.call_id)) <= SERVICE_LEVEL[e.queue]
+        elif isinstance(e, CallerAbandoned) or (
+            isinstance(e, CallerExited) and e.reason in ("timeout", "empty")
+        ):
+            tally[e.queue]["abandoned"] += 1
+            tally[e.queue]["abandoned_in_sl"] += e.wait_s <= SERVICE_LEVEL[e.queue]
+    out = {}
+    for queue, t in tally.items():
+        answered_and_abandoned = t["completed"] + t["abandoned"]
+        out[queue] = {
+            "Completed": str(t["completed"]),
+            "Abandoned": str(t["abandoned"]),
+            "ServicelevelPerf": f"{100 * t['in_sl'] / t['completed'] if t['completed'] else 0:.1f}",
+            "ServicelevelPerf2": (
+                f"{100 * (t['in_sl'] + t['abandoned_in_sl']) / answered_and_abandoned:.1f}"
+                if answered_and_abandoned
+                else "0.0"
+            ),
+        }
+    return out
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(
+    ("label", "process"), [("pre-reload", 1), ("pre-restart", 1), ("final", 2)]
+)
+def test_asterisk_counters_where_the_restart_had_not_reset_them(run_d, user, label, process):
+    restart = load(run_d, user).connections[0].lost_at
+    start, end = 0.0 if process == 1 else restart, snapshots(run_d)[label][0]
+    expected = {
+        queue: {key: params[key] for key in ("Completed", "Abandoned", "ServicelevelPerf")}
+        | {"ServicelevelPerf2": params["ServicelevelPerf2"]}
+        for queue, params in counters(run_d, label).items()
+    }
+    assert asterisk_counters_from(mapped(run_d, user), start, end) == expected
