@@ -61,7 +61,7 @@ def _queue_table(settings: QueueSettings) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for key in QueueSettings.__slots__:
         value = getattr(settings, key)
-        if value is None or value == ():
+        if value is None or (key == "caller_timeout_s" and not value):
             continue
         if key == "leavewhenempty":
             value = empty_conditions_text(value)

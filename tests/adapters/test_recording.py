@@ -19,7 +19,12 @@ from wallboard.adapters.recording import (
     is_recording,
 )
 from wallboard.engine import Engine
-from wallboard.engine.settings import EngineConfig, QueueSettings, engine_config_from_mapping
+from wallboard.engine.settings import (
+    AgentSettings,
+    EngineConfig,
+    QueueSettings,
+    engine_config_from_mapping,
+)
 from wallboard.errors import WallboardError
 from wallboard.events import CallEnded
 from wallboard.runtime.snapshot_at import snapshot_at
@@ -194,3 +199,25 @@ def test_recorded_wrapup_applies_where_the_viewer_config_is_silent(tmp_path):
     ended = {e.queue: e for e in RecordingSource(path, viewer).events() if isinstance(e, CallEnded)}
     assert ended["support"].wrap_s == 20
     assert ended["sales"].wrap_s == 3
+
+
+def test_recorded_pbx_facts_and_agents_apply_where_the_viewer_config_is_silent(tmp_path):
+    recorded = EngineConfig(
+        queues={
+            "support": QueueSettings(leavewhenempty=("paused",), caller_timeout_s=(90.0, 30.0)),
+            "sales": QueueSettings(leavewhenempty=()),
+        },
+        agents={"PJSIP/7": AgentSettings("Ann", "A"), "PJSIP/8": AgentSettings("Bo")},
+    )
+    path = tmp_path / "shift.wbrec"
+    with RecordingWriter(path, source="queue_log:test", config=recorded):
+        pass
+    viewer = EngineConfig(
+        queues={"sales": QueueSettings(wrapup_s=3)}, agents={"PJSIP/8": AgentSettings("Bob")}
+    )
+    config = RecordingSource(path, viewer)._config
+    assert config.for_queue("support").leavewhenempty == ("paused",)
+    assert config.for_queue("support").caller_timeout_s == (90.0, 30.0)
+    assert config.for_queue("sales") == viewer.for_queue("sales")  # the viewer's own
+    assert config.agents == {"PJSIP/7": AgentSettings("Ann", "A"), "PJSIP/8": AgentSettings("Bob")}
+    assert RecordingSource(path)._config.for_queue("sales").leavewhenempty == ()

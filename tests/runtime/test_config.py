@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 
 from wallboard.engine import Engine
-from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.engine.settings import AgentSettings, EngineConfig, QueueSettings
 from wallboard.errors import ConfigError
 from wallboard.events import AgentLoggedIn
 from wallboard.runtime.config import AMI_SECRET_ENV, Settings, load_settings
@@ -58,7 +58,7 @@ def test_mistakes_are_named(tmp_path, body, words):
     assert str(caught.value).startswith(str(path))
 
 
-TABLES = "(the tables are [engine], [ami], [hub])"
+TABLES = "(the tables are [engine], [agents], [ami], [hub])"
 
 
 @pytest.mark.parametrize(
@@ -91,6 +91,29 @@ TABLES = "(the tables are [engine], [ami], [hub])"
         ),
         ("[hub]\n\ntoken = 5\n", "3: [hub].token must be a non-empty string"),
         ("[engine]\nschedule = 7\n", "2: [engine].schedule must be a file name"),
+        (
+            '[engine.queues.support]\nleavewhenempty = "paused,sleepy"\n',
+            "2: [engine].queues.support.leavewhenempty: unknown condition 'sleepy' (queues.conf "
+            "knows inuse, invalid, paused, penalty, ringing, unavailable, unknown, wrapup, "
+            "loose, strict, yes, no)",
+        ),
+        (
+            "[engine.queues.billing]\ncaller_timeout_s = [60, -5]\n",
+            "2: [engine].queues.billing.caller_timeout_s must be a positive number of seconds, "
+            "or a list of them",
+        ),
+        (
+            '[agents]\n"PJSIP/101" = "Alice"\n"PJSIP/102" = { name = "Bob", tema = "A" }\n',
+            "3: [agents].'PJSIP/102': unknown key 'tema' (name, team)",
+        ),
+        (
+            '[agents]\n"PJSIP/101" = 7\n',
+            '2: [agents].\'PJSIP/101\' must be a display name or {name = "...", team = "..."}',
+        ),
+        (
+            '[engine]\nagents = "x"\n',
+            "1: [engine]: unknown key 'agents' (the agents table is [agents])",
+        ),
     ],
 )
 def test_every_unknown_table_and_key_is_an_error_at_its_line(tmp_path, body, message):
@@ -125,3 +148,51 @@ def test_secrets_prefer_the_environment_and_say_where_to_put_them(monkeypatch):
     assert Settings(ami_secret="from-file").require_ami_secret() == "from-file"
     monkeypatch.setenv(AMI_SECRET_ENV, "from-env")
     assert Settings(ami_secret="from-file").require_ami_secret() == "from-env"
+
+
+def test_queue_exit_settings_read_as_queues_conf_does(tmp_path):
+    """leavewhenempty accumulates, presets and booleans replace; timeouts are one or several."""
+    path = tmp_path / "wallboard.toml"
+    path.write_text(
+        """
+[engine.queues.support]
+leavewhenempty = "paused, Unavailable,invalid"
+caller_timeout_s = 90
+
+[engine.queues.billing]
+caller_timeout_s = [120, 60, 45]
+leavewhenempty = "penalty,strict"
+
+[engine.queues.sales]
+leavewhenempty = "paused,no"
+"""
+    )
+    engine = load_settings(path).engine
+    assert engine.for_queue("support").leavewhenempty == ("invalid", "paused", "unavailable")
+    assert engine.for_queue("support").caller_timeout_s == (90.0,)
+    assert engine.for_queue("billing").caller_timeout_s == (120.0, 60.0, 45.0)
+    assert engine.for_queue("billing").leavewhenempty == (
+        "invalid",
+        "paused",
+        "penalty",
+        "unavailable",
+    )
+    assert engine.for_queue("sales").leavewhenempty == ()
+    assert engine.for_queue("other").leavewhenempty is None
+
+
+def test_agents_table_names_interfaces_and_member_names_with_a_team(tmp_path):
+    path = tmp_path / "wallboard.toml"
+    path.write_text(
+        """
+[agents]
+"Local/agent109@agents/n" = "Ivan"
+"Custom:agent110" = { name = "Judy", team = "Support B" }
+Kate = { team = "Billing" }
+"""
+    )
+    assert load_settings(path).engine.agents == {
+        "Local/agent109@agents/n": AgentSettings("Ivan"),
+        "Custom:agent110": AgentSettings("Judy", "Support B"),
+        "Kate": AgentSettings("Kate", "Billing"),
+    }
