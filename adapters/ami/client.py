@@ -280,13 +280,15 @@ class _Session:
         self.received = 0
         self.inbox: list[RawRecord] = []
         self.inbox_lock = threading.Lock()
+        self.ticking = False  # ticks only while live: a lost connection decides what waits
 
     async def tick(self) -> None:
-        """A `tick` record after each second in which nothing was received."""
+        """A `tick` record after each second in which nothing was received, while connected."""
         seen = self.received
         while True:
             await asyncio.sleep(TICK_S)
-            if self.received == seen and self.records.qsize() < self.source._backlog:
+            quiet = self.received == seen
+            if quiet and self.ticking and self.records.qsize() < self.source._backlog:
                 self.records.put_nowait(RawRecord(self.source._clock(), "tick", None))
             seen = self.received
 
@@ -329,6 +331,7 @@ class _Session:
         return bool(self.resync_id) and ["ActionID", self.resync_id] in payload
 
     def status(self, state: ConnectionState, detail: str = "") -> None:
+        self.ticking = state == "live"
         now = self.source._clock()
         if state == "disconnected":
             log.warning("%s: disconnected: %s", self.source.label, detail)
