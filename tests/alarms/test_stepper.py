@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
+from dataclasses import replace
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.strategies import scenarios
 from tests.synthetic import generate_shift
 from wallboard.alarms import AlarmStepper, Evaluator, parse_rules
 from wallboard.alarms.rules import load_rules
@@ -92,3 +98,137 @@ def test_no_rules_means_no_evaluations():
     s = AlarmStepper(Engine(EngineConfig()), Evaluator([]))
     s.apply(CallerJoined(T0, "sales", "c1"))
     assert s.advance(T0 + 100) == [] and s.evaluations == 0
+
+
+# --- quiet gaps -------------------------------------------------------------
+
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+
+# Rules that read every kind of thing a quiet gap can move: the longest wait (threshold
+# with hold-downs, and a change rule looking back), day-span counts and agent-state ratios,
+# windows, intervals and staffing.
+QUIET_RULES = """
+[[rule]]
+id = "wait"
+metric = "longest_wait_s"
+op = ">"
+threshold = 200
+clear = 150
+for = "20s"
+clear_for = "10s"
+
+[[rule]]
+id = "wait-rise"
+kind = "change"
+metric = "longest_wait_s"
+over = "2m"
+by = 100
+direction = "up"
+
+[[rule]]
+id = "day-abandons"
+metric = "abandon_rate"
+span = "day"
+op = ">"
+threshold = 0.2
+min_offered = 1
+
+[[rule]]
+id = "sl"
+metric = "service_level"
+span = "window"
+op = "<"
+threshold = 0.8
+for = "30s"
+
+[[rule]]
+id = "interval-asa"
+metric = "asa_s"
+span = "interval"
+op = ">"
+threshold = 3
+
+[[rule]]
+id = "gap"
+metric = "staffing_gap"
+op = ">"
+threshold = 0
+queue = "*"
+"""
+DAY_OCCUPANCY = """
+[[rule]]
+id = "day-occupancy"
+metric = "occupancy"
+span = "day"
+op = ">="
+threshold = 0.5
+"""
+
+
+class EverySecond(AlarmStepper):
+    """The reference: every whole second evaluated, quiet or not."""
+
+    def _quiet_landing(self, t: float, inclusive: bool) -> float:
+        assert self._next is not None
+        return self._next
+
+
+def _with_gaps(events: list, gaps: list[tuple[int, float]]) -> list:
+    """The stream with quiet gaps opened after some events (later ones moved on)."""
+    shift = dict(gaps)
+    out, moved = [], 0.0
+    for index, event in enumerate(events):
+        out.append(replace(event, at=event.at + moved))
+        moved += shift.get(index, 0.0)
+    return out
+
+
+def _run(cls: type[AlarmStepper], config: EngineConfig, rules, events, end: float) -> tuple:
+    stepper = cls(Engine(config), Evaluator(rules))
+    out = [t for e in events for t in stepper.apply(e)]
+    out += stepper.advance(end - 0.5)
+    out += stepper.finish(end)
+    return out, stepper.active(), stepper.evaluations
+
+
+@settings(max_examples=60 if LONG else 5, deadline=None)
+@given(
+    scenario=scenarios(max_steps=30),
+    gaps=st.lists(st.tuples(st.integers(0, 35), st.sampled_from([800.0, 1500.5])), max_size=2),
+    tail=st.sampled_from([0.0, 900.0, 1500.0]),
+    occupancy=st.booleans(),
+)
+def test_quiet_gaps_give_exactly_the_transitions_of_every_second(scenario, gaps, tail, occupancy):
+    assume(scenario.events and scenario.events[-1].at - scenario.events[0].at < 3600)
+    events = _with_gaps(scenario.events, gaps)
+    rules = parse_rules(QUIET_RULES + (DAY_OCCUPANCY if occupancy else ""), "quiet.toml")
+    end = max(e.at for e in events) + tail
+    quick = _run(AlarmStepper, scenario.config, rules, events, end)
+    assert quick[:2] == _run(EverySecond, scenario.config, rules, events, end)[:2]
+
+
+def test_a_silence_ending_in_a_quiet_gap_is_announced_on_time():
+    s = stepper(LONG_WAIT)
+    s.apply(CallerJoined(T0, "sales", "c1"))
+    (fired,) = s.advance(T0 + 11)
+    s.silence(fired["fingerprint"], 5000.5, "alice")
+    out = s.advance(T0 + 20_000)
+    assert [(t["kind"], t["at"]) for t in out] == [("unsilenced", T0 + 5012)]
+    assert s.evaluations < 1900  # the interval (30 min) settles, then two evaluations
+
+
+def test_a_month_without_events_costs_what_one_quiet_hour_does():
+    """Evaluations follow the events, not the span of source time (counted, not timed)."""
+    events = list(generate_shift(7, agents=6, queues=2, hours=0.2))
+    month = 30 * 86_400.0
+    rules = load_rules(None)
+    counts = []
+    for gap in (3600.0, month):
+        later = [replace(e, at=e.at + gap) for e in events]
+        s = AlarmStepper(Engine(EngineConfig()), Evaluator(rules))
+        for event in events + later:
+            s.apply(event)
+        s.finish(later[-1].at + gap)
+        counts.append(s.evaluations)
+    assert counts[1] < counts[0] + 2000
+    assert counts[1] < 20_000  # stepping every second: over 5 million

@@ -104,6 +104,7 @@ class _Alarm:
     acknowledged_by: str = ""
     acknowledged_at: float | None = None
     samples: deque[tuple[float, float | None]] = field(default_factory=deque)
+    blind: bool = True  # the last evaluation had no value: timers stand still
 
 
 class Evaluator:
@@ -151,6 +152,7 @@ class Evaluator:
             samples.popleft()
         then, previous = samples[0]
         if then > horizon or previous is None or value is None:
+            alarm.blind = True
             return
         moved = rule.moved(previous, value)
         check = (moved >= rule.by - CHANGE_TOLERANCE, moved < rule.clear_by - CHANGE_TOLERANCE)
@@ -166,7 +168,8 @@ class Evaluator:
         previous: float | None = None,
     ) -> None:
         """Advance one alarm; `check` is (fire condition, clear condition), None if unknown."""
-        if check is None or value is None:
+        alarm.blind = check is None or value is None
+        if alarm.blind:
             return
         fires, clears = check
         rule = alarm.rule
@@ -195,6 +198,20 @@ class Evaluator:
             alarm.message = _render(rule, alarm.queue, value, previous=previous)
             alarm.notified = not self._silenced(alarm.fingerprint, t)
             out.append(self._transition(alarm, "firing", t, notify=alarm.notified))
+
+    def settled(self) -> bool:
+        """No hold-down is running: fed the same values again, no alarm would change.
+
+        A timer whose alarm last saw no value stands still, so it counts as settled.
+        """
+        return all(
+            alarm.blind or (alarm.state != "pending" and alarm.clearing_since is None)
+            for alarm in self._alarms.values()
+        )
+
+    def silence_ends(self) -> list[float]:
+        """When the current silences run out (each ends with a transition)."""
+        return [until for until, _ in self._silences.values()]
 
     def _silenced(self, fp: str, t: float) -> bool:
         silence = self._silences.get(fp)
