@@ -39,6 +39,14 @@ class Mapper(Protocol):
 
     def feed(self, record: RawRecord) -> list[Event | SourceStatus]: ...
 
+    def flush(self) -> list[Event | SourceStatus]:
+        """What the mapper still holds back; called once at the end of the input."""
+        ...
+
+    def take_warnings(self) -> list[str]:
+        """Problems met since the last call, for the caller to name the place."""
+        ...
+
 
 class FileSource(Protocol):
     """A finite source read as fast as possible (queue_log files, recordings)."""

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.source_time import SourceClock
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import (
@@ -183,6 +184,9 @@ class QueueLogMapper:
         self._wraps: dict[str, float] = {}
         self._stamp: str | None = None  # the last time field read, and its value
         self._stamp_at = 0.0
+        self._clock: SourceClock[tuple[_Handler, str, list[str]]] = SourceClock(
+            config.source_max_jump_s, noun="line"
+        )
 
     def take_warnings(self) -> list[str]:
         warnings = self._warnings
@@ -221,13 +225,23 @@ class QueueLogMapper:
                 self._warnings.append(_missing(verb, required, fields))
                 return []
         out: list[Event | SourceStatus] = []
+        for when, line in self._clock.admit(at, None, (handler, verb, fields)):
+            self._place(when, *line, out)  # type: ignore[arg-type]
+        if self._clock.warnings:
+            self._warnings += self._clock.take_warnings()
+        return out
+
+    def _place(
+        self, at: float, handler: _Handler, verb: str, fields: list[str], out: list[Event]
+    ) -> None:
+        """Into the reorder buffer, releasing what is now old enough."""
         if at < self._released:
             self._warnings.append(
                 f"timestamp {at:.0f} is {self._released - at:.0f} s earlier than "
                 "lines already applied; applied in file order"
             )
-            handler(self, at, verb, fields, out)  # type: ignore[arg-type]
-            return out
+            handler(self, at, verb, fields, out)
+            return
         held = self._held
         if not held or at >= held[-1][0]:
             held.append((at, handler, verb, fields))
@@ -236,12 +250,14 @@ class QueueLogMapper:
         if at > self._newest:
             self._newest = at
         if held[0][0] <= self._newest - self._reorder_s:
-            self._release(self._newest - self._reorder_s, out)  # type: ignore[arg-type]
-        return out
+            self._release(self._newest - self._reorder_s, out)
 
     def flush(self) -> list[Event]:
         """Everything still held back; call once at the end of the input."""
         out: list[Event] = []
+        for at, line in self._clock.flush():
+            self._place(at, *line, out)
+        self._warnings += self._clock.take_warnings()
         self._release(float("inf"), out)
         return out
 
@@ -514,13 +530,17 @@ class QueueLogSource:
     def events(self) -> Iterator[Event | SourceStatus]:
         mapper = QueueLogMapper(self._config)
         warn = _CappedWarnings(self.path)
+        number = 0
         try:
             for number, record in enumerate(self.raw(), start=1):
                 items = mapper.feed(record)
                 for warning in mapper.take_warnings():
                     warn(number, warning)
                 yield from items
-            yield from mapper.flush()
+            items = mapper.flush()
+            for warning in mapper.take_warnings():
+                warn(number, f"at the end: {warning}")
+            yield from items
         finally:
             warn.summary()
 

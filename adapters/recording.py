@@ -276,6 +276,8 @@ class RecordingSource:
             elif kind in ("ami", "status", "tick"):
                 ami = ami or _ami_mapper(self._config)
                 items = ami.feed(record)
+                for warning in ami.take_warnings():
+                    log.warning("%s: record %d: %s", self.path, number, warning)
             else:
                 if kind not in skipped:
                     skipped.add(kind)
@@ -283,10 +285,11 @@ class RecordingSource:
                 continue
             if items:  # most queue_log lines wait in the reorder buffer and give nothing yet
                 yield from items
-        if queue_log is not None:
-            yield from queue_log.flush()
-        if ami is not None:
-            yield from ami.flush()
+        for mapper in (queue_log, ami):
+            if mapper is not None:
+                yield from mapper.flush()
+                for warning in mapper.take_warnings():
+                    log.warning("%s: at the end: %s", self.path, warning)
 
 
 def _with_recorded_pbx(config: EngineConfig, header: dict[str, Any], path: Path) -> EngineConfig:

@@ -244,6 +244,10 @@ class AmiSource:
         async for record in self.raw():
             for item in mapper.feed(record):
                 yield item
+            for warning in mapper.take_warnings():
+                log.warning("%s: %s", self.label, warning)
+        for item in mapper.flush():
+            yield item
 
     async def raw(self) -> AsyncIterator[RawRecord]:
         """Records as received, and status records; ends when cancelled or the login is refused."""

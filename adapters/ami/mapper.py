@@ -70,6 +70,13 @@ from wallboard.adapters.ami.visibility import (
 )
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.identity import AgentDirectory
+from wallboard.adapters.source_time import SourceClock
+from wallboard.adapters.validate import (
+    AMI_DURATIONS,
+    ami_block_problem,
+    drop_bad_durations,
+    source_status,
+)
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
@@ -155,6 +162,17 @@ def _queue_app(app_data: str) -> _QueueApp:
     return _QueueApp(args[0].strip(), timeout)
 
 
+def _stamp(payload: list[list[str]]) -> float | None:
+    """The record's own time (`timestampevents = yes`); None when it has none readable."""
+    for key, value in payload:
+        if key == "Timestamp":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
 def _uid(headers: Headers) -> str:
     return headers.get("Uniqueid") or headers.get("UniqueID", "")
 
@@ -168,7 +186,9 @@ class AmiMapper:
         self._state = _State()
         self._status: StatusList | None = None
         self._settings: dict[str, QueueSettings] = {}
-        self._clock_offset = 0.0
+        # Times: the `Timestamp:` header when it can be believed, else receipt + offset.
+        self._clock: SourceClock[RawRecord] = SourceClock(config.source_max_jump_s)
+        self._warnings: list[str] = []
         self._pending: dict[str, PendingExit] = {}
         self._next_deadline = math.inf
         self._visibility = Visibility()
@@ -219,35 +239,64 @@ class AmiMapper:
     def feed(self, record: RawRecord) -> Output:
         kind = record.kind
         if kind == "ami":
-            return self._event(record)
-        if kind == "status":
-            return self._connection(record)
-        if kind == "tick" and self._pending:
-            return self._release(record.received_at + self._clock_offset)
-        return []
+            payload = record.payload
+            problem = ami_block_problem(payload)
+            if problem is not None:
+                self._warnings.append(f"skipped: {problem}")
+                return []
+            stamp = _stamp(payload)
+        elif kind in ("status", "tick"):
+            stamp = None  # our own clock's: dated with the offset to the PBX's
+        else:
+            return []
+        # Every time passes the source-time guard first (docs/INPUT.md); it may hold a
+        # record back until the next one says whether its time can be believed.
+        decided = self._clock.admit(stamp, record.received_at, record)
+        if len(decided) == 1:
+            at, record = decided[0]
+            return self._decided(record, at)
+        out: Output = []
+        for at, held in decided:
+            out += self._decided(held, at)
+        return out
 
     def flush(self) -> Output:
         """Decide what still waits: the input ended (a file), its channels' fate untold."""
-        return self._settle(-math.inf)
+        out: Output = []
+        for at, held in self._clock.flush():
+            out += self._decided(held, at)
+        return out + self._settle(-math.inf)
 
-    def _event(self, record: RawRecord) -> Output:
+    def take_warnings(self) -> list[str]:
+        """What could not be read or believed since the last call, naming the event."""
+        warnings = self._warnings
+        if self._clock.warnings:
+            warnings += self._clock.take_warnings()
+        if warnings:
+            self._warnings = []
+        return warnings
+
+    def _decided(self, record: RawRecord, at: float) -> Output:
+        kind = record.kind
+        if kind == "ami":
+            return self._event(record, at)
+        if kind == "status":
+            return self._connection(record, at)
+        return self._release(at) if self._pending else []
+
+    def _event(self, record: RawRecord, at: float) -> Output:
         payload: list[Any] = record.payload
-        if not payload:
-            return []
         first = payload[0]
         name = first[1] if first[0] == "Event" else dict(payload).get("Event", "")
         handler = self._handlers.get(name)
         if handler is None:
-            if not name:  # a response: a Ping answer tells the PBX's clock
-                at = self._time_of(dict(payload), record.received_at)
-                return self._release(at) if self._pending else []
-            if self._pending:
-                return self._release(self._time_of(dict(payload), record.received_at))
-            return []
+            # A response (a Ping answer tells the PBX's clock) or an event not read.
+            return self._release(at) if self._pending else []
         headers: Headers = dict(payload)
         if name == "Dial" and headers.get("SubEvent") != "End":
             return []
-        at = self._time_of(headers, record.received_at)
+        if any(key in headers for key in AMI_DURATIONS):
+            self._warnings += drop_bad_durations(name, headers)
         out = self._release(at) if at >= self._next_deadline else []
         if name in _WATCHED and self._visibility.saw(name, headers):
             status = self._limited()
@@ -259,19 +308,13 @@ class AmiMapper:
         out.extend(found)
         return out
 
-    def _time_of(self, headers: Headers, received_at: float) -> float:
-        try:
-            at = float(headers["Timestamp"])
-        except (KeyError, ValueError):
-            return received_at + self._clock_offset
-        self._clock_offset = at - received_at
-        return at
-
     # connection health
 
-    def _connection(self, record: RawRecord) -> Output:
-        status = SourceStatus.from_payload(record.payload)
-        at = record.received_at + self._clock_offset
+    def _connection(self, record: RawRecord, at: float) -> Output:
+        status = source_status(record.payload)
+        if isinstance(status, str):
+            self._warnings.append(f"skipped: {status}")
+            return []
         out: Output = []
         if status.state in ("disconnected", "ended"):
             out = self._settle(at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,30 @@ from wallboard.runtime.snapshot_at import snapshot_at
 RUN_A_CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
 
 
+# The times of the lines below are seconds after BASE: a source time before 2000 is no
+# time at all (docs/INPUT.md), so lines are moved onto a real day and events back from it.
+BASE = 1_732_266_000
+
+
+def on_base(line: str) -> str:
+    stamp, sep, rest = line.partition("|")
+    return f"{BASE + float(stamp):.6f}".rstrip("0").rstrip(".") + sep + rest
+
+
+def record(line: str) -> RawRecord:
+    return RawRecord(0.0, "queue_log", on_base(line))
+
+
+def off_base(events: list) -> list:
+    return [replace(e, at=e.at - BASE) for e in events]
+
+
 def mapped(lines: list[str], config: EngineConfig = RUN_A_CONFIG) -> list:
     mapper = QueueLogMapper(config)
     out = []
     for line in lines:
-        out += mapper.feed(RawRecord(0.0, "queue_log", line))
-    return out + mapper.flush()
+        out += mapper.feed(record(line))
+    return off_base(out + mapper.flush())
 
 
 def day(run_a: Path, variant: str) -> dict[str, dict]:
@@ -241,14 +260,14 @@ def test_small_disorder_is_put_back_in_time_order():
 
 def test_large_disorder_is_applied_in_file_order_with_a_warning():
     mapper = QueueLogMapper(EngineConfig(), reorder_s=5.0)
-    out = mapper.feed(RawRecord(0.0, "queue_log", "100|a|q|NONE|ENTERQUEUE||1|1"))
-    out += mapper.feed(RawRecord(0.0, "queue_log", "200|b|q|NONE|ENTERQUEUE||1|1"))
-    out += mapper.feed(RawRecord(0.0, "queue_log", "150|c|q|NONE|ENTERQUEUE||1|1"))  # in time
-    out += mapper.feed(RawRecord(0.0, "queue_log", "210|d|q|NONE|ENTERQUEUE||1|1"))
+    out = mapper.feed(record("100|a|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(record("200|b|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(record("150|c|q|NONE|ENTERQUEUE||1|1"))  # in time
+    out += mapper.feed(record("210|d|q|NONE|ENTERQUEUE||1|1"))
     assert mapper.take_warnings() == []
-    out += mapper.feed(RawRecord(0.0, "queue_log", "160|e|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(record("160|e|q|NONE|ENTERQUEUE||1|1"))
     assert mapper.take_warnings() == [
-        "timestamp 160 is 40 s earlier than lines already applied; applied in file order"
+        f"timestamp {BASE + 160} is 40 s earlier than lines already applied; applied in file order"
     ]
     out += mapper.flush()
     assert [e.call_id for e in out] == ["a", "c", "b", "e", "d"]
@@ -257,16 +276,16 @@ def test_large_disorder_is_applied_in_file_order_with_a_warning():
 def test_garbage_lines_are_skipped_with_file_and_line(tmp_path, caplog):
     path = tmp_path / "queue_log"
     path.write_bytes(
-        b"100|a|q|NONE|ENTERQUEUE||1|1\n"
+        b"1732266100|a|q|NONE|ENTERQUEUE||1|1\n"
         b"this is not a queue_log line\n"
         b"\n"
         b"abc|a|q|NONE|ABANDON|1|1|3\n"
-        b"101|a|NONE|NONE|ABANDON|1|1|3\n"
-        b"102|a|q|NONE|MADEUPVERB|\n"
-        b"103|a|q|NONE|ABANDON|1|1|3\xff\n"
+        b"1732266101|a|NONE|NONE|ABANDON|1|1|3\n"
+        b"1732266102|a|q|NONE|MADEUPVERB|\n"
+        b"1732266103|a|q|NONE|ABANDON|1|1|3\xff\n"
     )
     with caplog.at_level(logging.WARNING):
-        events = list(QueueLogSource(path).events())
+        events = off_base(list(QueueLogSource(path).events()))
     assert events == [CallerJoined(100.0, "q", "a", "1"), CallerAbandoned(103.0, "q", "a", None)]
     assert [r.getMessage() for r in caplog.records] == [
         f"{path}:2: skipped: not a queue_log line (1 fields, at least 5 expected)",
@@ -300,9 +319,9 @@ def test_label_names_the_file(tmp_path):
 def test_a_timestamp_that_is_no_time_is_skipped_and_holds_nothing_back(stamp):
     # A nan line used to sit at the head of the reorder buffer and swallow every later line.
     mapper = QueueLogMapper(EngineConfig())
-    out = mapper.feed(RawRecord(0.0, "queue_log", "100|a|q|NONE|ENTERQUEUE||1|1"))
+    out = mapper.feed(record("100|a|q|NONE|ENTERQUEUE||1|1"))
     out += mapper.feed(RawRecord(0.0, "queue_log", f"{stamp}|b|q|NONE|ENTERQUEUE||1|1"))
-    out += mapper.feed(RawRecord(0.0, "queue_log", "200|c|q|NONE|ENTERQUEUE||1|1"))
+    out += mapper.feed(record("200|c|q|NONE|ENTERQUEUE||1|1"))
     assert mapper.take_warnings() == [f"skipped: bad timestamp {stamp!r}"]
     assert [e.call_id for e in out + mapper.flush()] == ["a", "c"]
 

@@ -33,7 +33,7 @@ from wallboard.status import SourceStatus
 RECORDS = [
     RawRecord(1.5, "status", SourceStatus(1.5, "connecting").to_payload()),
     RawRecord(2.25, "ami", [["Event", "QueueCallerJoin"], ["Queue", "q"], ["Queue", "again"]]),
-    RawRecord(3.0, "queue_log", "3|c|q|NONE|ENTERQUEUE||caller é|1"),
+    RawRecord(3.0, "queue_log", "1732266003|c|q|NONE|ENTERQUEUE||caller é|1"),
 ]
 
 
@@ -185,12 +185,12 @@ def test_recorded_wrapup_applies_where_the_viewer_config_is_silent(tmp_path):
     )
     path = tmp_path / "shift.wbrec"
     lines = [
-        "100|c1|support|NONE|ENTERQUEUE||555|1",
-        "103|c1|support|Agent 1|CONNECT|3|c1.1|1",
-        "160|c1|support|Agent 1|COMPLETEAGENT|3|57|1",
-        "200|c2|sales|NONE|ENTERQUEUE||556|1",
-        "202|c2|sales|Agent 2|CONNECT|2|c2.1|1",
-        "260|c2|sales|Agent 2|COMPLETECALLER|2|58|1",
+        "1732266100|c1|support|NONE|ENTERQUEUE||555|1",
+        "1732266103|c1|support|Agent 1|CONNECT|3|c1.1|1",
+        "1732266160|c1|support|Agent 1|COMPLETEAGENT|3|57|1",
+        "1732266200|c2|sales|NONE|ENTERQUEUE||556|1",
+        "1732266202|c2|sales|Agent 2|CONNECT|2|c2.1|1",
+        "1732266260|c2|sales|Agent 2|COMPLETECALLER|2|58|1",
     ]
     with RecordingWriter(path, source="queue_log:test", config=recorded) as writer:
         for line in lines:

@@ -140,19 +140,19 @@ def test_missing_file_is_one_line(capsys, tmp_path):
 def test_damaged_queue_log_still_reports_with_warnings(capsys, caplog, tmp_path):
     path = tmp_path / "queue_log"
     path.write_text(
-        "100|a|q|NONE|ENTERQUEUE||1|1\n"
+        "1732266100|a|q|NONE|ENTERQUEUE||1|1\n"
         "garbage\n"
-        "160|a|q|Agent/1|CONNECT|60|x|2\n"
-        "120|b|q|NONE|ENTERQUEUE||2|1\n"  # late, but within the reorder buffer
-        "200|b|q|NONE|ABANDON|1|1|80\n"
-        "130|c|q|NONE|ENTERQUEUE||3|2\n"  # too late: applied in file order
+        "1732266160|a|q|Agent/1|CONNECT|60|x|2\n"
+        "1732266120|b|q|NONE|ENTERQUEUE||2|1\n"  # late, but within the reorder buffer
+        "1732266200|b|q|NONE|ABANDON|1|1|80\n"
+        "1732266130|c|q|NONE|ENTERQUEUE||3|2\n"  # too late: applied in file order
     )
     snapshot = metrics_json(capsys, str(path))
     assert snapshot["queues"]["q"]["day"]["offered"] == 2
     assert snapshot["queues"]["q"]["waiting"] == 1
     warnings = [record.getMessage() for record in caplog.records]
     assert warnings[0].startswith(f"{path}:2: skipped")
-    assert warnings[1].startswith(f"{path}:6: timestamp 130 is 30 s earlier")
+    assert warnings[1].startswith(f"{path}:6: timestamp 1732266130 is 30 s earlier")
 
 
 def test_live_sources_are_pointed_at_a_hub(capsys):

@@ -8,19 +8,25 @@ import pytest
 
 from wallboard.cli import main
 
+# Times are seconds after T0 (an interval boundary; a source time before 2000 is no time).
+T0 = 1_732_266_000
 # Agent 1 joins support at 1000, pauses 1300-1400, leaves at 1600, is back 1700-1800;
 # Agent 2 never logs in.
-QUEUE_LOG = """\
-1000|NONE|NONE|NONE|QUEUESTART|
-1000|NONE|support|Agent 1|ADDMEMBER|
-1300|NONE|support|Agent 1|PAUSE|lunch
-1400|NONE|support|Agent 1|UNPAUSE|
-1600|NONE|support|Agent 1|REMOVEMEMBER|
-1700|NONE|support|Agent 1|ADDMEMBER|
-1800|NONE|support|Agent 1|REMOVEMEMBER|
+QUEUE_LOG = f"""\
+{T0 + 1000}|NONE|NONE|NONE|QUEUESTART|
+{T0 + 1000}|NONE|support|Agent 1|ADDMEMBER|
+{T0 + 1300}|NONE|support|Agent 1|PAUSE|lunch
+{T0 + 1400}|NONE|support|Agent 1|UNPAUSE|
+{T0 + 1600}|NONE|support|Agent 1|REMOVEMEMBER|
+{T0 + 1700}|NONE|support|Agent 1|ADDMEMBER|
+{T0 + 1800}|NONE|support|Agent 1|REMOVEMEMBER|
 """
 # Both scheduled 1200-1800 (epoch seconds) for support.
-SCHEDULE = "agent,start,end,queue\nAgent 1,1200,1800,support\nAgent 2,1200,1800,\n"
+SCHEDULE = (
+    f"agent,start,end,queue\nAgent 1,{T0 + 1200},{T0 + 1800},support\n"
+    f"Agent 2,{T0 + 1200},{T0 + 1800},\n"
+)
+AT = str(T0 + 1750)
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def files(tmp_path):
 
 
 def test_json_reports_adherence_and_attendance(capsys, files):
-    argv = ["metrics", str(files / "queue_log"), "--at", "1750", "--json"]
+    argv = ["metrics", str(files / "queue_log"), "--at", AT, "--json"]
     assert main([*argv, "--schedule", str(files / "shifts.csv")]) == 0
     support = json.loads(capsys.readouterr().out)["queues"]["support"]
     # Agent 1 ready 1200-1300, 1400-1600, 1700-1750 = 350 s of 2 x 550 s scheduled.
@@ -40,7 +46,7 @@ def test_json_reports_adherence_and_attendance(capsys, files):
 
 
 def test_table_shows_adherence_and_attendance_only_with_a_schedule(capsys, files):
-    argv = ["metrics", str(files / "queue_log"), "--at", "1750"]
+    argv = ["metrics", str(files / "queue_log"), "--at", AT]
     assert main(argv) == 0
     headers = capsys.readouterr().out.split()
     assert "adherence" not in headers and "attendance" not in headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 
 from wallboard.commands.launch import add_display_arguments, alarm_factory
 from wallboard.runtime.collector import Collector
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     async def main() -> None:
+        # SIGTERM (systemd, a supervisor's `kill`) ends the board as `q` does, and the
+        # terminal is given back as it was.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, app.exit)
         task = asyncio.create_task(collector.run())
         # A source that fails for good ends the board; its error is reported below.
         task.add_done_callback(lambda done: done.cancelled() or app.exit())

@@ -84,6 +84,8 @@ class EngineConfig:
     day_start: time = time(0, 0)
     timezone: str = "UTC"
     occupancy_includes_wrap: bool = False
+    # How far ahead of the stream's clock a source time needs confirming (docs/INPUT.md).
+    source_max_jump_s: float = 60.0
     queues: Mapping[str, QueueSettings] = field(default_factory=dict)
     # Interface, state interface or member name -> the agent it is (`[agents]`).
     agents: Mapping[str, AgentSettings] = field(default_factory=dict)
@@ -95,7 +97,7 @@ class EngineConfig:
             raise ConfigError(
                 f"sl_variant must be one of {', '.join(SL_VARIANTS)}", key=("sl_variant",)
             )
-        for name in ("window_s", "interval_s"):
+        for name in ("window_s", "interval_s", "source_max_jump_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive", key=(name,))
         if any(w <= 0 for w in self.extra_windows_s):

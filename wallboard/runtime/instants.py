@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from wallboard.adapters.source_time import plausible
 from wallboard.errors import WallboardError
 
 FORMATS = (
@@ -32,8 +33,17 @@ def epoch_or_iso(text: str, tz: ZoneInfo) -> float:
 
 
 def parse_instant(text: str, reference: float, tz: ZoneInfo) -> float:
-    """TIME in any of `FORMATS`; a clock time is on `reference`'s day, an offset from it."""
-    text = text.strip()
+    """TIME in any of `FORMATS`; a clock time is on `reference`'s day, an offset from it.
+
+    No source time lies outside 2000-2099 (docs/INPUT.md), nor can the calendar place one.
+    """
+    instant = _parse(text.strip(), reference, tz)
+    if not plausible(instant):
+        raise WallboardError(f"{text.strip()!r}: not a time between 2000 and 2100")
+    return instant
+
+
+def _parse(text: str, reference: float, tz: ZoneInfo) -> float:
     relative = _RELATIVE.match(text)
     if relative:
         sign, amount, unit = relative.groups()
@@ -47,7 +57,7 @@ def parse_instant(text: str, reference: float, tz: ZoneInfo) -> float:
         return day.replace(hour=hour, minute=minute, second=second, microsecond=0).timestamp()
     try:
         return epoch_or_iso(text, tz)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise WallboardError(f"{text!r}: expected {FORMATS}") from None
 
 

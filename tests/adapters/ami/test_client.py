@@ -192,16 +192,18 @@ async def test_refused_login_is_one_clear_error_and_no_retry():
     assert len(server.connections) == 1
 
 
+# Source times are real ones: a time before 2000 is no time (docs/INPUT.md).
+T0 = 1_732_266_000.0
 JOIN = [
     ["Event", "QueueCallerJoin"],
-    ["Timestamp", "100.0"],
+    ["Timestamp", f"{T0 + 100:.1f}"],
     ["Channel", "PJSIP/1-0001"],
     ["Uniqueid", "100.1"],
     ["Queue", "sales"],
 ]
 ABANDON = [
     ["Event", "QueueCallerAbandon"],
-    ["Timestamp", "140.0"],
+    ["Timestamp", f"{T0 + 140:.1f}"],
     ["Uniqueid", "100.1"],
     ["Queue", "sales"],
     ["HoldTime", "40"],
@@ -220,14 +222,14 @@ async def test_half_event_then_close_is_dropped_and_the_call_survives_the_reconn
         await connection.status_answered.wait()
         if connection.number == 0:
             connection.server.status_items = [ENTRY]
-            connection.server.now = 130.0
+            connection.server.now = T0 + 130
             connection.send(encode(JOIN) + encode(ABANDON)[:40])
             await connection.writer.drain()
             connection.close()
         else:
             connection.send(encode(ABANDON))
 
-    async with AmiServer(session=session, clock=100.0) as server:
+    async with AmiServer(session=session, clock=T0 + 100) as server:
         source = source_for(server, EngineConfig())
         run = await consume(
             source,
@@ -239,7 +241,7 @@ async def test_half_event_then_close_is_dropped_and_the_call_survives_the_reconn
         "CallerJoined",
         "CallerAbandoned",
     ]
-    assert run.events[1] == CallerJoined(100.0, "sales", "100.1")
+    assert run.events[1] == CallerJoined(T0 + 100, "sales", "100.1")
     day = run.snapshot()["queues"]["sales"]["day"]
     assert (day["offered"], day["abandoned"], run.snapshot()["queues"]["sales"]["waiting"]) == (
         1,
@@ -253,7 +255,7 @@ async def test_half_event_then_close_is_dropped_and_the_call_survives_the_reconn
 async def test_unknown_events_and_chanvariable_headers_pass_as_raw_records():
     weird = [
         ["Event", "SomethingFromAsterisk30"],
-        ["Timestamp", "100.5"],
+        ["Timestamp", f"{T0 + 100.5:.1f}"],
         ["ChanVariable", "CALLNUM=7"],
         ["ChanVariable(PJSIP/1-0001)", "CALLNUM=7"],
         ["DestChanVariable", "X=1"],
@@ -265,7 +267,7 @@ async def test_unknown_events_and_chanvariable_headers_pass_as_raw_records():
         await connection.status_answered.wait()
         connection.send(encode(weird) + encode([*JOIN, ["ChanVariable", "CALLNUM=7"]]))
 
-    async with AmiServer(session=session, clock=100.0) as server:
+    async with AmiServer(session=session, clock=T0 + 100) as server:
         source = source_for(server, EngineConfig())
         records: list[RawRecord] = []
         async with asyncio.timeout(30), contextlib.aclosing(source.raw()) as stream:
@@ -287,7 +289,7 @@ async def test_silent_server_is_detected_by_ping_and_replaced():
             connection.send(encode(JOIN))
             connection.silent = True
 
-    async with AmiServer(session=session, clock=100.0) as server:
+    async with AmiServer(session=session, clock=T0 + 100) as server:
         source = source_for(server, EngineConfig())
         run = await consume(source, Run(EngineConfig()), lambda run: run.states.count("live") == 2)
         assert len(server.connections) == 2
@@ -310,7 +312,7 @@ async def test_slow_consumer_drops_records_and_resyncs_instead_of_blocking_the_r
         if connection.server.actions.count("QueueStatus") == 1:
             await connection.stream(flood)
 
-    async with AmiServer(session=session, clock=100.0) as server:
+    async with AmiServer(session=session, clock=T0 + 100) as server:
         source = source_for(server, EngineConfig(), backlog=50, ping_interval_s=0.05)
         states: list[SourceStatus] = []
         async with asyncio.timeout(30), contextlib.aclosing(source.raw()) as stream:
@@ -385,7 +387,7 @@ async def test_plain_pyst2_in_the_same_process_is_unaffected():
         await connection.status_answered.wait()
         connection.send(encode(plain_event))
 
-    async with AmiServer(session=session, clock=100.0) as server:
+    async with AmiServer(session=session, clock=T0 + 100) as server:
         received: queue.Queue[asterisk.manager.Event] = queue.Queue()
 
         def plain_client() -> tuple[str, str]:

@@ -140,11 +140,13 @@ def test_capture_times_are_the_timestamp_headers(run_a):
 
 def test_timestamp_falls_back_to_received_at():
     mapper = AmiMapper(EngineConfig())
-    (joined,) = mapper.feed(event("QueueCallerJoin", 42.5, Queue="q", Uniqueid="1.1"))
-    assert joined == CallerJoined(42.5, "q", "1.1")
-    stamped = event("QueueCallerJoin", 42.5, Queue="q", Uniqueid="1.2", Timestamp="7.25")
+    received = 1_732_266_042.5
+    (joined,) = mapper.feed(event("QueueCallerJoin", received, Queue="q", Uniqueid="1.1"))
+    assert joined == CallerJoined(received, "q", "1.1")
+    stamp = "1732266007.25"  # a PBX clock 35 s behind ours
+    stamped = event("QueueCallerJoin", received, Queue="q", Uniqueid="1.2", Timestamp=stamp)
     (joined,) = mapper.feed(stamped)
-    assert joined.at == 7.25
+    assert joined.at == float(stamp)
 
 
 def queue_caller(uid: str, queue: str = "sales", timeout: str = "300") -> list[RawRecord]:
@@ -431,11 +433,23 @@ def test_disconnection_forgets_channel_memory_only(state):
 def test_resync_answers_land_on_the_pbx_clock_learnt_from_a_pong():
     """QueueStatus answers carry no time; a PBX whose clock is not ours must not move them."""
     mapper = AmiMapper(EngineConfig())
-    pong = [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", "5000.000000"]]
-    assert mapper.feed(RawRecord(1000.0, "ami", pong)) == []
+    ours = 1_732_266_000.0  # the PBX's clock is 4000 s ahead of ours
+
+    def pong(received: float) -> RawRecord:
+        stamp = f"{received + 4000:.6f}"
+        return RawRecord(
+            received, "ami", [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", stamp]]
+        )
+
+    assert mapper.feed(pong(ours)) == []
     entry = [["Event", "QueueEntry"], ["Queue", "sales"], ["Uniqueid", "9.1"], ["Wait", "30"]]
     complete = [["Event", "QueueStatusComplete"], ["ListItems", "1"]]
-    items = feed_all(mapper, [RawRecord(1010.0, "ami", entry), RawRecord(1010.0, "ami", complete)])
+    items = feed_all(
+        mapper, [RawRecord(ours + 10, "ami", entry), RawRecord(ours + 10, "ami", complete)]
+    )
+    # A first time that our clock does not vouch for waits for the next one (docs/INPUT.md):
+    # the next Ping answer agrees with it, so the PBX's clock is followed.
+    items += mapper.feed(pong(ours + 15))
     assert [e for e in items if isinstance(e, CallerJoined)] == [
-        CallerJoined(4980.0, "sales", "9.1")
+        CallerJoined(ours + 3980, "sales", "9.1")
     ]
