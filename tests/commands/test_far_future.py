@@ -106,6 +106,12 @@ def test_metrics_on_the_same_file_reports_the_valid_lines(tmp_path):
     assert done.returncode == 0, done.stderr
     assert '"waiting": 1' in done.stdout
     assert "Traceback" not in done.stderr
+    for far in ("99999999999", "+9999999h", "9999-12-31T23:00"):
+        done = subprocess.run(
+            [WALLBOARD, "metrics", str(path), "--at", far], capture_output=True, text=True
+        )
+        assert done.returncode == 2
+        assert done.stderr.endswith(f"error: --at {far!r}: not a time between 2000 and 2100\n")
 
 
 async def test_serve_replays_a_far_future_file_and_keeps_serving(tmp_path):
