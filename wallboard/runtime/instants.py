@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wallboard.adapters.source_time import plausible
+from wallboard.adapters.source_time import LATEST
 from wallboard.errors import WallboardError
 
 FORMATS = (
@@ -35,10 +35,12 @@ def epoch_or_iso(text: str, tz: ZoneInfo) -> float:
 def parse_instant(text: str, reference: float, tz: ZoneInfo) -> float:
     """TIME in any of `FORMATS`; a clock time is on `reference`'s day, an offset from it.
 
-    No source time lies outside 2000-2099 (docs/INPUT.md), nor can the calendar place one.
+    No source time lies after 2099 (docs/INPUT.md), and the calendar cannot place
+    everything a number can say: such a time is refused here; an earlier one is
+    for `check_within` to put beside what the source covers.
     """
     instant = _parse(text.strip(), reference, tz)
-    if not plausible(instant):
+    if not 0 <= instant < LATEST:
         raise WallboardError(f"{text.strip()!r}: not a time between 2000 and 2100")
     return instant
 
