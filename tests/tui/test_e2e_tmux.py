@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 WALLBOARD = Path(sys.executable).with_name("wallboard")
+ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0
+# A queue row: name, calls waiting, longest wait, service level.
+QUEUE_ROW = re.compile(r"^│ (\w+)\s+(\d+)\s+(?:\d+:\d\d|--)\s+(\d+)%", re.MULTILINE)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -47,13 +50,14 @@ class Terminal:
 
 
 @contextlib.contextmanager
-def terminal(command: str, width: int = 120, height: int = 40) -> Iterator[Terminal]:
+def terminal(
+    command: str, width: int = 120, height: int = 40, cwd: Path | None = None
+) -> Iterator[Terminal]:
     """`command` in a detached tmux session of its own, killed on the way out."""
     name = f"wallboard-e2e-{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), command],
-        check=True,
-    )
+    size = ["-x", str(width), "-y", str(height)]
+    where = ["-c", str(cwd)] if cwd else []
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, *size, *where, command], check=True)
     try:
         yield Terminal(name)
     finally:
@@ -66,10 +70,26 @@ def replay_clock(screen: str) -> str:
     return match.group(2)
 
 
-def test_demo_in_a_real_terminal():
-    command = f"{WALLBOARD} demo; echo WALLBOARD-EXITED-$?; sleep 60"
-    with terminal(command) as term:
-        term.wait_for(lambda s: "PLAYING" in s and "Queues" in s, "the board")
+def make_demo() -> str:
+    """What `make demo` runs (its install step taken as done: the suite runs installed)."""
+    return subprocess.run(
+        ["make", "-s", "-n", "-o", ".venv/.installed", "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_make_demo_opens_on_a_busy_floor_and_takes_the_trainers_keys():
+    command = f"{make_demo()}; echo WALLBOARD-EXITED-$?; sleep 60"
+    with terminal(command, cwd=ROOT) as term:
+        first = term.wait_for(lambda s: "PLAYING" in s and QUEUE_ROW.search(s), "the board")
+        # The first screen shows what the board is for: callers waiting, service levels.
+        rows = QUEUE_ROW.findall(first)
+        assert rows and sum(int(waiting) for _, waiting, _ in rows) > 0, first
+        assert all(0 <= int(sl) <= 100 for _, _, sl in rows)
+        assert "REPLAY" in first and "10:25" in first
         term.keys("Space")
         paused = term.wait_for(lambda s: "PAUSED" in s, "pause")
         before = replay_clock(paused)
