@@ -203,8 +203,8 @@ async def test_the_agent_board_opens_at_its_top_while_agents_log_in(played_repla
     app = make_app(replayer)
     async with app.run_test(size=SMALL) as pilot:
         board = app.screen.query_one(AgentBoard)
-        for _ in range(20):  # the first ten minutes, as a 1x replay shows them
-            app.seek_to(replayer.position + 30)
+        for _ in range(60):  # the first ten minutes, as a 1x replay shows them
+            app.seek_to(replayer.position + 10)
             await pilot.pause()
         assert board.row_count == len(replayer.board.snapshot["agents"]) > 4
         assert (board.cursor_row, board.scroll_y) == (0, 0)
