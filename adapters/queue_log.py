@@ -31,6 +31,11 @@ from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.source_time import SourceClock
+from wallboard.adapters.validate import (
+    QUEUE_LOG_DURATIONS,
+    blank_bad_durations,
+    source_status,
+)
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import (
@@ -198,9 +203,16 @@ class QueueLogMapper:
     def feed(self, record: RawRecord) -> list[Event | SourceStatus]:
         _, kind, text = record
         if kind != "queue_log":
-            return [SourceStatus.from_payload(text)] if kind == "status" else []
+            if kind != "status":
+                return []
+            status = source_status(text)
+            if isinstance(status, str):
+                self._warnings.append(f"skipped: {status}")
+                return []
+            return [status]
         if type(text) is not str:
-            text = str(text)
+            self._warnings.append(f"skipped: a {type(text).__name__}, not a line of text")
+            return []
         fields = text.rstrip("\r\n").split("|")
         try:
             if len(fields) < 5:
@@ -224,6 +236,10 @@ class QueueLogMapper:
             if fields[index] in _ABSENT:
                 self._warnings.append(_missing(verb, required, fields))
                 return []
+        if verb in QUEUE_LOG_DURATIONS:
+            bad = blank_bad_durations(verb, fields)
+            if bad:
+                self._warnings += bad
         out: list[Event | SourceStatus] = []
         for when, line in self._clock.admit(at, None, (handler, verb, fields)):
             self._place(when, *line, out)  # type: ignore[arg-type]

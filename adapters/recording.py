@@ -22,6 +22,7 @@ import msgpack
 
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogMapper, open_binary
+from wallboard.adapters.source_time import LATEST
 from wallboard.engine.settings import (
     EngineConfig,
     QueueSettings,
@@ -45,7 +46,10 @@ MAGIC = msgpack.packb("format") + msgpack.packb(FORMAT)
 FLUSH_EVERY_S = 1.0
 SYNC_EVERY_S = 10.0
 _MAX_OBJECT_BYTES = 64 * 1024 * 1024
-_READ_ERRORS = (ValueError, msgpack.UnpackException)
+# What msgpack raises on bytes that are no msgpack (an unhashable map key is a TypeError).
+_READ_ERRORS = (ValueError, TypeError, msgpack.UnpackException)
+MAX_BAD_RECORDS = 100
+"""Well-formed objects of the wrong shape in a row past which the rest is taken as corrupt."""
 
 
 def is_recording(head: bytes) -> bool:
@@ -192,18 +196,19 @@ def _header(path: Path, unpacker: msgpack.Unpacker) -> dict[str, Any]:
 
 
 def _record(item: Any) -> RawRecord:
-    """The record an unpacked object is; ValueError when it is not one.
+    """The record an unpacked object is; ValueError (saying why) when it is not one.
 
     Checks exact types: msgpack only ever makes plain list, str, int, float and
-    bool (a bool is not a time).
+    bool (a bool is not a time). What a payload holds is the mapper's to check.
     """
-    if type(item) is not list or len(item) != 3 or type(item[1]) is not str:
-        raise ValueError("not a [received_at, kind, payload] record")
-    received_at = item[0]
-    if type(received_at) is not float:
-        if type(received_at) is not int:
-            raise ValueError("not a [received_at, kind, payload] record")
-        item[0] = float(received_at)
+    if type(item) is not list or len(item) != 3:
+        raise ValueError("not a [received_at, kind, payload] array")
+    received_at, kind, _ = item
+    if type(kind) is not str:
+        raise ValueError(f"its kind is {type(kind).__name__}, not text")
+    if type(received_at) not in (float, int) or not 0 <= received_at < LATEST:
+        raise ValueError(f"its received_at {str(received_at)[:24]!r} is no time")
+    item[0] = float(received_at)
     return _as_record(RawRecord, item)
 
 
@@ -223,34 +228,59 @@ class RecordingSource:
 
     def raw(self) -> Iterator[RawRecord]:
         """The records in order; stops with a warning at a cut-off tail or corrupt bytes."""
+        for _, record in self._numbered():
+            yield record
+
+    def _numbered(self) -> Iterator[tuple[int, RawRecord]]:
+        """Each record with its place in the file (1 = the first after the header).
+
+        A well-formed object of the wrong shape is skipped with a warning (one per
+        run of them) and reading goes on; corrupt bytes end the reading.
+        """
         with open_binary(self.path) as handle:
             unpacker = _unpacker(handle)
             _header(self.path, unpacker)
             tell = unpacker.tell
             count, good_end = 0, tell()
+            bad = _BadRun(self.path)
             try:
                 for item in unpacker:
+                    count += 1
                     if (  # the usual record, checked inline (a call per record shows)
                         type(item) is list
                         and len(item) == 3
                         and type(item[0]) is float
+                        and 0.0 <= item[0] < LATEST
                         and type(item[1]) is str
                     ):
                         record = _as_record(RawRecord, item)
                     else:
-                        record = _record(item)
-                    count += 1
+                        try:
+                            record = _record(item)
+                        except ValueError as exc:
+                            if bad.skip(count, good_end, exc) == MAX_BAD_RECORDS:
+                                raise ValueError(
+                                    f"{MAX_BAD_RECORDS} records in a row of the wrong shape"
+                                ) from None
+                            good_end = tell()
+                            continue
+                    if bad.count:
+                        bad.end(count - 1)
                     good_end = tell()
-                    yield record
+                    yield count, record
             except _READ_ERRORS as exc:
+                # The last record read: before the run of misshapen ones, or before the bytes.
+                last = bad.first - 1 if bad.count == MAX_BAD_RECORDS else count
                 log.warning(
                     "%s: corrupt data after record %d (byte %d): %s; the rest is ignored",
                     self.path,
-                    count,
+                    last,
                     good_end,
                     exc,
                 )
                 return
+            if bad.count:
+                bad.end(count)
             # The unpacker's position after a partial object is not where it started.
             size = os.fstat(handle.fileno()).st_size
             if good_end < size:
@@ -265,7 +295,7 @@ class RecordingSource:
         queue_log: QueueLogMapper | None = None
         ami: AmiMapper | None = None
         skipped: set[str] = set()
-        for number, record in enumerate(self.raw(), start=1):
+        for number, record in self._numbered():
             kind = record[1]
             if kind == "queue_log":
                 if queue_log is None:
@@ -292,6 +322,33 @@ class RecordingSource:
                     log.warning("%s: at the end: %s", self.path, warning)
 
 
+class _BadRun:
+    """Misshapen records in a row: the first is told, the rest counted into one more line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.first = 0
+
+    def skip(self, number: int, offset: int, why: ValueError) -> int:
+        if not self.count:
+            self.first = number
+            log.warning("%s: record %d (byte %d): skipped: %s", self.path, number, offset, why)
+        self.count += 1
+        return self.count
+
+    def end(self, last: int) -> None:
+        if self.count > 1:
+            log.warning(
+                "%s: records %d to %d: skipped %d more records of the wrong shape",
+                self.path,
+                self.first + 1,
+                last,
+                self.count - 1,
+            )
+        self.count = 0
+
+
 def _with_recorded_pbx(config: EngineConfig, header: dict[str, Any], path: Path) -> EngineConfig:
     """Take the PBX's facts from the recording where `config` does not give them.
 
@@ -301,8 +358,12 @@ def _with_recorded_pbx(config: EngineConfig, header: dict[str, Any], path: Path)
     queues and agents `config` does not mention. Service-level targets and the
     like stay the viewer's own choice.
     """
+    table = header.get("config") or {}
+    if not isinstance(table, dict):
+        log.warning("%s: ignoring the recorded engine settings: not a map", path)
+        return config
     try:
-        recorded = engine_config_from_mapping(header.get("config") or {}, "recording header")
+        recorded = engine_config_from_mapping(table, "recording header")
     except WallboardError as exc:
         log.warning("%s: ignoring the recorded engine settings: %s", path, exc)
         return config

@@ -87,3 +87,44 @@ def source_status(payload: Any) -> SourceStatus | str:
     if type(detail) is not str or type(limits) not in (list, tuple):
         return "status record: detail or limits of the wrong type"
     return SourceStatus.from_payload(dict(payload))
+
+
+# queue_log durations by verb: (field index in the line, name, units per second).
+# COMPLETE*: holdtime|calltime; TRANSFER: extension|context|holdtime|calltime;
+# the unanswered exits: position|origposition|waittime (EXITWITHKEY: key first).
+_HOLD_CALL = ((5, "holdtime", 1.0), (6, "calltime", 1.0))
+_TRANSFER = ((7, "holdtime", 1.0), (8, "calltime", 1.0))
+_WAIT = ((7, "waittime", 1.0),)
+QUEUE_LOG_DURATIONS: dict[str, tuple[tuple[int, str, float], ...]] = {
+    "CONNECT": ((5, "holdtime", 1.0), (7, "ringtime", 1.0)),
+    "COMPLETECALLER": _HOLD_CALL,
+    "COMPLETEAGENT": _HOLD_CALL,
+    "TRANSFER": _TRANSFER,
+    "BLINDTRANSFER": _TRANSFER,
+    "ATTENDEDTRANSFER": _TRANSFER,  # LINK|chan1|chan2|hold|call: one further on
+    "ABANDON": _WAIT,
+    "EXITWITHTIMEOUT": _WAIT,
+    "EXITEMPTY": _WAIT,
+    "WITHDRAW": _WAIT,
+    "EXITWITHKEY": ((8, "waittime", 1.0),),
+    "RINGNOANSWER": ((5, "ringtime", 1000.0),),
+}
+
+
+def blank_bad_durations(verb: str, fields: list[str]) -> list[str]:
+    """Blank the duration fields of a line no one can believe (they read as unknown); why."""
+    shift = 1 if verb == "ATTENDEDTRANSFER" and len(fields) > 5 and fields[5] == "LINK" else 0
+    warnings = []
+    for index, name, scale in QUEUE_LOG_DURATIONS[verb]:
+        index += shift
+        if index >= len(fields):
+            continue
+        text = fields[index]
+        # The usual figure, whole seconds (or milliseconds) well in range, read without a float.
+        if not text or (text.isdigit() and len(text) < 5 + (scale > 1) * 3):
+            continue
+        problem = duration_problem(text, scale)
+        if problem is not None:
+            fields[index] = ""
+            warnings.append(f"{verb}: {name} {text[:20]!r} {problem}; read as unknown")
+    return warnings

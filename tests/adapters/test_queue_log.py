@@ -292,6 +292,7 @@ def test_garbage_lines_are_skipped_with_file_and_line(tmp_path, caplog):
         f"{path}:4: skipped: bad timestamp 'abc'",
         f"{path}:5: skipped: ABANDON without a queue or call id",
         f"{path}:6: ignored unknown verb 'MADEUPVERB' (further ones silently)",
+        f"{path}:7: ABANDON: waittime '3\ufffd' is not a number; read as unknown",
     ]
 
 

@@ -47,9 +47,11 @@ CONFIG = EngineConfig(
 )
 # Captured from the implementation before the speed work (commit ad8bc74).
 DISORDERED_SHIFT_INPUT = "bd1cd91477e924d8faee9b9b62b686707d223de7595642cfc07fa457e97c4031"
+# Two warnings more than the first pin: a COMPLETECALLER calltime 'xx' is now told
+# (read as unknown, as before); every event and every other warning is the same.
 DISORDERED_SHIFT_PIN = (
     {
-        "!": 40,
+        "!": 42,
         "AgentLoggedIn": 85,
         "AgentLoggedOut": 5,
         "AgentPaused": 103,
@@ -63,7 +65,7 @@ DISORDERED_SHIFT_PIN = (
         "CallerGone": 16,
         "CallerJoined": 1084,
     },
-    "9eebe19e9bb5f460b993be007b6ef1782a9edd8fe5ad9f402730e18550c20dbf",
+    "7fd1354eb2daa99da5cb6e9dd1bea633fa5c9c277ee219c1e45ed882e117a058",
 )
 RUN_A_PIN = (
     {
