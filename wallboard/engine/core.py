@@ -54,7 +54,7 @@ from wallboard.engine.ledger import (
     accrue,
     rebase_totals,
 )
-from wallboard.engine.report import board
+from wallboard.engine.report import SpanTotals, board, span_totals
 from wallboard.engine.schedule import ALL, Schedule
 from wallboard.engine.settings import EngineConfig
 from wallboard.engine.state import (
@@ -779,6 +779,18 @@ class Engine:
         `agents=False` leaves out the per-agent board (the "agents" key), which
         alarm rules never read and which costs most of a snapshot on a big floor.
         """
+        return board(self, self._reach(t), agents)
+
+    def span_totals(self, t: float) -> SpanTotals:
+        """The raw totals every span's figures are formed from, at `t` (advancing the clock).
+
+        Reports add them up over intervals and days, which ratios cannot be;
+        `wallboard.engine.metrics.span_metrics` forms a span's metrics from them.
+        """
+        return span_totals(self, self._reach(t))
+
+    def _reach(self, t: float | None) -> float:
+        """Bring the clock to `t` (never back) and the windows with it; the clock's time."""
         if t is None:
             t = self.now
         if not self._started:
@@ -786,6 +798,5 @@ class Engine:
         if t > self.now:
             self._advance(t)
             self._set_next_due()
-        t = self.now
-        self._expire(t)
-        return board(self, t, agents)
+        self._expire(self.now)
+        return self.now

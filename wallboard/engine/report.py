@@ -7,7 +7,7 @@ staffing from `wallboard.engine.erlang`. The layout is that of docs/ENGINE.md.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
@@ -31,6 +31,35 @@ class Floor(Protocol):
     interval_start_at: float
     day_start_at: float
     first_at: float | None
+
+
+Totals = tuple[list[Any], list[float]]
+"""A span's raw figures: its accumulator (the counts OFFERED...JOINS, then the summed
+durations WAIT_ANSWERED...RING_TIME of `wallboard.engine.ledger`) and its state seconds
+(busy, idle, wrap, paused)."""
+
+
+class SpanTotals(NamedTuple):
+    """`Totals` per span (windows..., interval, day) of every queue (by name) and of `all`."""
+
+    queues: dict[str, list[Totals]]
+    all: list[Totals]
+
+
+def span_totals(engine: Floor, t: float) -> SpanTotals:
+    """The totals behind every span at `t`, the engine's clock (`Engine.span_totals`)."""
+    nw = len(engine.windows)
+    spans = {
+        name: total_spans(queue.cum, queue.ledger, queue.ibase, queue.dbase, nw)
+        for name, queue in engine.queues.items()
+    }
+    queues = {
+        name: list(zip(spans[name], integral_spans(queue.series, t, engine.windows), strict=True))
+        for name, queue in sorted(engine.queues.items())
+    }
+    accs = _all_totals(engine, list(spans.values()))
+    everyone = integral_spans(engine.all_series, t, engine.windows)
+    return SpanTotals(queues, list(zip(accs, everyone, strict=True)))
 
 
 def board(engine: Floor, t: float, agents: bool) -> dict[str, Any]:
@@ -79,15 +108,19 @@ def _queue_report(
     )
 
 
+def _all_totals(engine: Floor, queue_spans: list[list[list[Any]]]) -> list[list[Any]]:
+    """Every queue's accumulators added up, span by span (in the order queues were seen)."""
+    if not queue_spans:
+        return [zero_totals() for _ in range(len(engine.windows) + 2)]
+    return [
+        [sum(column) for column in zip(*same_span, strict=True)]
+        for same_span in zip(*queue_spans, strict=True)
+    ]
+
+
 def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> dict[str, Any]:
     """Counts and durations of every queue added up; integrals by agent state."""
-    if queue_spans:
-        accs = [
-            [sum(column) for column in zip(*same_span, strict=True)]
-            for same_span in zip(*queue_spans, strict=True)
-        ]
-    else:
-        accs = [zero_totals() for _ in range(len(engine.windows) + 2)]
+    accs = _all_totals(engine, queue_spans)
     waiting = leaving = 0
     longest = 0.0
     for queue in engine.queues.values():
