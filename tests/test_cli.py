@@ -117,6 +117,7 @@ def test_the_probe_sees_a_heavy_import():
 
 
 def test_every_command_still_has_its_own_help():
-    for name in ("demo", "replay", "live", "view", "alerts", "record", "serve", "simulate"):
+    names = ("demo", "replay", "live", "view", "metrics", "report", "alerts", "record", "serve")
+    for name in (*names, "simulate"):
         result = _run(name, "--help")
         assert f"usage: wallboard {name}" in result["out"]

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
         True,
     ),
     ("runtime", ("wallboard.runtime",), False),
+    ("reports", ("wallboard.intervals",), False),
     ("alarms", ("wallboard.alarms",), False),
     ("adapters", ("wallboard.adapters",), False),
     ("engine", ("wallboard.engine",), False),
@@ -56,7 +57,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 ROOT = "wallboard"
 
 # The pure core reads no file, environment, clock or socket (GUIDE: "pure core").
-PURE = ("wallboard.engine", "wallboard.events", "wallboard.status", "wallboard.units")
+PURE = (
+    "wallboard.engine",
+    "wallboard.intervals",
+    "wallboard.events",
+    "wallboard.status",
+    "wallboard.units",
+)
 IMPURE_STDLIB = frozenset(
     {"os", "io", "sys", "pathlib", "tomllib", "socket", "asyncio", "threading", "time"}
     | {"logging", "random", "subprocess", "shutil", "tempfile", "glob", "urllib"}

@@ -43,7 +43,9 @@ def _decimal(value: Any) -> str:
     return MISSING if value is None else f"{value:.1f}"
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
+def table_lines(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = ""
+) -> list[str]:
     """Columns two spaces apart; `align`: "l"/"r" per column (default: name left, numbers right)."""
     align = align or "l" + "r" * (len(headers) - 1)
     widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
@@ -121,7 +123,7 @@ def _now_table(snapshot: dict[str, Any]) -> list[str]:
         ]
         for name, queue in _rows(snapshot)
     ]
-    return _table([h.replace("_", " ") for h in headers], rows)
+    return table_lines([h.replace("_", " ") for h in headers], rows)
 
 
 def _span_tables(snapshot: dict[str, Any], key: str, title: str) -> list[str]:
@@ -133,7 +135,7 @@ def _span_tables(snapshot: dict[str, Any], key: str, title: str) -> list[str]:
             [name, *(fmt(_span(queue, key)[field]) for _, field, fmt in columns)]
             for name, queue in _rows(snapshot)
         ]
-        out += [*_table(headers, rows), ""]
+        out += [*table_lines(headers, rows), ""]
         title = ""
     return out
 
@@ -156,7 +158,7 @@ def _agents_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
         ]
         for agent_id, agent in snapshot["agents"].items()
     ]
-    return _table(headers, rows, "llllrrl") if rows else ["agents: none seen"]
+    return table_lines(headers, rows, "llllrrl") if rows else ["agents: none seen"]
 
 
 def _alarms_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
@@ -172,7 +174,7 @@ def _alarms_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
     ]
     if not rows:
         return []
-    return [*_table(["alarm", "rule", "queue", "since", "what"], rows, "lllll"), ""]
+    return [*table_lines(["alarm", "rule", "queue", "since", "what"], rows, "lllll"), ""]
 
 
 def render_table(snapshot: dict[str, Any], tz: ZoneInfo) -> str:
