@@ -22,7 +22,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
@@ -33,6 +32,7 @@ from wallboard.adapters.recording import RecordingSource, is_recording
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
+from wallboard.runtime.instants import moment
 from wallboard.runtime.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -189,10 +189,6 @@ def _stamp(line: bytes) -> float | None:
     return at if at - at == 0 else None
 
 
-def _moment(at: float, tz: ZoneInfo) -> str:
-    return f"{datetime.fromtimestamp(at, tz):%Y-%m-%d %H:%M:%S %Z}"
-
-
 @dataclass(slots=True)
 class _Overlap:
     """The lines read so far that a later file may repeat, and what was found repeated."""
@@ -305,7 +301,7 @@ class LogSet:
                 names = ", ".join(str(f.path) for f in earlier) or "the earlier files"
                 text = (
                     f"{file.path} overlaps {names} in time (it starts at "
-                    f"{_moment(file.first_at, self.tz)}, before {_moment(earlier_last, self.tz)}):"
+                    f"{moment(file.first_at, self.tz)}, before {moment(earlier_last, self.tz)}):"
                     f" {repeated:,} lines are in both and are counted once"
                 )
                 if inside:
