@@ -67,6 +67,10 @@ TICK_S = 1.0
 (an exit's kind) are released though the PBX says nothing, and a recording keeps it."""
 
 DEFAULT_PORT = 5038
+MAX_LINE_BYTES = 64 * 1024
+"""The longest AMI line read (Asterisk's are well under 1 KiB; a long variable, a few KiB)."""
+MAX_BLOCK_BYTES = 2**20
+"""The longest block (one event or answer) read; past either limit the connection is dropped."""
 T = TypeVar("T")
 
 
@@ -100,6 +104,7 @@ class _WallboardManager(Manager):
         super().__init__()
         self._raw_socket: socket.socket | None = None
         self._on_closed = on_closed
+        self.fault = ""  # why the reader dropped the connection itself, if it did
         self.register_event("*", lambda event, _manager: on_event(event.message.pairs))
 
     def connect(self, host: str, port: int = DEFAULT_PORT, timeout: float = 10.0) -> ManagerMsg:
@@ -149,6 +154,48 @@ class _WallboardManager(Manager):
             # Actions are sent one at a time: one None releases the waiter, now or later.
             self._response_queue.put(None)
             receiver.join()
+
+    def _receive_data(self) -> None:
+        """pyst2's reader, with limits: a line or a block past them drops the connection.
+
+        Asterisk's own lines are short; a peer that sends a gigabyte without a
+        newline must not take the memory with it. One message per block (pyst2
+        folds list answers into one; `split_blocks` unfolds them again anyway),
+        and no multi-line `Command` output: the wallboard never sends `Command`.
+        """
+        sock = self._sock
+        lines: list[str] = []
+        size = 0
+        try:
+            while self._running.is_set() and self._connected.is_set():
+                raw = sock.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    break
+                if len(raw) > MAX_LINE_BYTES:
+                    self.fault = f"the PBX sent a line longer than {MAX_LINE_BYTES // 1024} KiB"
+                    break
+                line = raw.decode("utf8", "ignore")
+                if not self.title and "/" in line and ":" not in line:  # the greeting
+                    self.title, _, self.version = (part.strip() for part in line.partition("/"))
+                    self._message_queue.put(["Response: Generated Header\r\n", line])
+                    continue
+                if line in ("\r\n", "\n"):
+                    if lines:
+                        self._message_queue.put(lines)
+                        lines, size = [], 0
+                    continue
+                lines.append(line)
+                size += len(raw)
+                if size > MAX_BLOCK_BYTES:
+                    self.fault = f"the PBX sent a block longer than {MAX_BLOCK_BYTES // 2**20} MiB"
+                    break
+        except (OSError, ValueError):  # the socket went (or its file was closed under us)
+            pass
+        finally:
+            self._connected.clear()
+            with contextlib.suppress(OSError, ValueError):
+                sock.close()
+            self._message_queue.put(None)
 
     def event_dispatch(self) -> None:
         """pyst2's dispatch; the end is announced only once every event before it is out."""
@@ -362,7 +409,7 @@ class _Session:
                 self.records.put_nowait(WallboardError(f"{source.label}: {exc}"))
                 return
             except (ManagerException, OSError, TimeoutError) as exc:
-                reason = _describe(exc)
+                reason = manager.fault or _describe(exc)
             finally:
                 await self._close(manager, closed)
             self.status("disconnected", reason)
@@ -395,6 +442,8 @@ class _Session:
                 waiter.cancel()
                 overflow.cancel()
             if closed.is_set():
+                if manager.fault:
+                    return f"{manager.fault}; dropped the connection to resync"
                 return "connection closed by the server"
             if self.overflow.is_set():
                 await self._after_overflow(manager)
@@ -421,6 +470,8 @@ class _Session:
                 return True
             if self.received == seen:
                 manager.abort()
+                # The Ping's thread fails once the socket is gone: nobody waits for it.
+                answer.cancel()
                 return False
 
     async def _after_overflow(self, manager: _WallboardManager) -> None:
