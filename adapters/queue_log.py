@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.queue_log_lines import MAX_LINE_BYTES, DuplicateLines, read_lines
 from wallboard.adapters.source_time import SourceClock
 from wallboard.adapters.validate import (
     QUEUE_LOG_DURATIONS,
@@ -189,6 +190,7 @@ class QueueLogMapper:
         self._wraps: dict[str, float] = {}
         self._stamp: str | None = None  # the last time field read, and its value
         self._stamp_at = 0.0
+        self._duplicates = DuplicateLines()
         self._clock: SourceClock[tuple[_Handler, str, list[str]]] = SourceClock(
             config.source_max_jump_s, noun="line"
         )
@@ -213,7 +215,8 @@ class QueueLogMapper:
         if type(text) is not str:
             self._warnings.append(f"skipped: a {type(text).__name__}, not a line of text")
             return []
-        fields = text.rstrip("\r\n").split("|")
+        line = text.rstrip("\r\n")
+        fields = line.split("|")
         try:
             if len(fields) < 5:
                 if not text.strip():
@@ -236,6 +239,8 @@ class QueueLogMapper:
             if fields[index] in _ABSENT:
                 self._warnings.append(_missing(verb, required, fields))
                 return []
+        if self._duplicates.repeats(line, at):
+            return []  # counted once; one summary at the end (adapters/queue_log_lines.py)
         if verb in QUEUE_LOG_DURATIONS:
             bad = blank_bad_durations(verb, fields)
             if bad:
@@ -274,6 +279,9 @@ class QueueLogMapper:
         for at, line in self._clock.flush():
             self._place(at, *line, out)
         self._warnings += self._clock.take_warnings()
+        duplicates = self._duplicates.summary()
+        if duplicates:
+            self._warnings.append(duplicates)
         self._release(float("inf"), out)
         return out
 
@@ -526,20 +534,32 @@ class QueueLogSource:
 
     def raw(self) -> Iterator[RawRecord]:
         """Every line as a record, stamped with its own epoch (or the previous line's)."""
+        for _, record in self._numbered(
+            lambda line, text: log.warning("%s:%d: %s", self.path, line, text)
+        ):
+            yield record
+
+    def _numbered(self, warn: Callable[[int, str], None]) -> Iterator[tuple[int, RawRecord]]:
+        """Each line's number and record; zero runs and runaway lines are `warn`ed and skipped."""
         with open_binary(self.path) as handle:
             head = handle.read(_SNIFF_BYTES)
             if not head:
                 raise WallboardError(f"{self.path}: empty file")
             if b"\0" in head:
-                raise WallboardError(f"{self.path}: binary file, not a queue_log or a recording")
+                # Zero runs are a crash's marks in a queue_log; other bytes with them, binary.
+                head += handle.read(MAX_LINE_BYTES)
+                if head.strip(b"\0") and not _has_a_line(head):
+                    raise WallboardError(
+                        f"{self.path}: binary file, not a queue_log or a recording"
+                    )
             handle.seek(0)
             stamp, usable = 0.0, False
-            for raw_line in handle:
-                line = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
+            for number, raw_line in read_lines(handle, warn):
+                line = raw_line.decode("utf-8", errors="replace").rstrip("\r")
                 with contextlib.suppress(ValueError):
                     stamp = parse_line(line)[0]
                     usable = True
-                yield RawRecord(stamp, "queue_log", line)
+                yield number, RawRecord(stamp, "queue_log", line)
         if not usable:
             raise WallboardError(f"{self.path}: no queue_log lines (epoch|callid|queue|agent|verb)")
 
@@ -548,7 +568,7 @@ class QueueLogSource:
         warn = _CappedWarnings(self.path)
         number = 0
         try:
-            for number, record in enumerate(self.raw(), start=1):
+            for number, record in self._numbered(warn):
                 items = mapper.feed(record)
                 for warning in mapper.take_warnings():
                     warn(number, warning)
@@ -559,6 +579,15 @@ class QueueLogSource:
             yield from items
         finally:
             warn.summary()
+
+
+def _has_a_line(head: bytes) -> bool:
+    """Whether the start of a file with zero bytes in it still holds a queue_log line."""
+    for piece in head.replace(b"\0", b"\n").split(b"\n"):
+        with contextlib.suppress(ValueError):
+            parse_line(piece.decode("utf-8", errors="replace"))
+            return True
+    return False
 
 
 class _CappedWarnings:

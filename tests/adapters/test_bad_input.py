@@ -14,6 +14,7 @@ from wallboard.adapters.ami import AmiMapper
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogSource
+from wallboard.adapters.queue_log_lines import DuplicateLines
 from wallboard.adapters.recording import MAX_BAD_RECORDS, RecordingSource, RecordingWriter
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
@@ -262,3 +263,84 @@ def test_a_queue_log_wait_that_is_no_duration_is_read_as_unknown(tmp_path, caplo
         ["ABANDON:", "waittime"],
         ["RINGNOANSWER:", "ringtime"],
     ]
+
+
+# --- items 6 and 7: duplicate lines, zero bytes, runaway lines ---------------------------
+
+
+def _events(path: Path) -> list:
+    return list(QueueLogSource(path).events())
+
+
+def _offered(events: list) -> int:
+    engine = Engine(EngineConfig())
+    for event in events:
+        engine.apply(event)
+    return engine.snapshot(engine.now)["all"]["day"]["offered"]
+
+
+def test_overlapping_rotated_files_count_each_line_once(tmp_path, run_a, caplog):
+    lines = (run_a / "queue_log").read_bytes().splitlines(keepends=True)
+    whole = tmp_path / "whole"
+    whole.write_bytes(b"".join(lines))
+    overlap = tmp_path / "overlap"  # queue_log.1 (to line 300), then queue_log (from line 250)
+    overlap.write_bytes(b"".join(lines[:300]) + b"".join(lines[249:]))
+    expected = _events(whole)
+    assert _offered(expected) == 160
+    with caplog.at_level(logging.WARNING):
+        events = _events(overlap)
+    assert events == expected
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(
+        f"{overlap}:{len(lines) + 51}: at the end: skipped 51 exact duplicate lines, identical "
+        "to lines read before (overlapping rotated files?); the first: '"
+    )
+
+
+def test_zero_bytes_between_and_after_the_lines_are_skipped_with_one_warning_each(
+    tmp_path, run_a, caplog
+):
+    lines = (run_a / "queue_log").read_bytes().splitlines(keepends=True)
+    expected = _events(run_a / "queue_log")
+    damaged = tmp_path / "queue_log"
+    damaged.write_bytes(
+        b"\0" * 5000  # zeros where the file starts: still a queue_log
+        + b"".join(lines[:100])
+        + b"\0" * 300
+        + b"".join(lines[100:200])
+        + b"\0" * 50  # a crash mid-file: zeros, then the PBX writes on after them
+        + b"".join(lines[200:])
+        + b"\0" * 200_000  # a zero-filled tail, no newline
+    )
+    with caplog.at_level(logging.WARNING):
+        assert _events(damaged) == expected
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{damaged}:1: skipped 5000 zero bytes (line 1: a crash's zero-filled tail?)",
+        f"{damaged}:101: skipped 300 zero bytes (line 101: a crash's zero-filled tail?)",
+        f"{damaged}:201: skipped 50 zero bytes (line 201: a crash's zero-filled tail?)",
+        f"{damaged}:{len(lines) + 1}: skipped 200000 zero bytes "
+        f"(line {len(lines) + 1}: a crash's zero-filled tail?)",
+    ]
+
+
+def test_a_runaway_line_is_skipped_without_being_held(tmp_path, run_a, caplog):
+    lines = (run_a / "queue_log").read_bytes().splitlines(keepends=True)
+    damaged = tmp_path / "queue_log"
+    damaged.write_bytes(b"".join(lines[:10]) + b"x|" * 600_000 + b"\n" + b"".join(lines[10:]))
+    with caplog.at_level(logging.WARNING):
+        assert _events(damaged) == _events(run_a / "queue_log")
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert warning == f"{damaged}:11: skipped a line longer than 64 KiB"
+
+
+def test_a_duplicate_is_a_repeat_of_a_line_from_the_last_day():
+    lines = DuplicateLines()
+    line = f"{T0:.0f}|NONE|q|Agent 1|PAUSE|lunch"
+    assert not lines.repeats(line, T0)
+    assert lines.repeats(line, T0)  # the same bytes: counted once
+    assert not lines.repeats(line + " ", T0)  # one byte apart: another line
+    lines.repeats("later", T0 + 86_400)
+    assert lines.repeats(line, T0)  # still within the day
+    lines.repeats("much later", T0 + 86_400 + 4 * 3600)
+    assert not lines.repeats(line, T0)  # read again days later: forgotten, kept
+    assert lines.count == 2 and lines.first == line
