@@ -634,7 +634,7 @@ def span_metrics(
         "queued_pct": ratio(sum(o.wait > config.queued_min_s for o in outcomes), offered),
         "att_s": att,
         "avg_hold_s": mean([c.hold for c in call_ends]),
-        "transfer_rate": ratio(sum(c.transferred for c in call_ends), len(answered)),
+        "transfer_rate": ratio(sum(c.transferred for c in call_ends), len(call_ends)),
         "acw_s": acw,
         "aht_s": None if att is None or acw is None else att + acw,
         "avg_ring_s": mean(rings),

@@ -76,7 +76,7 @@ def span_metrics(
         "queued_pct": ratio(acc[QUEUED], offered),
         "att_s": att,
         "avg_hold_s": ratio(acc[HOLD], acc[ENDED]),
-        "transfer_rate": ratio(acc[TRANSFERRED], answered),
+        "transfer_rate": ratio(acc[TRANSFERRED], acc[ENDED]),
         "acw_s": acw,
         "aht_s": None if att is None or acw is None else att + acw,
         "avg_ring_s": ratio(acc[RING_TIME], acc[RINGS]),
