@@ -141,6 +141,25 @@ def _configure_logging(verbosity: int) -> None:
         logging.basicConfig(level=level, handlers=[handler])
     else:
         logging.basicConfig(level=level, format="wallboard: %(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(NoSecrets())
+    # apprise's debug lines quote notification URLs, which hold the services' credentials.
+    logging.getLogger("apprise").setLevel(max(level, logging.INFO))
+
+
+class NoSecrets(logging.Filter):
+    """No secret in the log at any verbosity (the GUIDE's rule; docs/HUB.md).
+
+    At `-vv` websockets writes every frame in hex and every handshake header:
+    the hub token is in the viewer's hello frame and in `Authorization:
+    Bearer`. Those dumps (its `> ...` and `< ...` lines) are left out; its
+    state changes (`= connection is OPEN`) and everything else stay.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("websockets") and record.levelno <= logging.DEBUG:
+            return not str(record.msg).startswith(("> ", "< "))
+        return True
 
 
 def to_journal() -> bool:

@@ -23,6 +23,7 @@ from wallboard.events import CallerJoined
 from wallboard.status import SourceStatus
 
 T0 = 1_795_381_986.0  # 2026-11-22 21:13:06 UTC
+SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "sample-shift.wbrec"
 MONTH = 30 * 86_400.0
 
 
@@ -344,3 +345,28 @@ def test_a_duplicate_is_a_repeat_of_a_line_from_the_last_day():
     lines.repeats("much later", T0 + 86_400 + 4 * 3600)
     assert not lines.repeats(line, T0)  # read again days later: forgotten, kept
     assert lines.count == 2 and lines.first == line
+
+
+# --- item 11: no rate above 100 % ---------------------------------------------------
+
+
+def test_no_transfer_rate_of_the_sample_shift_exceeds_100_percent():
+    """A call answered in one span and transferred in the next counted once on each side."""
+    source = RecordingSource(SAMPLE)
+    engine = Engine(EngineConfig())
+    rates, next_look = [], None
+    for item in source.events():
+        if isinstance(item, SourceStatus):
+            continue
+        if next_look is None:
+            next_look = item.at
+        while item.at > next_look:  # every 5 minutes of the shift
+            board = engine.snapshot(next_look, agents=False)
+            for group in [*board["queues"].values(), board["all"]]:
+                for span in ("window", "interval", "day"):
+                    rates.append(group[span]["transfer_rate"])
+            next_look += 300
+        engine.apply(item)
+    known = [rate for rate in rates if rate is not None]
+    assert len(known) > 500
+    assert max(known) <= 1.0

@@ -20,7 +20,7 @@ def engine_board() -> dict:
         engine.apply(event)
         last_at = event.at
     snapshot = engine.snapshot(last_at)
-    snapshot["source"] = SyntheticShiftFile.label
+    snapshot["source"] = "main"  # the hub names its source; its label stays on the hub
     snapshot["alarms"] = []
     # msgpack, like JSON, has no tuples: compare in the wire's own types.
     return msgpack.unpackb(msgpack.packb(snapshot))

@@ -54,7 +54,7 @@ def engine_board(path: Path) -> dict:
             last_at = item.at
     stepper.advance(last_at)
     snapshot = engine.snapshot(last_at)
-    snapshot["source"] = source.label
+    snapshot["source"] = "pbx1"  # the hub names its source; its label stays on the hub
     snapshot["alarms"] = stepper.active()
     return msgpack.unpackb(msgpack.packb(snapshot))
 

@@ -47,7 +47,7 @@ async def test_viewer_gets_versioned_hello_then_the_current_board(start_hub):
         "type": "hello",
         "protocol": protocol.PROTOCOL_VERSION,
         "server": f"wallboard {__version__}",
-        "sources": {"main": "queue_log:/var/log/asterisk/queue_log"},
+        "sources": {"main": "main"},  # never where the source is (docs/HUB.md)
         "source": "main",
     }
     first = await next_frame(viewer)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from wallboard.hub.protocol import BoardFrame
 from wallboard.runtime.feed import BoardUpdate
@@ -73,13 +74,26 @@ class Channel:
 
     def offer(self, update: BoardUpdate) -> None:
         """Take a board from the feed; publish now if due or if it carries alarm transitions."""
-        board = BoardFrame(self.name, update)
+        board = BoardFrame(self.name, self._as_published(update))
         self._waiting = board if self._waiting is None else board.following(self._waiting)
         now = self._clock()
         if update.transitions or now >= self._next_at:
             self.flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._next_at - now, self.flush)
+
+    def _as_published(self, update: BoardUpdate) -> BoardUpdate:
+        """The board under the source's name: its label (a recording's path, an AMI user and
+        host) is the hub's business, not its viewers' (docs/HUB.md)."""
+        label, status = self.label, update.status
+        if label and label in status.detail:
+            status = replace(status, detail=status.detail.replace(label, self.name))
+        snapshot = update.snapshot
+        if "source" in snapshot:
+            snapshot = {**snapshot, "source": self.name}
+        elif status is update.status:
+            return update
+        return BoardUpdate(snapshot, status, update.transitions)
 
     def flush(self) -> None:
         """Publish the waiting board to every viewer (the last one of a finished feed, too)."""

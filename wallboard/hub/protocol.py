@@ -39,6 +39,7 @@ CLOSE_TOKEN_INVALID = 4403
 CLOSE_UNKNOWN_SOURCE = 4404
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_BAD_VERSION = 4426
+CLOSE_TOO_MANY_SUBSCRIBES = 4429
 CLOSE_HUB_FULL = 1013  # "try again later"
 # A viewer must not retry after these: retrying cannot succeed.
 FATAL_CLOSE_CODES = frozenset(
@@ -177,12 +178,41 @@ def accept_hello(
     check_token(token if isinstance(token, str) else header_token, expected_token)
     if frame.get("type") != "hello":
         raise Refusal(CLOSE_BAD_FRAME, "the first frame must be a msgpack hello")
-    if frame.get("protocol") != PROTOCOL_VERSION:
+    version = frame.get("protocol")
+    if type(version) is not int or version != PROTOCOL_VERSION:  # not true, not 1.0
         raise Refusal(
             CLOSE_BAD_VERSION,
             f"unsupported protocol {frame.get('protocol')!r}; hub speaks {PROTOCOL_VERSION}",
         )
     return _known_source(frame.get("source") or path_source or sources[0], sources)
+
+
+SUBSCRIBE_BURST = 5
+"""Subscribes a viewer may send at once; each one costs the hub a hello and a whole board."""
+SUBSCRIBES_PER_S = 1.0
+"""... and then one a second, on average; more closes the connection (4429)."""
+
+
+class SubscribeLimit:
+    """A token bucket per viewer: `SUBSCRIBE_BURST` at once, then `SUBSCRIBES_PER_S`."""
+
+    __slots__ = ("_at", "_tokens")
+
+    def __init__(self, now: float) -> None:
+        self._tokens = float(SUBSCRIBE_BURST)
+        self._at = now
+
+    def take(self, now: float) -> None:
+        """Count one subscribe at `now`; `Refusal` when the viewer is over its allowance."""
+        self._tokens = min(SUBSCRIBE_BURST, self._tokens + (now - self._at) * SUBSCRIBES_PER_S)
+        self._at = now
+        if self._tokens < 1.0:
+            raise Refusal(
+                CLOSE_TOO_MANY_SUBSCRIBES,
+                f"too many subscribes: {SUBSCRIBE_BURST} at once, then "
+                f"{SUBSCRIBES_PER_S:g} a second",
+            )
+        self._tokens -= 1.0
 
 
 def accept_subscribe(data: bytes | str, sources: list[str]) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from wallboard.hub.protocol import (
     HELLO_TIMEOUT_S,
     MAX_VIEWER_MESSAGE,
     Refusal,
+    SubscribeLimit,
     accept_hello,
     accept_subscribe,
     bearer_token,
@@ -41,6 +43,12 @@ log = logging.getLogger(__name__)
 # send buffer. Together they bound what a stalled viewer can pin in memory.
 WRITE_LIMIT = 64 * 1024
 KERNEL_SEND_BUFFER = 64 * 1024
+STALL_TIMEOUT_S = 30.0
+"""A viewer whose socket takes nothing for this long is closed, and its slot freed."""
+PING_INTERVAL_S = 20.0
+"""Websocket pings this often; a viewer that answers none within as long again is closed."""
+CLOSE_TIMEOUT_S = 5.0
+"""How long a closing handshake may take before the socket is dropped."""
 
 
 @dataclass(eq=False, slots=True)
@@ -77,6 +85,8 @@ class Hub:
         max_viewers: int = 500,
         allowed_origins: Sequence[str] = (),
         ssl_context: ssl.SSLContext | None = None,
+        stall_timeout_s: float = STALL_TIMEOUT_S,
+        ping_interval_s: float = PING_INTERVAL_S,
     ) -> None:
         if not feeds:
             raise WallboardError("the hub needs at least one source")
@@ -87,6 +97,8 @@ class Hub:
         # only tools may connect.
         self._origins = [*allowed_origins, None]
         self._ssl = ssl_context
+        self._stall_s = stall_timeout_s
+        self._ping_s = ping_interval_s
         self.channels = {name: Channel(name, feed.label, rate_hz) for name, feed in feeds.items()}
         self.viewers: set[Viewer] = set()
         self._server: Server | None = None
@@ -94,7 +106,13 @@ class Hub:
 
     @property
     def labels(self) -> dict[str, str]:
+        """Each source's label (a path, an AMI user and host): for the hub's own output."""
         return {name: channel.label for name, channel in self.channels.items()}
+
+    @property
+    def names(self) -> dict[str, str]:
+        """What viewers are told of the sources: their names, nothing of where they are."""
+        return {name: name for name in self.channels}
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Start the feeds and listen; returns the address actually bound (port 0 picks one)."""
@@ -109,6 +127,9 @@ class Hub:
                 max_size=MAX_VIEWER_MESSAGE,
                 max_queue=4,
                 write_limit=WRITE_LIMIT,
+                ping_interval=self._ping_s,
+                ping_timeout=self._ping_s,
+                close_timeout=min(CLOSE_TIMEOUT_S, self._ping_s),
                 server_header=None,
             )
         except OSError as exc:
@@ -160,7 +181,7 @@ class Hub:
         log.info("viewer %s connected to %s (%d viewers)", peer, name, len(self.viewers))
         sender = asyncio.create_task(self._send_boards(viewer))
         try:
-            await connection.send(hub_hello(self.labels, name))
+            await connection.send(hub_hello(self.names, name))
             viewer.channel.join(viewer.slot)
             await self._read_subscriptions(viewer)
         except Refusal as refusal:
@@ -192,12 +213,14 @@ class Hub:
 
     async def _read_subscriptions(self, viewer: Viewer) -> None:
         """Viewers are read-only: a subscribe switches source; any other frame ends the session."""
+        limit = SubscribeLimit(time.monotonic())
         async for message in viewer.connection:
             name = accept_subscribe(message, list(self.channels))
+            limit.take(time.monotonic())
             viewer.channel.leave(viewer.slot)
             viewer.slot.replace(None)
             viewer.channel = self.channels[name]
-            await viewer.connection.send(hub_hello(self.labels, name))
+            await self._send(viewer, hub_hello(self.names, name))
             viewer.channel.join(viewer.slot)
 
     async def _send_boards(self, viewer: Viewer) -> None:
@@ -205,8 +228,26 @@ class Hub:
         # viewer waits, and its slot keeps just the latest board meanwhile.
         while True:
             board = await viewer.slot.take()
-            await viewer.connection.send(board.encoded())
+            await self._send(viewer, board.encoded())
             viewer.sent += 1
+
+    async def _send(self, viewer: Viewer, frame: bytes) -> None:
+        """Send, or close a viewer that has taken nothing for `stall_timeout_s`.
+
+        A stopped reader fills its buffers, and then the websocket pings queue
+        behind the boards, so the pings alone would never find it out.
+        """
+        try:
+            async with asyncio.timeout(self._stall_s):
+                await viewer.connection.send(frame)
+        except TimeoutError:
+            log.warning(
+                "viewer %s stalled: it took nothing for %g s; closed",
+                _peer(viewer.connection),
+                self._stall_s,
+            )
+            viewer.connection.transport.abort()
+            raise ConnectionClosed(None, None) from None
 
 
 def _peer(connection: ServerConnection) -> str:
