@@ -24,6 +24,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check wallboard adapters themes recordings tests benchmarks
 	$(BIN)/ruff format --check wallboard adapters themes recordings tests benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider --tb=short tests/test_layers.py
+	@# mypy reads packages from folders, so it checks a tree of links laid out as installed.
+	rm -rf build/typecheck && mkdir -p build/typecheck/wallboard
+	ln -s $(CURDIR)/wallboard/* build/typecheck/wallboard/
+	for top in adapters themes recordings; do ln -s $(CURDIR)/$$top build/typecheck/wallboard/$$top; done
+	cd build/typecheck && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p wallboard
 
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "make: the browser tests need Chromium at $(CHROMIUM) (Debian: apt-get install chromium)" >&2; exit 1; }

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common_arguments(parser, verbose_dest="verbose", default=None)
     # The same options after the subcommand (`wallboard metrics FILE --config x.toml`):
     # there, an option not given must not undo one given before the subcommand.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _CommandParser(add_help=False)
     _add_common_arguments(common, verbose_dest="verbose_after", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser

@@ -230,4 +230,4 @@ Event = (
     | AgentStatus
 )
 
-EVENT_TYPES: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
+EVENT_TYPES: tuple[type, ...] = Event.__args__

@@ -10,6 +10,7 @@ import pytest
 
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.engine.snapshot import Snapshot
 from wallboard.events import (
     AgentLoggedIn,
     AgentRingNoAnswer,
@@ -28,7 +29,7 @@ from wallboard.events import (
 T = 1732262400.0  # 2024-11-22 08:00 UTC, on a 30-minute boundary
 
 
-def run(events: Iterable[Event], t: float | None = None, **config: Any) -> dict[str, Any]:
+def run(events: Iterable[Event], t: float | None = None, **config: Any) -> Snapshot:
     """The snapshot at `t` after applying `events` (in time order) to a fresh engine."""
     engine = Engine(EngineConfig(**config))
     for event in sorted(events, key=lambda e: e.at):

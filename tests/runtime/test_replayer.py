@@ -10,6 +10,7 @@ from tests.synthetic import DEFAULT_START
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import Snapshot
 from wallboard.errors import WallboardError
 from wallboard.runtime.replayer import SPEEDS, Replayer
 from wallboard.status import SourceStatus
@@ -19,7 +20,7 @@ CONFIG = EngineConfig()
 BUILTIN_ALARMS = AlarmStepper.factory(load_rules(None))
 
 
-def straight_through(events, t: float, actions=()) -> dict:
+def straight_through(events, t: float, actions=()) -> Snapshot:
     """The live reference: every event applied through the stepper, then a board at t.
 
     `actions`: an operator's (at, fingerprint, silence_s), each given at its time.
@@ -44,7 +45,7 @@ def straight_through(events, t: float, actions=()) -> dict:
     return snapshot
 
 
-def board(replayer: Replayer, t: float) -> dict:
+def board(replayer: Replayer, t: float) -> Snapshot:
     snapshot = dict(replayer.seek(t).snapshot)
     snapshot.pop("source")
     return snapshot

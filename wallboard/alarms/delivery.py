@@ -14,7 +14,7 @@ import json
 import logging
 import shlex
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from wallboard.alarms.output import alertmanager_payload
@@ -22,7 +22,7 @@ from wallboard.errors import WallboardError
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 
 class NotDelivered(WallboardError):
@@ -43,7 +43,7 @@ class Channel(Protocol):
         """Transitions this channel failed to deliver (dropped, refused, given up or cut short)."""
         ...
 
-    def submit(self, transition: dict[str, Any]) -> None: ...
+    def submit(self, transition: Mapping[str, Any]) -> None: ...
 
     async def close(self, deadline_s: float) -> None: ...
 
@@ -69,7 +69,7 @@ class RetryingChannel:
         self.delivered = 0
         self.dropped = 0
         self._send = send
-        self._queue: deque[dict[str, Any]] = deque()
+        self._queue: deque[Mapping[str, Any]] = deque()
         self._max_queue = max_queue
         self._first_backoff_s = first_backoff_s
         self._max_backoff_s = max_backoff_s
@@ -83,7 +83,7 @@ class RetryingChannel:
     def undelivered(self) -> int:
         return self.dropped
 
-    def submit(self, transition: dict[str, Any]) -> None:
+    def submit(self, transition: Mapping[str, Any]) -> None:
         if len(self._queue) >= self._max_queue:
             lost = self._queue.popleft()
             self.dropped += 1
@@ -109,7 +109,7 @@ class RetryingChannel:
             await self._deliver(self._queue[0])
             self._queue.popleft()
 
-    async def _deliver(self, transition: dict[str, Any]) -> None:
+    async def _deliver(self, transition: Mapping[str, Any]) -> None:
         delay = self._first_backoff_s
         attempt = 0
         while True:
@@ -153,7 +153,7 @@ def webhook_sender(url: str, *, timeout_s: float = 10.0) -> tuple[Send, Callable
 
     client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
 
-    async def send(transition: dict[str, Any]) -> None:
+    async def send(transition: Mapping[str, Any]) -> None:
         response = await client.post(url, json=alertmanager_payload(transition))
         if response.is_success:
             return
@@ -179,7 +179,7 @@ def apprise_sender(config_path: str) -> Send:
     if not len(notifier):
         raise WallboardError(f"--notify {config_path}: no notification URLs found in the file")
 
-    async def send(transition: dict[str, Any]) -> None:
+    async def send(transition: Mapping[str, Any]) -> None:
         title = f"[{transition['severity']}] {transition['status']}: {transition['name']}"
         sent = await asyncio.to_thread(notifier.notify, body=transition["message"], title=title)
         if not sent:
@@ -216,7 +216,7 @@ class ExecChannel:
     def undelivered(self) -> int:
         return self.failures
 
-    def submit(self, transition: dict[str, Any]) -> None:
+    def submit(self, transition: Mapping[str, Any]) -> None:
         if len(self._tasks) >= self._max_pending:
             self.failures += 1
             log.warning("%s: %d runs pending; dropped one", self.name, self._max_pending)

@@ -24,9 +24,10 @@ import hashlib
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 from wallboard.alarms.rules import Rule
+from wallboard.engine.snapshot import ActiveAlarm
 
 # A change rule compares values from the engine; a difference that is "exactly
 # 10 points" in decimal is rarely exactly 0.1 in binary.
@@ -38,6 +39,27 @@ HISTORY_LIMIT = 100_000
 TransitionKind = Literal[
     "firing", "resolved", "acknowledged", "silenced", "unsilenced", "renotified"
 ]
+
+
+class TransitionRecord(TypedDict):
+    """A `Transition` as data: a `wallboard alerts` line, an entry of `BoardUpdate.transitions`."""
+
+    kind: TransitionKind
+    at: float
+    status: Literal["firing", "resolved"]
+    rule: str
+    name: str
+    queue: str
+    severity: str
+    fingerprint: str
+    since: float | None
+    value: float | None
+    message: str
+    notify: bool
+    by: str
+    until: float | None
+
+
 State = Literal["inactive", "pending", "firing"]
 
 AGGREGATE = "all"
@@ -68,7 +90,7 @@ class Transition:
     by: str = ""
     until: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TransitionRecord:
         """The JSON shape of `wallboard alerts --format jsonl` and of `BoardUpdate.transitions`."""
         return {
             "kind": self.kind,
@@ -288,10 +310,10 @@ class Evaluator:
 
     # ------------------------------------------------------------------ views
 
-    def active(self) -> list[dict[str, Any]]:
+    def active(self) -> list[ActiveAlarm]:
         """The firing alarms, in the `alarms` shape of METRICS.md (plus operator state)."""
         now = self.now if self.now is not None else float("-inf")
-        result = []
+        result: list[ActiveAlarm] = []
         for alarm in self._alarms.values():
             if alarm.state != "firing":
                 continue
@@ -301,7 +323,7 @@ class Evaluator:
                     "rule": alarm.rule.id,
                     "queue": alarm.queue,
                     "severity": alarm.rule.severity,
-                    "since": alarm.since,
+                    "since": cast(float, alarm.since),  # set whenever it is firing
                     "metric": alarm.rule.metric,
                     "value": alarm.value,
                     "fired_value": alarm.fired_value,

@@ -52,12 +52,13 @@ class AlarmFollower:
                 }
                 out.append({**episode.last, **ended, "notify": episode.notified})
         for fp, alarm in active.items():
-            episode = self._episodes.get(fp)
-            if episode is None:
+            known = self._episodes.get(fp)
+            if known is None:
                 first = _transition_of(alarm, at, notify=alarm.get("silenced_until") is None)
                 self._episodes[fp] = _Episode(alarm["since"], first["notify"], first)
                 out.append(first)
                 continue
+            episode = known
             episode.last = _transition_of(alarm, at, notify=episode.notified)
             if not episode.notified and alarm["silenced_until"] is None:
                 # Its silence ended: the pagers here hear of it now (the hub's may have before).

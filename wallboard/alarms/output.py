@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +21,13 @@ def iso(t: float) -> str:
     return stamp.replace("+00:00", "Z")
 
 
-def for_pagers(transition: dict[str, Any]) -> bool:
+def for_pagers(transition: Mapping[str, Any]) -> bool:
     """Whether pagers (Alertmanager receivers, --exec, --webhook, --notify) should hear of it."""
     return bool(transition["notify"]) and transition["kind"] in PAGER_KINDS
 
 
 def alertmanager_payload(
-    transition: dict[str, Any], *, receiver: str = "wallboard", external_url: str = ""
+    transition: Mapping[str, Any], *, receiver: str = "wallboard", external_url: str = ""
 ) -> dict[str, Any]:
     """One transition as an Alertmanager (version 4) webhook notification.
 
@@ -64,7 +65,7 @@ def alertmanager_payload(
     }
 
 
-def text_line(transition: dict[str, Any]) -> str:
+def text_line(transition: Mapping[str, Any]) -> str:
     """One human line: time, what happened, severity, where, the message."""
     kind = transition["kind"].upper()
     who = f" by {transition['by']}" if transition["by"] else ""
@@ -80,7 +81,7 @@ def text_line(transition: dict[str, Any]) -> str:
     )
 
 
-def format_transition(transition: dict[str, Any], fmt: str) -> str | None:
+def format_transition(transition: Mapping[str, Any], fmt: str) -> str | None:
     """The line for `fmt`, or None when that format leaves this transition out."""
     if fmt == "jsonl":
         return json.dumps(transition, separators=(",", ":"))

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from wallboard.alarms.evaluator import Evaluator, Transition, select
+from wallboard.alarms.evaluator import Evaluator, Transition, TransitionRecord, select
 from wallboard.alarms.rules import Rule
 from wallboard.engine import Engine
 from wallboard.engine.calendar import next_day_start
+from wallboard.engine.snapshot import ActiveAlarm, Snapshot
 from wallboard.events import Event
 
 # What keeps changing in a quiet gap after `settle_s` (see the module docstring):
@@ -62,14 +62,14 @@ class AlarmStepper:
         self._wait_rules = [r for r in growing if r.kind == "threshold"]
         self._day_ratios = any(r.span == "day" and r.metric in STATE_RATIOS for r in rules)
         self._day_end: float | None = None  # the first day start after the latest event
-        self._board: dict[str, Any] | None = None  # the latest lean board evaluated
+        self._board: Snapshot | None = None  # the latest lean board evaluated
 
     @classmethod
     def factory(cls, rules: Sequence[Rule]) -> Callable[[Engine], AlarmStepper]:
         """What `Collector(alarms=...)` and `PacedFileFeed(alarms=...)` take."""
         return lambda engine: cls(engine, Evaluator(rules))
 
-    def apply(self, event: Event) -> list[dict[str, Any]]:
+    def apply(self, event: Event) -> list[TransitionRecord]:
         """Evaluate every whole second strictly before the event, then apply it."""
         if self._next is None:
             self._next = float(math.ceil(event.at))
@@ -82,25 +82,25 @@ class AlarmStepper:
             self._settle_s = wrap + self._look_back_s + 1.0
         return out
 
-    def advance(self, t: float) -> list[dict[str, Any]]:
+    def advance(self, t: float) -> list[TransitionRecord]:
         """Evaluate every whole second <= t not yet evaluated (nothing before the first event)."""
         return self._run(t, inclusive=True)
 
-    def finish(self, t: float) -> list[dict[str, Any]]:
+    def finish(self, t: float) -> list[TransitionRecord]:
         """End of a replay: the whole seconds up to `t`, then `t` itself."""
         out = self.advance(t)
         if self._next is not None and (self._last is None or t > self._last):
             out += self._evaluate(t)
         return out
 
-    def active(self) -> list[dict[str, Any]]:
+    def active(self) -> list[ActiveAlarm]:
         return self.evaluator.active()
 
-    def acknowledge(self, fingerprint: str, by: str) -> dict[str, Any]:
+    def acknowledge(self, fingerprint: str, by: str) -> TransitionRecord:
         """Acknowledge a firing alarm now (source time); KeyError if it is not firing."""
         return self.evaluator.acknowledge(fingerprint, by, self._now()).to_dict()
 
-    def silence(self, fingerprint: str, duration_s: float, by: str) -> dict[str, Any]:
+    def silence(self, fingerprint: str, duration_s: float, by: str) -> TransitionRecord:
         """Silence an alarm for `duration_s` of source time; KeyError if it never existed."""
         now = self._now()
         return self.evaluator.silence(fingerprint, now + duration_s, by, now).to_dict()
@@ -108,8 +108,8 @@ class AlarmStepper:
     def _now(self) -> float:
         return max(self.engine.now, self._last or 0.0)
 
-    def _run(self, t: float, *, inclusive: bool) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    def _run(self, t: float, *, inclusive: bool) -> list[TransitionRecord]:
+        out: list[TransitionRecord] = []
         if self._next is None or not self.evaluator.rules:
             return out
         quiet_from = math.inf if self._event_at is None else self._event_at + self._settle_s
@@ -158,7 +158,7 @@ class AlarmStepper:
                     seconds += [float(reached + k) for k in (-1, 0, 1, 2)]
         return seconds
 
-    def _evaluate(self, t: float) -> list[dict[str, Any]]:
+    def _evaluate(self, t: float) -> list[TransitionRecord]:
         self._last = t
         self.evaluations += 1
         board = self.engine.snapshot(t, agents=False)

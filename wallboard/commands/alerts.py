@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from wallboard.adapters.base import FileSource
@@ -140,7 +140,7 @@ class _Emitter:
         self._fmt = fmt
         self._channels = channels
 
-    def __call__(self, transitions: list[dict[str, Any]]) -> None:
+    def __call__(self, transitions: Sequence[Mapping[str, Any]]) -> None:
         for transition in transitions:
             line = format_transition(transition, self._fmt)
             if line is not None:

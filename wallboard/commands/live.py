@@ -40,8 +40,13 @@ def run(args: argparse.Namespace) -> int:
         # terminal is given back as it was.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, app.exit)
         task = asyncio.create_task(collector.run())
+
         # A source that fails for good ends the board; its error is reported below.
-        task.add_done_callback(lambda done: done.cancelled() or app.exit())
+        def on_done(done: asyncio.Task[None]) -> None:
+            if not done.cancelled():
+                app.exit()
+
+        task.add_done_callback(on_done)
         try:
             await app.run_async()
         finally:

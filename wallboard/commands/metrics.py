@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from typing import Any
 
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.commands.metrics_table import render_table
+from wallboard.engine.snapshot import Snapshot
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import load_settings
 from wallboard.runtime.schedule_csv import load_schedule
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             )
         from wallboard.hub.client import fetch_snapshot
 
-        snapshot: dict[str, Any] = fetch_snapshot(
+        snapshot: Snapshot = fetch_snapshot(
             args.source, settings.require_hub_token(), cafile=args.cafile
         )
     elif is_live(args.source):

@@ -6,11 +6,12 @@ terminal, a log file, an e-mail or a pipe into `grep`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from wallboard.engine.snapshot import QueueFigures, Snapshot, Span
 from wallboard.units import clock_duration
 
 Formatter = Callable[[Any], str]
@@ -97,15 +98,15 @@ def _moment(t: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(t, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def _rows(snapshot: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _rows(snapshot: Snapshot) -> list[tuple[str, QueueFigures]]:
     return [*snapshot["queues"].items(), ("all", snapshot["all"])]
 
 
-def _scheduled(snapshot: dict[str, Any]) -> bool:
+def _scheduled(snapshot: Snapshot) -> bool:
     return snapshot["all"].get("scheduled") is not None
 
 
-def _now_table(snapshot: dict[str, Any]) -> list[str]:
+def _now_table(snapshot: Snapshot) -> list[str]:
     headers = ["now", "waiting", "longest", *STATES, "needed", "gap", "predicted SL"]
     with_schedule = _scheduled(snapshot)
     if with_schedule:
@@ -115,7 +116,7 @@ def _now_table(snapshot: dict[str, Any]) -> list[str]:
             name,
             _count(queue["waiting"]),
             _duration(queue["longest_wait_s"]),
-            *(_count(queue["agents"][state]) for state in STATES),
+            *(_count(cast(Mapping[str, int], queue["agents"])[state]) for state in STATES),
             _count(queue["agents_required"]),
             _count(queue["staffing_gap"]),
             _pct(queue["predicted_sl"]),
@@ -126,13 +127,16 @@ def _now_table(snapshot: dict[str, Any]) -> list[str]:
     return table_lines([h.replace("_", " ") for h in headers], rows)
 
 
-def _span_tables(snapshot: dict[str, Any], key: str, title: str) -> list[str]:
+def _span_tables(snapshot: Snapshot, key: str, title: str) -> list[str]:
     out: list[str] = []
     times = (*TIME_COLUMNS, SCHEDULE_COLUMN) if _scheduled(snapshot) else TIME_COLUMNS
     for columns in (CALL_COLUMNS, times):
         headers = [title, *(header for header, _, _ in columns)]
         rows = [
-            [name, *(fmt(_span(queue, key)[field]) for _, field, fmt in columns)]
+            [
+                name,
+                *(fmt(_figure(_span(queue, key), field)) for _, field, fmt in columns),
+            ]
             for name, queue in _rows(snapshot)
         ]
         out += [*table_lines(headers, rows), ""]
@@ -140,11 +144,15 @@ def _span_tables(snapshot: dict[str, Any], key: str, title: str) -> list[str]:
     return out
 
 
-def _span(queue: dict[str, Any], key: str) -> dict[str, Any]:
-    return queue["windows"][key] if key.isdigit() else queue[key]
+def _figure(span: Span, field: str) -> Any:
+    return cast(Mapping[str, Any], span)[field]
 
 
-def _agents_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
+def _span(queue: QueueFigures, key: str) -> Span:
+    return queue["windows"][key] if key.isdigit() else cast(Mapping[str, Span], queue)[key]
+
+
+def _agents_table(snapshot: Snapshot, tz: ZoneInfo) -> list[str]:
     headers = ["agent", "name", "state", "reason", "since", "calls", "queues"]
     rows = [
         [
@@ -161,7 +169,7 @@ def _agents_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
     return table_lines(headers, rows, "llllrrl") if rows else ["agents: none seen"]
 
 
-def _alarms_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
+def _alarms_table(snapshot: Snapshot, tz: ZoneInfo) -> list[str]:
     rows = [
         [
             alarm.get("severity", ""),
@@ -177,7 +185,7 @@ def _alarms_table(snapshot: dict[str, Any], tz: ZoneInfo) -> list[str]:
     return [*table_lines(["alarm", "rule", "queue", "since", "what"], rows, "lllll"), ""]
 
 
-def render_table(snapshot: dict[str, Any], tz: ZoneInfo) -> str:
+def render_table(snapshot: Snapshot, tz: ZoneInfo) -> str:
     """Instant state, each span's calls and times, then every agent."""
     config = snapshot["config"]
     window = config["window_s"]

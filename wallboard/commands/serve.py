@@ -272,7 +272,7 @@ async def _serve(
     print(f"wallboard hub on {scheme}://{bound_host}:{bound_port}/ serving {names}", flush=True)
     listeners: list[Listener] = []
     stopping = asyncio.create_task(stop.wait())
-    running: set[asyncio.Task[None]] = {stopping, *runs}
+    running: set[asyncio.Task[object]] = {stopping, *runs}
     try:
         for extra in extras:
             listener = extra.make(bound_host, bound_port)

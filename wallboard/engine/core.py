@@ -57,6 +57,7 @@ from wallboard.engine.ledger import (
 from wallboard.engine.report import SpanTotals, board, span_totals
 from wallboard.engine.schedule import ALL, Schedule
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import Snapshot
 from wallboard.engine.state import (
     AVAILABLE,
     GROUP,
@@ -773,7 +774,7 @@ class Engine:
 
     # --------------------------------------------------------------- snapshot
 
-    def snapshot(self, t: float | None = None, *, agents: bool = True) -> dict[str, Any]:
+    def snapshot(self, t: float | None = None, *, agents: bool = True) -> Snapshot:
         """Every metric at instant `t` (default: the clock), advancing the clock to it.
 
         `agents=False` leaves out the per-agent board (the "agents" key), which

@@ -31,6 +31,7 @@ from wallboard.engine.ledger import (
     WRAP_TIME,
     WRAPS,
 )
+from wallboard.engine.snapshot import Span
 
 
 def ratio(num: float, den: float) -> float | None:
@@ -39,7 +40,7 @@ def ratio(num: float, den: float) -> float | None:
 
 def span_metrics(
     acc: list[Any], integ: list[float], variant: str, with_wrap: bool, adherence: float | None
-) -> dict[str, Any]:
+) -> Span:
     offered = acc[OFFERED]
     answered = acc[ANSWERED]
     in_sl = acc[ANSWERED_IN_SL]

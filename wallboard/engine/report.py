@@ -7,13 +7,14 @@ staffing from `wallboard.engine.erlang`. The layout is that of docs/ENGINE.md.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
 from wallboard.engine.metrics import ratio, span_metrics
 from wallboard.engine.schedule import Schedule
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import AgentCounts, AgentRow, QueueFigures, Snapshot
 from wallboard.engine.state import AWAY_G, IN_SERVICE, READY_G, STATE_NAMES, AgentState, QueueState
 
 
@@ -62,7 +63,7 @@ def span_totals(engine: Floor, t: float) -> SpanTotals:
     return SpanTotals(queues, list(zip(accs, everyone, strict=True)))
 
 
-def board(engine: Floor, t: float, agents: bool) -> dict[str, Any]:
+def board(engine: Floor, t: float, agents: bool) -> Snapshot:
     """The snapshot at `t`, the engine's clock (`Engine.snapshot` brings the clock there)."""
     nw = len(engine.windows)
     spans = {
@@ -73,7 +74,7 @@ def board(engine: Floor, t: float, agents: bool) -> dict[str, Any]:
         name: _queue_report(engine, engine.queues[name], spans[name], t)
         for name in sorted(engine.queues)
     }
-    report = {
+    report: Snapshot = {
         "at": t,
         "config": engine.config.summary(),
         "queues": queues,
@@ -86,10 +87,10 @@ def board(engine: Floor, t: float, agents: bool) -> dict[str, Any]:
 
 def _queue_report(
     engine: Floor, queue: QueueState, spans: list[list[Any]], t: float
-) -> dict[str, Any]:
+) -> QueueFigures:
     counts = queue.counts
     logged_off = sum(1 for e in queue.former.values() if e >= engine.day_start_at)
-    agents = dict(zip(STATE_NAMES, [*counts, logged_off], strict=True))
+    agents = cast(AgentCounts, dict(zip(STATE_NAMES, [*counts, logged_off], strict=True)))
     longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
     return _group_report(
         engine,
@@ -118,7 +119,7 @@ def _all_totals(engine: Floor, queue_spans: list[list[list[Any]]]) -> list[list[
     ]
 
 
-def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> dict[str, Any]:
+def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> QueueFigures:
     """Counts and durations of every queue added up; integrals by agent state."""
     accs = _all_totals(engine, queue_spans)
     waiting = leaving = 0
@@ -128,7 +129,7 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         leaving += len(queue.leaving)
         if queue.waiting:
             longest = max(longest, t - next(iter(queue.waiting.values())))
-    agents = dict(zip(STATE_NAMES, engine.agent_counts, strict=True))
+    agents = cast(AgentCounts, dict(zip(STATE_NAMES, engine.agent_counts, strict=True)))
     config = engine.config
     return _group_report(
         engine,
@@ -158,10 +159,10 @@ def _group_report(
     waiting: int,
     leaving: int,
     longest: float,
-    agents: dict[str, int],
+    agents: AgentCounts,
     rostered: Series | None,
     queue: str | None,
-) -> dict[str, Any]:
+) -> QueueFigures:
     """`rostered`, `queue` (None: `all`): whose schedule adherence and attendance use."""
     scheduled = attendance = None
     adherence: list[float | None] = [None] * (len(engine.windows) + 2)
@@ -185,7 +186,8 @@ def _group_report(
     ]
     nw = len(engine.windows)
     window = spans[0]
-    in_service = sum(agents[STATE_NAMES[s]] for s in IN_SERVICE)
+    by_state = cast(dict[str, int], agents)
+    in_service = sum(by_state[STATE_NAMES[s]] for s in IN_SERVICE)
     lam = None
     if engine.first_at is not None:
         observed = min(engine.windows[0], t - engine.first_at)
@@ -213,7 +215,7 @@ def _group_report(
     }
 
 
-def _agent_report(agent: AgentState) -> dict[str, Any]:
+def _agent_report(agent: AgentState) -> AgentRow:
     return {
         "name": agent.name or agent.id,
         "state": STATE_NAMES[agent.state],

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wallboard.engine.snapshot import ConfigSummary
 from wallboard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class EngineConfig:
             caller_timeout_s=own.caller_timeout_s,
         )
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ConfigSummary:
         """The `config` object of the JSON snapshot: enough to read the figures as they were
         computed, so a hub's viewers grade by the hub's targets, not by their own."""
         queues = {name: self.for_queue(name) for name in sorted(self.queues)}
@@ -142,7 +143,11 @@ class EngineConfig:
             "interval_s": self.interval_s,
             "timezone": self.timezone,
             "queues": {
-                name: {"sl_threshold_s": q.sl_threshold_s, "sl_target": q.sl_target}
+                # for_queue resolves every field: none is left None.
+                name: {
+                    "sl_threshold_s": cast(float, q.sl_threshold_s),
+                    "sl_target": cast(float, q.sl_target),
+                }
                 for name, q in queues.items()
             },
         }

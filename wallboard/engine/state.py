@@ -10,10 +10,19 @@ import math
 
 from wallboard.engine.ledger import Ledger, Series, zero_totals
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import AgentStateName
 
 # States of a membership / an agent, as reported.
 AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
-STATE_NAMES = ("available", "ringing", "talking", "hold", "wrap", "paused", "logged_off")
+STATE_NAMES: tuple[AgentStateName, ...] = (
+    "available",
+    "ringing",
+    "talking",
+    "hold",
+    "wrap",
+    "paused",
+    "logged_off",
+)
 IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
 
 # Groups integrated over time: occupancy and logged-in seconds only need these.

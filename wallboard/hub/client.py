@@ -16,8 +16,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
@@ -25,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import Snapshot
 from wallboard.errors import WallboardError
 from wallboard.hub.protocol import (
     FATAL_CLOSE_CODES,
@@ -89,7 +89,7 @@ class HubFeed:
             delay = min(delay * 2, self._max_backoff)
             yield self._status(last, "connecting", f"reconnecting to {self.url}")
 
-    async def _session(self) -> AsyncIterator[BoardUpdate]:
+    async def _session(self) -> AsyncGenerator[BoardUpdate]:
         try:
             async with self._connect() as connection:
                 await connection.send(viewer_hello(self._token))
@@ -161,7 +161,7 @@ async def fetch_update(
 
 def fetch_snapshot(
     url: str, token: str, *, cafile: str | None = None, timeout_s: float = 10.0
-) -> dict[str, Any]:
+) -> Snapshot:
     """`fetch_update` for code outside an event loop; returns the snapshot dict."""
     return asyncio.run(fetch_update(url, token, cafile=cafile, timeout_s=timeout_s)).snapshot
 
@@ -200,7 +200,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _empty_board(label: str) -> dict[str, Any]:
+def _empty_board(label: str) -> Snapshot:
     """What a viewer shows before the hub has sent anything: an empty floor."""
     snapshot = Engine(EngineConfig()).snapshot(time.time())
     snapshot["source"] = label

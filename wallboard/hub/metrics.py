@@ -21,6 +21,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.hub.fanout import Channel
 from wallboard.runtime.feed import FeedStats
 
@@ -165,7 +166,7 @@ def _queue(families: Families, source: str, queue: str, block: Mapping[str, Any]
             )
 
 
-def _alarms(families: Families, source: str, alarms: list[dict[str, Any]]) -> None:
+def _alarms(families: Families, source: str, alarms: list[ActiveAlarm]) -> None:
     per_severity = dict.fromkeys(SEVERITIES, 0)
     for alarm in alarms:
         severity = str(alarm["severity"])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from wallboard.errors import WallboardError
 from wallboard.hub.fanout import Channel, LatestSlot
@@ -95,7 +96,7 @@ class Hub:
         self._max_viewers = max_viewers
         # Browsers always send Origin; tools never do. Without --allow-origin
         # only tools may connect.
-        self._origins = [*allowed_origins, None]
+        self._origins: list[Origin | None] = [*map(Origin, allowed_origins), None]
         self._ssl = ssl_context
         self._stall_s = stall_timeout_s
         self._ping_s = ping_interval_s

@@ -14,9 +14,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from wallboard.adapters.base import LiveSource
+from wallboard.alarms.evaluator import TransitionRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.feed import BoardUpdate, FeedStats
 from wallboard.runtime.step import AlarmFactory, BoardStep
@@ -79,7 +79,7 @@ class Collector:
         self._publish(update.transitions)
         return BoardUpdate(update.snapshot, update.status)
 
-    def _publish(self, transitions: list[dict[str, Any]]) -> None:
+    def _publish(self, transitions: list[TransitionRecord]) -> None:
         if transitions:
             for subscriber in self._subscribers:
                 subscriber.pending.extend(transitions)
@@ -141,4 +141,4 @@ class _Subscriber:
     __slots__ = ("pending",)
 
     def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[TransitionRecord] = []

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from wallboard.alarms.evaluator import TransitionRecord
+from wallboard.engine.snapshot import Snapshot
 from wallboard.status import ConnectionState, SourceStatus
 
 
@@ -23,9 +25,9 @@ class BoardUpdate:
     changes since the previous update, in order.
     """
 
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     status: SourceStatus
-    transitions: list[dict[str, Any]] = field(default_factory=list)
+    transitions: list[TransitionRecord] = field(default_factory=list)
 
     @property
     def at(self) -> float:

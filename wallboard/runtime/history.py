@@ -11,10 +11,19 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
+
+from wallboard.engine.snapshot import QueueFigures
 
 STEP_S = 60.0
 KEEP_S = 8 * 3600.0
+
+
+class FloorAt(TypedDict):
+    """What the history reads of a board (a whole `Snapshot` is one)."""
+
+    at: float
+    all: QueueFigures
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +43,9 @@ class TrendHistory:
         self.step_s = step_s
         self.waiting: deque[tuple[float, int]] = deque(maxlen=max(1, int(keep_s // step_s)))
         self.intervals: deque[IntervalSample] = deque(maxlen=max(1, int(keep_s // interval_s)))
-        self._last: dict[str, Any] | None = None
+        self._last: FloorAt | None = None
 
-    def close_step(self, boundary: float, snapshot: dict[str, Any]) -> None:
+    def close_step(self, boundary: float, snapshot: FloorAt) -> None:
         """Record `snapshot`, the floor just before `boundary`, as that step's closing board."""
         floor = snapshot["all"]
         self.waiting.append((boundary, int(floor["waiting"])))
@@ -48,7 +57,7 @@ class TrendHistory:
                 )
             )
 
-    def observe(self, snapshot: dict[str, Any]) -> None:
+    def observe(self, snapshot: FloorAt) -> None:
         """Feed boards in time order (live): a step is closed by the last board before its end."""
         last = self._last
         if last is not None:

@@ -13,9 +13,9 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
 
 from wallboard.adapters.base import FileSource
+from wallboard.alarms.evaluator import TransitionRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
 from wallboard.runtime.feed import BoardUpdate, FeedStats
@@ -65,7 +65,7 @@ class PacedFileFeed:
             source_now = (
                 first_at + (self._clock() - started) * self._speed if self._speed else math.inf
             )
-            transitions: list[dict[str, Any]] = []
+            transitions: list[TransitionRecord] = []
             applied = 0
             while pending is not None and pending.at <= source_now:
                 if isinstance(pending, SourceStatus):

@@ -78,7 +78,10 @@ class Replayer:
         self.events: list[Event] = []
         self._statuses: list[SourceStatus] = []
         for item in items:
-            (self._statuses if isinstance(item, SourceStatus) else self.events).append(item)
+            if isinstance(item, SourceStatus):
+                self._statuses.append(item)
+            else:
+                self.events.append(item)
         if not self.events:
             raise WallboardError(f"{label}: no events to replay")
         self.start = self.events[0].at

@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from wallboard.adapters.base import FileSource
 from wallboard.alarms.stepper import AlarmStepper
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import Snapshot
 from wallboard.errors import WallboardError
 from wallboard.runtime.instants import check_within, parse_instant
 from wallboard.status import SourceStatus
@@ -26,7 +26,7 @@ def snapshot_at(
     at: str | float | None = None,
     *,
     alarms: Callable[[Engine], AlarmStepper] | None = None,
-) -> dict[str, Any]:
+) -> Snapshot:
     """The board at `at` (default: the last event's time), its active `alarms` included.
 
     `at` as typed is read by `parse_instant`, a clock time on the day of the

@@ -9,9 +9,9 @@ everywhere, and a replay's board is the live one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from wallboard.alarms import AlarmStepper
+from wallboard.alarms.evaluator import TransitionRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
@@ -36,7 +36,7 @@ class BoardStep:
         self.label = label
         self.engine = Engine(config)
         self.stepper = alarms(self.engine) if alarms else None
-        self.apply: Callable[[Event], list[dict[str, Any]] | None] = (
+        self.apply: Callable[[Event], list[TransitionRecord] | None] = (
             self.stepper.apply if self.stepper else self.engine.apply
         )
 
@@ -44,7 +44,7 @@ class BoardStep:
         self,
         at: float,
         status: SourceStatus,
-        transitions: list[dict[str, Any]] | None = None,
+        transitions: list[TransitionRecord] | None = None,
     ) -> BoardUpdate:
         """The board at `at`: alarms evaluated up to it, their transitions after `transitions`."""
         stepper = self.stepper

@@ -393,6 +393,7 @@ def _render_completed(h: CallCompleted) -> tuple[list[Headers], list[str]]:
         ["Reason", h.reason],
     ]
     times = (h.holdtime, h.talktime, h.original_position)
+    data: tuple[str | int, ...]  # the queue_log line's fields after the verb
     if h.reason == "caller":
         complete = _event(
             "AgentComplete", AGENT, at, _caller(call), _agent_fields(call, leg), complete_fields

@@ -17,6 +17,7 @@ each queue's wrapuptime after the agent's last call, announced nowhere.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -444,7 +445,7 @@ class CallCentre:
         noon = datetime.fromtimestamp(sc.start, UTC).replace(hour=11, minute=30, second=0)
         lunch_slots = [(noon + timedelta(minutes=30 * k)).timestamp() for k in range(4)]
         for i, agent in enumerate(self.agents):
-            self._at(sc.start + rng.uniform(0, 150), lambda a=agent: self._login(a))
+            self._at(sc.start + rng.uniform(0, 150), functools.partial(self._login, agent))
             t = sc.start + rng.uniform(50, 130) * 60
             while t < self.end:
                 self._plan_pause(agent, t, rng.uniform(12, 18) * 60, "break")
@@ -462,7 +463,7 @@ class CallCentre:
             if rng.random() < 0.08:
                 at = sc.start + rng.uniform(0.3, 0.8) * sc.duration_s
                 away = rng.uniform(10, 30) * 60
-                self._at(at, lambda a=agent, away=away: self._logout(a, away))
+                self._at(at, functools.partial(self._logout, agent, away))
 
     def _plan_pause(self, agent: _Agent, at: float, length: float, reason: str) -> None:
         self._at(at, lambda: self._start_pause(agent, length, reason))
@@ -699,7 +700,7 @@ class CallCentre:
                 view = self._member_view(agent, spec.name)
                 self._emit(MemberPaused(self.now, (view,), True, "Auto-Pause", all_queues=False))
                 back = self.now + self._agents_rng.uniform(30, 120)
-                self._at(back, lambda a=agent: self._auto_unpause(a, spec.name))
+                self._at(back, functools.partial(self._auto_unpause, agent, spec.name))
         caller.legs = []
         caller.state = "retry"
 

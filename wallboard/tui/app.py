@@ -8,7 +8,7 @@ that, so an event storm costs one refresh per tick, never one per event.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import ClassVar
 
 from textual import work
@@ -88,7 +88,7 @@ def _action_name(action: str) -> str:
 
 
 class WallboardApp(App[None]):
-    CSS_PATH: ClassVar[list[str | Path]] = [Path(__file__).with_name("app.tcss")]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [Path(__file__).with_name("app.tcss")]
     TITLE = "wallboard"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [

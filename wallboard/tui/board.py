@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from wallboard.engine.snapshot import ActiveAlarm, Snapshot
 from wallboard.runtime.history import TrendHistory
 from wallboard.status import SourceStatus
 from wallboard.tui.snapshot_config import SnapshotConfig
@@ -28,7 +28,7 @@ class ReplayPosition:
 class Board:
     """A snapshot plus how to read it: its instant, its freshness, the replay controls."""
 
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     status: SourceStatus
     # How old the data is when the source is not delivering; None while it is.
     stale_s: float | None
@@ -64,7 +64,7 @@ class Board:
         return str(self.snapshot.get("source", ""))
 
     @property
-    def alarms(self) -> list[dict[str, Any]]:
+    def alarms(self) -> list[ActiveAlarm]:
         return list(self.snapshot.get("alarms", []))
 
     def local(self, t: float) -> datetime:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from wallboard.alarms import AlarmStepper
 from wallboard.engine.settings import EngineConfig
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.runtime.feed import BoardFeed, BoardUpdate
 from wallboard.runtime.history import TrendHistory
 from wallboard.runtime.replayer import Replayer
@@ -58,7 +59,7 @@ class ReplayControl:
             ReplayPosition(r.position, r.start, r.end, r.speed, r.paused),
         )
 
-    def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
+    def acknowledge(self, alarm: ActiveAlarm, silence_s: float | None, by: str) -> str:
         """Through the replayer, which keeps the mark for when the replay passes here again."""
         replayer = self.replayer
         return _acknowledge(replayer if replayer.stepper else None, alarm, silence_s, by)
@@ -121,7 +122,7 @@ class LiveControl:
         no_data = self._fresh_until is None  # never live: its boards are empty floors
         return Board(latest.snapshot, status, stale, self.history, no_data=no_data)
 
-    def acknowledge(self, alarm: dict[str, Any], silence_s: float | None, by: str) -> str:
+    def acknowledge(self, alarm: ActiveAlarm, silence_s: float | None, by: str) -> str:
         return _acknowledge(self._alarms, alarm, silence_s, by)
 
 
@@ -134,7 +135,7 @@ class _AlarmDesk(Protocol):
 
 
 def _acknowledge(
-    stepper: _AlarmDesk | None, alarm: dict[str, Any], silence_s: float | None, by: str
+    stepper: _AlarmDesk | None, alarm: ActiveAlarm, silence_s: float | None, by: str
 ) -> str:
     """Acknowledge or silence on the evaluator that raised the alarm; says what happened."""
     if stepper is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
+
+from wallboard.engine.snapshot import ActiveAlarm
 
 
 class FilterChanged(Message):
@@ -26,7 +26,7 @@ class SeekRequested(Message):
 class AlarmAcknowledged(Message):
     """The supervisor acknowledged one active alarm, or silenced it for `silence_s`."""
 
-    def __init__(self, alarm: dict[str, Any], silence_s: float | None = None) -> None:
+    def __init__(self, alarm: ActiveAlarm, silence_s: float | None = None) -> None:
         super().__init__()
         self.alarm = alarm
         self.silence_s = silence_s

@@ -13,6 +13,7 @@ from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.engine.snapshot import Snapshot
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -58,7 +59,7 @@ README_COUNTS = {
 }
 
 
-def day_counts(snapshot: dict) -> dict[str, dict[str, int]]:
+def day_counts(snapshot: Snapshot) -> dict[str, dict[str, int]]:
     counts = {}
     for name, queue in snapshot["queues"].items():
         day = queue["day"]

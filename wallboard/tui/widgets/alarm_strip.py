@@ -8,13 +8,14 @@ columns go first, since the message names both.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.messages import AlarmAcknowledged
@@ -49,7 +50,7 @@ class AlarmStrip(DataTable[Text | str]):
 
     def __init__(self, *, id: str = "alarms") -> None:
         super().__init__(id=id, cursor_type="row", show_header=False)
-        self._alarms: list[dict[str, Any]] = []
+        self._alarms: list[ActiveAlarm] = []
         self._board: Board | None = None
         self._styled_with: tuple[Style, ...] = ()
         self._rows_shown: list[tuple[str, ...]] = []
@@ -141,7 +142,7 @@ class AlarmStrip(DataTable[Text | str]):
             self.post_message(AlarmAcknowledged(self._alarms[self.cursor_row], SILENCE_S))
 
 
-def _value(alarm: dict[str, Any]) -> str:
+def _value(alarm: ActiveAlarm) -> str:
     """The figure now, after the one that fired the alarm when they read differently."""
     metric = str(alarm.get("metric", ""))
     now = fmt.metric(metric, alarm.get("value"))
@@ -164,5 +165,5 @@ def _fit(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[str, int], ...]
     return tuple((key, message if key == "message" else widths[key]) for key in shown)
 
 
-def _acknowledged(alarm: dict[str, Any]) -> bool:
+def _acknowledged(alarm: ActiveAlarm) -> bool:
     return bool(alarm.get("acknowledged_by") or alarm.get("silenced_until"))

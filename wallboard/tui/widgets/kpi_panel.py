@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -59,7 +60,7 @@ class KpiPanel(Widget):
         floor = board.snapshot["all"]
         window = floor["window"]
         config = board.config
-        agents = floor["agents"]
+        agents = cast(Mapping[str, int], floor["agents"])
         available = int(agents["available"])
         in_service = sum(int(agents[s]) for s in IN_SERVICE)
         waiting = int(floor["waiting"])

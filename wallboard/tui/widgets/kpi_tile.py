@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import ClassVar, cast
 
 from rich.segment import Segment
 from rich.style import Style
@@ -107,7 +108,8 @@ class KpiTile(Widget):
 
 def _digit_rows(value: str, style: Style) -> list[str]:
     """The three text rows of Textual's Digits font (heavy glyphs when the style is bold)."""
-    rows = "".join(segment.text for segment in Digits(value).render(style))
+    segments = cast(Iterable[Segment], Digits(value).render(style))
+    rows = "".join(segment.text for segment in segments)
     return rows.split("\n")[:3]
 
 

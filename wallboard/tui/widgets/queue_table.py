@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, cast
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
-from wallboard.tui.widgets.board_table import BoardTable, Row, Styled
+from wallboard.tui.widgets.board_table import BoardTable, Cell, Row, Styled
 
 AGENT_COLUMNS = ("available", "talking", "wrap", "paused")
 
@@ -38,14 +39,14 @@ class QueueTable(BoardTable):
         for name, queue in board.snapshot["queues"].items():
             settings = config.for_queue(name)
             window = queue["window"]
-            agents = queue["agents"]
+            agents = cast(Mapping[str, int], queue["agents"])
             waiting = int(queue["waiting"])
             sl = window["service_level"]
             abandon = window["abandon_rate"]
             asa = window["asa_s"]
             longest = queue["longest_wait_s"] if waiting else None
             threshold, target = settings.sl_threshold_s, settings.sl_target
-            cells = (
+            cells: tuple[Cell, ...] = (
                 name,
                 self.grade(str(waiting), fmt.grade_waiting(waiting, int(agents["available"]))),
                 self.grade(fmt.duration(longest), fmt.grade_wait(longest, threshold)),

@@ -22,7 +22,10 @@ class ReplayBar(Widget):
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
-        self.watch(self.app, "seeking_to", lambda _: self.refresh(), init=False)
+        self.watch(self.app, "seeking_to", self._seeking, init=False)
+
+    def _seeking(self, _: float | None) -> None:
+        self.refresh()
 
     def show_board(self, board: Board | None) -> None:
         """A repaint of this line only (never a layout): the bar is drawn at its current width."""

@@ -90,7 +90,7 @@ def _draw(
         segments = []
         for ratio in ratios:
             level = -1 if ratio is None else int(ratio * levels)
-            if level < floor:
+            if ratio is None or level < floor:
                 segments.append(Segment(" ", base))
             else:
                 bar = "█" if level >= ceiling_level else BARS[level % len(BARS)]

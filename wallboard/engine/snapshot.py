@@ -1,0 +1,129 @@
+"""The snapshot as types: what a board holds, for the engine, the hub, the TUI and the tests.
+
+A snapshot is plain data (it goes to JSON and msgpack as it is), so these are
+`TypedDict`s: the type checker knows every key, the runtime still sees dicts.
+`docs/ENGINE.md` ("Snapshot layout") and `../shared/METRICS.md` define the
+figures. The engine fills `at`, `config`, `queues`, `all` and (unless asked
+not to) `agents`; a board adds its `source` and the active `alarms`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+AgentStateName = Literal["available", "ringing", "talking", "hold", "wrap", "paused", "logged_off"]
+
+
+class Span(TypedDict):
+    """Counts and rates of one span (a window, the interval, the day); None: no denominator."""
+
+    offered: int
+    answered: int
+    answered_in_sl: int
+    abandoned: int
+    short_abandoned: int
+    overflow: int
+    blocked: int
+    ring_no_answer: int
+    service_level: float | None
+    abandon_rate: float | None
+    avg_abandon_s: float | None
+    asa_s: float | None
+    avg_queue_s: float | None
+    answered_pct: float | None
+    blocked_rate: float | None
+    queued_pct: float | None
+    att_s: float | None
+    avg_hold_s: float | None
+    transfer_rate: float | None
+    acw_s: float | None
+    aht_s: float | None
+    avg_ring_s: float | None
+    occupancy: float | None
+    calls_per_hour: float | None
+    adherence: float | None
+
+
+class AgentCounts(TypedDict):
+    """Members (of a queue) or agents (in `all`) per state; logged_off: left today."""
+
+    available: int
+    ringing: int
+    talking: int
+    hold: int
+    wrap: int
+    paused: int
+    logged_off: int
+
+
+class QueueFigures(TypedDict):
+    """One queue, or `all`: the floor now, staffing, and the figures of every span."""
+
+    waiting: int
+    longest_wait_s: float
+    agents: AgentCounts
+    agents_required: int | None
+    staffing_gap: int | None
+    predicted_sl: float | None
+    scheduled: int | None
+    attendance: float | None
+    window: Span
+    interval: Span
+    day: Span
+    windows: dict[str, Span]  # the extra windows by their length in seconds; {} when none
+
+
+class AgentRow(TypedDict):
+    name: str
+    state: AgentStateName
+    reason: str
+    since: float
+    queues: list[str]  # current memberships, sorted
+    calls: int  # answered today
+
+
+class QueueTargets(TypedDict):
+    sl_threshold_s: float
+    sl_target: float
+
+
+class ConfigSummary(TypedDict):
+    """The settings the figures were computed with, so a viewer grades by the source's targets."""
+
+    sl_threshold_s: float
+    sl_target: float
+    short_abandon_s: float
+    window_s: float
+    interval_s: float
+    timezone: str
+    queues: dict[str, QueueTargets]  # queues with settings of their own, resolved
+
+
+class ActiveAlarm(TypedDict):
+    """A firing alarm in a board's `alarms` (METRICS.md), with its operator state."""
+
+    rule: str
+    queue: str
+    severity: str
+    since: float  # when it started firing
+    metric: str
+    value: float | None  # now
+    fired_value: float | None  # when it fired
+    fingerprint: str
+    name: str
+    message: str
+    acknowledged_by: str | None
+    acknowledged_at: float | None
+    silenced_until: float | None
+
+
+class Snapshot(TypedDict):
+    """Every metric at `at`; with `source` and `alarms`, the board a front end shows."""
+
+    at: float
+    config: ConfigSummary
+    queues: dict[str, QueueFigures]  # every queue ever seen, by name
+    all: QueueFigures
+    agents: NotRequired[dict[str, AgentRow]]  # left out by `snapshot(t, agents=False)`
+    source: NotRequired[str]
+    alarms: NotRequired[list[ActiveAlarm]]
