@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.widget import Widget
 
+from wallboard.engine.snapshot import QueueFigures
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.widgets.kpi_tile import KpiTile
@@ -97,7 +98,7 @@ class KpiPanel(Widget):
         self._rescale()
 
 
-def shortfall(queues: dict[str, Any]) -> int | None:
+def shortfall(queues: Mapping[str, QueueFigures]) -> int | None:
     """Agents missing across the queues short of staff; None while no queue has a figure."""
     gaps = [int(q["staffing_gap"]) for q in queues.values() if q["staffing_gap"] is not None]
     return sum(max(0, gap) for gap in gaps) if gaps else None
