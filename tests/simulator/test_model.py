@@ -8,7 +8,8 @@ import pytest
 
 from wallboard.errors import WallboardError
 from wallboard.simulator.ami import encode, for_recording, render
-from wallboard.simulator.model import CallCentre, CallerLeft, CallerQueued, CallRefused
+from wallboard.simulator.happenings import CallerLeft, CallerQueued, CallRefused
+from wallboard.simulator.model import CallCentre
 from wallboard.simulator.scenarios import build_scenario, parse_start
 
 HOUR = 3600.0

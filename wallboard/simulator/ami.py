@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import uuid
 
-from wallboard.simulator.model import TRANSFER_TARGET as _TRANSFER
-from wallboard.simulator.model import (
+from wallboard.simulator.happenings import (
     AgentRung,
     CallCompleted,
     CallerLeft,
@@ -38,6 +37,7 @@ from wallboard.simulator.model import (
     RingCancelled,
     RingNoAnswer,
 )
+from wallboard.simulator.model import TRANSFER_TARGET as _TRANSFER
 
 Headers = list[list[str]]
 

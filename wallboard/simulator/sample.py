@@ -22,7 +22,8 @@ from wallboard.adapters.recording import RecordingWriter
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
 from wallboard.simulator.ami import for_recording, render
-from wallboard.simulator.model import CallCentre, Happening
+from wallboard.simulator.happenings import Happening
+from wallboard.simulator.model import CallCentre
 from wallboard.simulator.scenarios import SCENARIOS, Scenario, build_scenario
 from wallboard.status import ConnectionState, SourceStatus
 

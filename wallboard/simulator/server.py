@@ -24,7 +24,8 @@ from typing import TextIO
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import AMI_SECRET_ENV, SIMULATOR_USERS_ENV
 from wallboard.simulator.ami import Headers, encode, render
-from wallboard.simulator.model import CallCentre, QueueView
+from wallboard.simulator.happenings import QueueView
+from wallboard.simulator.model import CallCentre
 
 log = logging.getLogger(__name__)
 
