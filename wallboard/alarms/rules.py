@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from wallboard.engine.snapshot import AGENT_STATES
 from wallboard.errors import WallboardError
 
 Kind = Literal["threshold", "change"]
@@ -57,15 +58,6 @@ SPAN_METRICS: frozenset[str] = frozenset(
         "occupancy",
         "calls_per_hour",
     }
-)
-AGENT_STATES: tuple[str, ...] = (
-    "available",
-    "ringing",
-    "talking",
-    "hold",
-    "wrap",
-    "paused",
-    "logged_off",
 )
 # Queue-level values at the instant of the snapshot (span "instant").
 INSTANT_METRICS: frozenset[str] = frozenset(

@@ -9,9 +9,11 @@ not to) `agents`; a board adds its `source` and the active `alarms`.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 AgentStateName = Literal["available", "ringing", "talking", "hold", "wrap", "paused", "logged_off"]
+# In the order every count of them is shown.
+AGENT_STATES: tuple[AgentStateName, ...] = get_args(AgentStateName)
 
 
 class Span(TypedDict):

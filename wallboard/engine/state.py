@@ -10,19 +10,11 @@ import math
 
 from wallboard.engine.ledger import Ledger, Series, zero_totals
 from wallboard.engine.settings import EngineConfig
-from wallboard.engine.snapshot import AgentStateName
+from wallboard.engine.snapshot import AGENT_STATES
 
 # States of a membership / an agent, as reported.
 AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING, PAUSED, LOGGED_OFF = range(7)
-STATE_NAMES: tuple[AgentStateName, ...] = (
-    "available",
-    "ringing",
-    "talking",
-    "hold",
-    "wrap",
-    "paused",
-    "logged_off",
-)
+STATE_NAMES = AGENT_STATES  # by the numbers above
 IN_SERVICE = (AVAILABLE, RINGING, TALKING, HOLDING, WRAPPING)
 
 # Groups integrated over time: occupancy and logged-in seconds only need these.
