@@ -62,6 +62,7 @@ class QueueFigures(TypedDict):
     """One queue, or `all`: the floor now, staffing, and the figures of every span."""
 
     waiting: int
+    leaving: int  # left the queue, outcome not yet known (docs/ENGINE.md)
     longest_wait_s: float
     agents: AgentCounts
     agents_required: int | None
