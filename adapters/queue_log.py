@@ -573,10 +573,10 @@ class QueueLogSource:
                 for warning in mapper.take_warnings():
                     warn(number, warning)
                 yield from items
-            items = mapper.flush()
+            rest = mapper.flush()
             for warning in mapper.take_warnings():
                 warn(number, f"at the end: {warning}")
-            yield from items
+            yield from rest
         finally:
             warn.summary()
 

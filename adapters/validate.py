@@ -79,7 +79,7 @@ def source_status(payload: Any) -> SourceStatus | str:
     if not isinstance(payload, Mapping):
         return "status record: not a map"
     at, state = payload.get("at"), payload.get("state")
-    if type(at) not in (int, float) or not math.isfinite(at):
+    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at):
         return f"status record: time {str(at)[:20]!r} is not a number"
     if state not in _STATES:
         return f"status record: unknown state {str(state)[:20]!r}"

@@ -191,7 +191,7 @@ class Evaluator:
     ) -> None:
         """Advance one alarm; `check` is (fire condition, clear condition), None if unknown."""
         alarm.blind = check is None or value is None
-        if alarm.blind:
+        if check is None or value is None:
             return
         fires, clears = check
         rule = alarm.rule
