@@ -11,13 +11,11 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from wallboard.engine.snapshot import QueueFigures, Snapshot, Span
+from wallboard.engine.snapshot import AGENT_STATES, QueueFigures, Snapshot, Span
 from wallboard.units import clock_duration
 
 Formatter = Callable[[Any], str]
 MISSING = "-"
-
-STATES = ("available", "ringing", "talking", "hold", "wrap", "paused", "logged_off")
 
 
 def _count(value: Any) -> str:
@@ -107,7 +105,7 @@ def _scheduled(snapshot: Snapshot) -> bool:
 
 
 def _now_table(snapshot: Snapshot) -> list[str]:
-    headers = ["now", "waiting", "longest", *STATES, "needed", "gap", "predicted SL"]
+    headers = ["now", "waiting", "longest", *AGENT_STATES, "needed", "gap", "predicted SL"]
     with_schedule = _scheduled(snapshot)
     if with_schedule:
         headers += ["scheduled", "attendance"]
@@ -116,7 +114,7 @@ def _now_table(snapshot: Snapshot) -> list[str]:
             name,
             _count(queue["waiting"]),
             _duration(queue["longest_wait_s"]),
-            *(_count(cast(Mapping[str, int], queue["agents"])[state]) for state in STATES),
+            *(_count(queue["agents"][state]) for state in AGENT_STATES),
             _count(queue["agents_required"]),
             _count(queue["staffing_gap"]),
             _pct(queue["predicted_sl"]),

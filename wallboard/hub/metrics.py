@@ -21,7 +21,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from wallboard.engine.snapshot import ActiveAlarm
+from wallboard.engine.snapshot import AGENT_STATES, ActiveAlarm
 from wallboard.hub.fanout import Channel
 from wallboard.runtime.feed import FeedStats
 
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 PREFIX = "wallboard"
 AGGREGATE = "all"
 SEVERITIES = ("critical", "warning", "info")
-AGENT_STATES = ("available", "ringing", "talking", "hold", "wrap", "paused", "logged_off")
 
 # (snapshot key, metric name, help) of the instant figures of a QUEUE block.
 QUEUE_GAUGES = (
