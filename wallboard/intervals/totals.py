@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from wallboard.engine.ledger import N_COUNTS, N_FIELDS
 from wallboard.engine.metrics import span_metrics
 from wallboard.engine.report import Totals
-from wallboard.engine.settings import EngineConfig
+from wallboard.engine.settings import EngineConfig, SlVariant
 
 N_SUMS = N_FIELDS - N_COUNTS
 N_GROUPS = 4  # busy, idle, wrap, paused membership-seconds
@@ -59,12 +59,16 @@ class BinTotals:
             counts = self.counts[i, bins].sum(axis=0)
             sums = self.sums[i, bins].sum(axis=0)
             seconds = self.seconds[i, bins].sum(axis=0)
-            variant = config.for_queue(queue).sl_variant
+            variant = cast(SlVariant, config.for_queue(queue).sl_variant)  # resolved
         acc = [int(c) for c in counts] + [float(s) for s in sums]
-        return span_metrics(
-            acc,
-            [float(s) for s in seconds],
-            str(variant),
-            config.occupancy_includes_wrap,
-            None,
+        # Read by column name (rows.py), so as a plain mapping.
+        return cast(
+            dict[str, Any],
+            span_metrics(
+                acc,
+                [float(s) for s in seconds],
+                str(variant),
+                config.occupancy_includes_wrap,
+                None,
+            ),
         )
