@@ -246,8 +246,11 @@ class QueueLogMapper:
             if bad:
                 self._warnings += bad
         out: list[Event | SourceStatus] = []
-        for when, line in self._clock.admit(at, None, (handler, verb, fields)):
-            self._place(when, *line, out)  # type: ignore[arg-type]
+        for when, (held_handler, held_verb, held_fields) in self._clock.admit(
+            at, None, (handler, verb, fields)
+        ):
+            # `out` only ever receives events here; list invariance cannot say so.
+            self._place(when, held_handler, held_verb, held_fields, out)  # type: ignore[arg-type]
         if self._clock.warnings:
             self._warnings += self._clock.take_warnings()
         return out

@@ -136,9 +136,9 @@ def _add_common_arguments(
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     if to_journal():
-        handler = logging.StreamHandler()
-        handler.setFormatter(JournalFormatter())
-        logging.basicConfig(level=level, handlers=[handler])
+        journal = logging.StreamHandler()
+        journal.setFormatter(JournalFormatter())
+        logging.basicConfig(level=level, handlers=[journal])
     else:
         logging.basicConfig(level=level, format="wallboard: %(levelname)s: %(message)s")
     for handler in logging.getLogger().handlers:

@@ -100,6 +100,10 @@ class _WireMessage(ManagerMsg):
 class _WallboardManager(Manager):
     """One connection (a pyst2 Manager cannot be restarted)."""
 
+    # Set by pyst2 (None until the greeting), read and set by our reader.
+    title: str | None
+    version: str
+
     def __init__(self, on_event: Callable[[Pairs], None], on_closed: Callable[[], None]) -> None:
         super().__init__()
         self._raw_socket: socket.socket | None = None
