@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.adapters.ami.test_run_d import outcomes
 from wallboard.adapters.ami.framing import blocks_from_text, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
+from wallboard.adapters.ami.visibility import NO_DIALPLAN
 from wallboard.adapters.base import RawRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
@@ -117,6 +119,60 @@ def test_capture_abandon_or_timeout_agrees_with_queue_log(run_a):
     }
     assert verdicts == expected
     assert Counter(verdicts.values()) == {"CallerAbandoned": 64, "CallerExited": 6}
+
+
+# The queue timeouts run A's dialplan gives Queue() (etc/extensions.conf).
+RUN_A_TIMEOUTS = EngineConfig(
+    queues={
+        "support": QueueSettings(wrapup_s=5.0, caller_timeout_s=(150.0,)),
+        "sales": QueueSettings(caller_timeout_s=(300.0,)),
+    }
+)
+
+
+def read_only(records: list[RawRecord]) -> list[RawRecord]:
+    """What a `read = call,agent,reporting` user receives of the same run: run A without
+    every block whose `Privilege:` names none of those classes."""
+    kept = []
+    for record in records:
+        privilege = dict(record.payload).get("Privilege")
+        if privilege is None or set(privilege.split(",")) & {"call", "agent", "reporting"}:
+            kept.append(record)
+    return kept
+
+
+def run_a_verdicts(run_a: Path) -> Counter[tuple[str, str, str]]:
+    kinds = {"CONNECT": "answered", "ABANDON": "abandon", "EXITWITHTIMEOUT": "timeout"}
+    lines = (line.split("|") for line in (run_a / "queue_log").read_text().splitlines())
+    return Counter((f[2], f[1], kinds[f[4]]) for f in lines if f[4] in kinds)
+
+
+def connected(records: list[RawRecord]) -> list[RawRecord]:
+    """As the live source hands them on: a connection's status first."""
+    return [RawRecord(0.0, "status", SourceStatus(0.0, "live").to_payload()), *records]
+
+
+@pytest.mark.parametrize("user", ["all", "read-only"])
+def test_run_a_every_answer_abandon_and_timeout_is_queue_logs_on_both_read_classes(run_a, user):
+    records = capture_records(run_a)
+    if user == "read-only":
+        records = read_only(records)
+        assert 0 < len(records) < len(capture_records(run_a))
+    mapper = AmiMapper(RUN_A_TIMEOUTS)
+    assert outcomes(feed_all(mapper, records) + mapper.flush()) == run_a_verdicts(run_a)
+
+
+def test_run_a_read_only_without_caller_timeouts_misses_exactly_the_timeouts_and_says_so(run_a):
+    """AMI hang-ups announce nothing, and run A plays no music on hold: only the timeout
+    setting (or the dialplan class) tells its 6 timeouts from hang-ups."""
+    mapper = AmiMapper(RUN_A_CONFIG)
+    items = feed_all(mapper, connected(read_only(capture_records(run_a)))) + mapper.flush()
+    judge = run_a_verdicts(run_a)
+    assert outcomes(items) - judge == Counter(
+        {(q, c, "abandon"): 1 for q, c, kind in judge if kind == "timeout"}
+    )
+    limits = {limit for s in items if isinstance(s, SourceStatus) for limit in s.limits}
+    assert limits == {NO_DIALPLAN}
 
 
 def test_capture_full_refusals_are_blocked_calls(run_a):
