@@ -25,11 +25,12 @@ import bisect
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.identity import AgentDirectory, learn_member_names
 from wallboard.adapters.queue_log_lines import MAX_LINE_BYTES, DuplicateLines, read_lines
 from wallboard.adapters.source_time import SourceClock
 from wallboard.adapters.validate import (
@@ -173,7 +174,14 @@ class QueueLogMapper:
     fraction of the cost per line.
     """
 
-    def __init__(self, config: EngineConfig, *, reorder_s: float = DEFAULT_REORDER_S) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        reorder_s: float = DEFAULT_REORDER_S,
+        members: Mapping[str, str] | None = None,
+    ) -> None:
+        """`members`: interface -> member name pairs learnt beforehand (`learn_member_names`)."""
         self._config = config
         self._reorder_s = reorder_s
         self._held: deque[_Held] = deque()
@@ -184,7 +192,13 @@ class QueueLogMapper:
         self._connected: dict[tuple[str, str], str] = {}
         self._queues_of: dict[str, set[str]] = {}
         self._queues_at_logoff: dict[str, set[str]] = {}
-        self._names: dict[str, str] = {}
+        self._agents = AgentDirectory(config.agents)
+        for device, member in (members or {}).items():
+            self._agents.member(member, device)
+        self._names = self._agents.ids  # alias -> agent id, read inline on the hot path
+        # Memberships made at run time (ADDMEMBER), and paused ones: a restart ends both.
+        self._added: set[tuple[str, str]] = set()
+        self._paused: set[tuple[str, str]] = set()
         self._unknown_verbs: set[str] = set()
         self._verbs: dict[str, _Rule] = {}
         self._wraps: dict[str, float] = {}
@@ -338,22 +352,40 @@ class QueueLogMapper:
             out.append(AgentLoggedIn(at, agent, queue))
 
     def _restart(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
+        """Asterisk started: what the old process held is gone (as run D's restart showed).
+
+        Its shutdown already wrote ABANDON/COMPLETE* for its callers and calls;
+        what is still open was lost without a word (a crash) and ends here with
+        no invented outcome. Members added at run time are gone (persistent ones
+        come back with an ADDMEMBER line each), and nobody is paused any more.
+        """
         for queue, call_id in sorted(self._waiting):
             out.append(CallerGone(at, queue, call_id))
         for (queue, call_id), agent in sorted(self._connected.items()):
             out.append(CallEnded(at, queue, call_id, agent, None, self._wrap(queue)))
         self._waiting.clear()
         self._connected.clear()
+        for agent, queue in sorted(self._added):
+            queues = self._queues_of.get(agent, set())
+            if queue in queues:
+                queues.discard(queue)
+                self._paused.discard((agent, queue))
+                out.append(AgentLoggedOut(at, agent, queue))
+        for agent, queue in sorted(self._paused):
+            out.append(AgentUnpaused(at, agent, queue))
+        self._paused.clear()
 
     def _member_change(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
         data = fields[5:]
         named = [field for field in data if field and field != _PAUSE_MARK]
         if named:  # some versions and forks log the member name beside the interface
-            self._names[fields[3]] = named[0]
+            self._agents.member(named[0], fields[3])
         agent = self._agent(fields[3])
         queue = fields[2]
         queues = self._queues(agent)
+        self._added.add((agent, queue))
         if verb == "REMOVEMEMBER":
+            self._paused.discard((agent, queue))
             if queue in queues:
                 queues.discard(queue)
                 out.append(AgentLoggedOut(at, agent, queue))
@@ -361,6 +393,7 @@ class QueueLogMapper:
         queues.add(queue)
         out.append(AgentLoggedIn(at, agent, queue))
         if _PAUSE_MARK in data:
+            self._paused.add((agent, queue))
             out.append(AgentPaused(at, agent, queue))
 
     def _pause(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
@@ -373,8 +406,10 @@ class QueueLogMapper:
         reason = fields[5] if len(fields) > 5 else ""
         for queue in queues:
             if verb.startswith("PAUSE"):
+                self._paused.add((agent, queue))
                 out.append(AgentPaused(at, agent, queue, reason))
             else:
+                self._paused.discard((agent, queue))
                 out.append(AgentUnpaused(at, agent, queue))
 
     def _agent_login(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
@@ -390,6 +425,7 @@ class QueueLogMapper:
         queues = self._queues_of.pop(agent, set())
         if queues:
             self._queues_at_logoff[agent] = queues
+        self._paused -= {(agent, queue) for queue in queues}
         for queue in sorted(queues):
             out.append(AgentLoggedOut(at, agent, queue))
 
@@ -566,8 +602,15 @@ class QueueLogSource:
         if not usable:
             raise WallboardError(f"{self.path}: no queue_log lines (epoch|callid|queue|agent|verb)")
 
+    def _lines(self) -> Iterator[str]:
+        """The file's lines as text, quietly (`raw` tells what is wrong with them)."""
+        with open_binary(self.path) as handle:
+            for _, raw_line in read_lines(handle, lambda line, text: None):
+                yield raw_line.decode("utf-8", errors="replace")
+
     def events(self) -> Iterator[Event | SourceStatus]:
-        mapper = QueueLogMapper(self._config)
+        members = member_names(self.path, self._lines)
+        mapper = QueueLogMapper(self._config, members=members)
         warn = _CappedWarnings(self.path)
         number = 0
         try:
@@ -591,6 +634,26 @@ def _has_a_line(head: bytes) -> bool:
             parse_line(piece.decode("utf-8", errors="replace"))
             return True
     return False
+
+
+def member_names(where: Path, lines: Callable[[], Iterable[str]]) -> dict[str, str]:
+    """The interface -> member name pairs a queue_log file teaches (read once more for it).
+
+    Says which interfaces stay their own row: the `[agents]` table can tie them.
+    """
+    learnt = learn_member_names(lines)
+    for device, member in sorted(learnt.members.items()):
+        log.info("%s: %s is the member %s (learnt from its lines)", where, device, member)
+    if learnt.untied:
+        log.warning(
+            "%s: %s named only by interface on ADDMEMBER/REMOVEMEMBER, and no member name "
+            "fits it alone: it shows as a row of its own; tie it in the [agents] table of "
+            '--config ("%s" = "Name") or set log_membername_as_agent = yes in queues.conf',
+            where,
+            ", ".join(learnt.untied),
+            learnt.untied[0],
+        )
+    return learnt.members
 
 
 class _CappedWarnings:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import msgpack
 
 from wallboard.adapters.base import RawRecord
-from wallboard.adapters.queue_log import QueueLogMapper, open_binary
+from wallboard.adapters.queue_log import QueueLogMapper, member_names, open_binary
 from wallboard.adapters.source_time import LATEST
 from wallboard.engine.settings import (
     EngineConfig,
@@ -231,18 +231,21 @@ class RecordingSource:
         for _, record in self._numbered():
             yield record
 
-    def _numbered(self) -> Iterator[tuple[int, RawRecord]]:
+    def _numbered(
+        self, *, say: Callable[..., None] = log.warning
+    ) -> Iterator[tuple[int, RawRecord]]:
         """Each record with its place in the file (1 = the first after the header).
 
         A well-formed object of the wrong shape is skipped with a warning (one per
-        run of them) and reading goes on; corrupt bytes end the reading.
+        run of them) and reading goes on; corrupt bytes end the reading. `say`
+        tells those (a second pass over the file keeps quiet).
         """
         with open_binary(self.path) as handle:
             unpacker = _unpacker(handle)
             _header(self.path, unpacker)
             tell = unpacker.tell
             count, good_end = 0, tell()
-            bad = _BadRun(self.path)
+            bad = _BadRun(self.path, say)
             try:
                 for item in unpacker:
                     count += 1
@@ -271,7 +274,7 @@ class RecordingSource:
             except _READ_ERRORS as exc:
                 # The last record read: before the run of misshapen ones, or before the bytes.
                 last = bad.first - 1 if bad.count == MAX_BAD_RECORDS else count
-                log.warning(
+                say(
                     "%s: corrupt data after record %d (byte %d): %s; the rest is ignored",
                     self.path,
                     last,
@@ -284,12 +287,18 @@ class RecordingSource:
             # The unpacker's position after a partial object is not where it started.
             size = os.fstat(handle.fileno()).st_size
             if good_end < size:
-                log.warning(
+                say(
                     "%s: the last %d bytes are an incomplete record (cut short while "
                     "recording?); ignored",
                     self.path,
                     size - good_end,
                 )
+
+    def _queue_log_lines(self) -> Iterator[str]:
+        """The queue_log lines, for learning member names (the mapping pass tells problems)."""
+        for _, record in self._numbered(say=_quiet):
+            if record[1] == "queue_log" and type(record[2]) is str:
+                yield record[2]
 
     def events(self) -> Iterator[Event | SourceStatus]:
         queue_log: QueueLogMapper | None = None
@@ -299,7 +308,8 @@ class RecordingSource:
             kind = record[1]
             if kind == "queue_log":
                 if queue_log is None:
-                    queue_log = QueueLogMapper(self._config)
+                    members = member_names(self.path, self._queue_log_lines)
+                    queue_log = QueueLogMapper(self._config, members=members)
                 items = queue_log.feed(record)
                 for warning in queue_log.take_warnings():
                     log.warning("%s: record %d: %s", self.path, number, warning)
@@ -322,24 +332,29 @@ class RecordingSource:
                     log.warning("%s: at the end: %s", self.path, warning)
 
 
+def _quiet(*_: object) -> None:
+    """Says nothing: what a second pass over a file finds was told by the first."""
+
+
 class _BadRun:
     """Misshapen records in a row: the first is told, the rest counted into one more line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, say: Callable[..., None]) -> None:
         self.path = path
+        self.say = say
         self.count = 0
         self.first = 0
 
     def skip(self, number: int, offset: int, why: ValueError) -> int:
         if not self.count:
             self.first = number
-            log.warning("%s: record %d (byte %d): skipped: %s", self.path, number, offset, why)
+            self.say("%s: record %d (byte %d): skipped: %s", self.path, number, offset, why)
         self.count += 1
         return self.count
 
     def end(self, last: int) -> None:
         if self.count > 1:
-            log.warning(
+            self.say(
                 "%s: records %d to %d: skipped %d more records of the wrong shape",
                 self.path,
                 self.first + 1,

@@ -202,3 +202,22 @@ def queue_log_transfers(run_d: Path) -> Counter[tuple[str, str]]:
         for fields in queue_log_lines(run_d)
         if fields[4] in ("BLINDTRANSFER", "ATTENDEDTRANSFER", "TRANSFER")
     )
+
+
+def listed_members(run_d: Path, label: str) -> dict[tuple[str, str], bool]:
+    """(member name, queue) -> paused, as one of the driver's QueueStatus answers lists them."""
+    _, items = snapshots(run_d)[label]
+    return {
+        (dict(item)["Name"], dict(item)["Queue"]): dict(item)["Paused"] == "1"
+        for item in items
+        if item[0] == ["Event", "QueueMember"]
+    }
+
+
+def board_members(snapshot: dict) -> dict[tuple[str, str], bool]:
+    """(agent, queue) -> paused for every current membership on a board."""
+    return {
+        (agent, queue): report["state"] == "paused"
+        for agent, report in snapshot["agents"].items()
+        for queue in report["queues"]
+    }

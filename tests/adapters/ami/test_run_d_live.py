@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.ami.capture_server import AmiServer, Connection
-from tests.adapters.ami.run_d import CONFIG, load, pairs_of, snapshots, stamp_of
+from tests.adapters.ami.run_d import (
+    CONFIG,
+    board_members,
+    listed_members,
+    load,
+    pairs_of,
+    snapshots,
+    stamp_of,
+)
 from tests.adapters.ami.test_client import FAST, assert_only_allowed_actions
 from tests.adapters.ami.test_run_d import QUEUES, day_counts, outcomes
 from wallboard.adapters.ami import AmiMapper, AmiSource
@@ -111,18 +119,7 @@ async def test_each_user_through_the_restart(run_d, tmp_path, user):
             engine.apply(event)
     board = engine.snapshot(engine.now)
     assert all(board["queues"][q]["waiting"] == board["queues"][q]["leaving"] == 0 for q in QUEUES)
-    _, final = snapshots(run_d)["final"]
-    listed = {
-        (dict(item)["Name"], dict(item)["Queue"]): dict(item)["Paused"] == "1"
-        for item in final
-        if item[0] == ["Event", "QueueMember"]
-    }
-    seen = {
-        (agent, queue): report["state"] == "paused"
-        for agent, report in board["agents"].items()
-        for queue in report["queues"]
-    }
-    assert seen == listed
+    assert board_members(board) == listed_members(run_d, "final")
 
     # A recording of those records replays to the same events.
     path = tmp_path / f"{user}.wbrec"
