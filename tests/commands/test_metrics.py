@@ -181,3 +181,24 @@ def test_as_a_real_program(run_a, tmp_path):
     snapshot = json.loads(result.stdout)
     assert snapshot["queues"]["support"]["day"]["offered"] == 94
     assert EngineConfig().summary() == snapshot["config"]
+
+
+def test_a_read_only_users_recording_says_what_that_user_could_not_see(capsys, run_d, tmp_path):
+    """Run D's `read = call,agent,reporting` capture, recorded: the table and the JSON say it."""
+    from tests.adapters.ami.run_d import CONFIG as RUN_D_CONFIG
+    from tests.adapters.ami.run_d import records
+    from wallboard.adapters.ami.visibility import NO_DIALPLAN
+    from wallboard.adapters.recording import RecordingWriter
+
+    path = tmp_path / "ro.wbrec"
+    with RecordingWriter(path, source="ami://wb-ro@pbx:5042", config=RUN_D_CONFIG) as writer:
+        for record in records(run_d, "ro"):
+            writer.write(record)
+    snapshot = metrics_json(capsys, str(path))
+    assert snapshot["source_limits"] == [NO_DIALPLAN]
+    assert list(snapshot)[:3] == ["at", "source", "source_limits"]
+    assert main(["metrics", str(path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert f"the source cannot see: {NO_DIALPLAN}" in table[:4]
+    # The exits still counted right: the recording's header carried the queues' settings.
+    assert snapshot["queues"]["billing"]["day"]["overflow"] == 36

@@ -94,3 +94,37 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
     assert [t for t in seen if t["at"] < last_event_at] == [
         t for t in replayed if t["at"] < last_event_at
     ]
+
+
+async def test_what_a_read_only_user_cannot_see_is_said_once_and_shown(run_a, caplog):
+    """Run A as a `read = call,agent,reporting` user gets it, through pyst2 and the collector."""
+    from tests.adapters.ami.run_d import readable_by_read_only
+    from wallboard.adapters.ami.visibility import NO_DIALPLAN
+
+    capture = load_capture(run_a)
+    blocks = [block for block in capture.blocks if readable_by_read_only(block)]
+    finished = asyncio.Event()
+
+    async def replay(connection: Connection) -> None:
+        await connection.status_answered.wait()
+        await connection.stream(blocks)
+        finished.set()
+
+    async with capture.server(replay) as server:
+        source = AmiSource(
+            "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
+        )
+        collector = Collector(source, RUN_A_CONFIG, rate_hz=20)
+        runner = asyncio.create_task(collector.run())
+        try:
+            async with asyncio.timeout(60):
+                async for update in collector.updates():
+                    if finished.is_set() and update.snapshot["all"]["day"]["offered"] == 160:
+                        break
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    assert update.status.limits == (NO_DIALPLAN,)
+    said = [r.getMessage() for r in caplog.records if "cannot see" in r.getMessage()]
+    assert said == [f"{source.label}: the source cannot see everything: {NO_DIALPLAN}"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.conftest import CONFIG, make_app
+from wallboard.adapters.ami.visibility import NO_DIALPLAN
 from wallboard.commands.launch import alarm_factory
 from wallboard.runtime.replayer import Replayer
+from wallboard.status import SourceStatus
 from wallboard.tui.widgets.status_bar import StatusBar
 
 LONG_LABEL = "recording:/srv/wallboard/recordings/2024-11-22-east-floor-morning.wbrec"
@@ -35,3 +37,21 @@ async def test_a_replay_never_reads_live_and_keeps_its_mode_and_clock(shift_even
         await pilot.press("space")
         await pilot.pause()
         assert "▶ 1x" in str(bar.render())
+
+
+@pytest.mark.parametrize("width", [80, 200])
+async def test_what_the_source_cannot_see_is_said_after_its_state(shift_events, width):
+    """A read-only AMI user's recording: the limit the mapper found, on the status line."""
+    limited = SourceStatus(shift_events[0].at, "live", "", (NO_DIALPLAN,))
+    replayer = Replayer([limited, *shift_events], CONFIG, label=LONG_LABEL)
+    replayer.seek(replayer.start + 3600)
+    app = make_app(replayer)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one(StatusBar).render())
+        assert len(text) <= width
+        assert text.rstrip().endswith("REPLAY") and "09:00:08 UTC" in text
+        if width == 200:
+            assert f"‖ paused  ⚠ {NO_DIALPLAN}" in text and LONG_LABEL[:40] in text
+        else:
+            assert "‖ paused  ⚠ FULL refusals" in text and "…" in text

@@ -91,6 +91,8 @@ class Collector:
         try:
             async for item in self._source.events():
                 if isinstance(item, SourceStatus):
+                    if item.limits != self.status.limits:
+                        _say_limits(self.label, item.limits)
                     self.status = item
                     self.stats.state(item.state)
                     log.info("%s: %s %s", self.label, item.state, item.detail)
@@ -142,3 +144,11 @@ class _Subscriber:
 
     def __init__(self) -> None:
         self.pending: list[TransitionRecord] = []
+
+
+def _say_limits(label: str, limits: tuple[str, ...]) -> None:
+    """What the source was just found unable to see (or able again), said once."""
+    if limits:
+        log.warning("%s: the source cannot see everything: %s", label, "; ".join(limits))
+    else:
+        log.info("%s: the source sees everything the board reads", label)

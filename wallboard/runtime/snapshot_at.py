@@ -42,6 +42,7 @@ def snapshot_at(
     first: float | None = None
     last_event: float | None = None
     last = -math.inf
+    limits: tuple[str, ...] = ()  # what the source was found unable to see, as of `at`
     for item in source.events():
         if first is None:
             first = item.at
@@ -54,6 +55,7 @@ def snapshot_at(
             break
         last = max(last, item.at)
         if isinstance(item, SourceStatus):
+            limits = item.limits
             continue
         apply(item)
         last_event = item.at if last_event is None else max(last_event, item.at)
@@ -67,9 +69,12 @@ def snapshot_at(
     snapshot = engine.snapshot(t)
     if stepper is not None:
         stepper.advance(t)
+    # What the source could not see, only when it could not: the METRICS.md layout otherwise.
+    said = {"source_limits": list(limits)} if limits else {}
     return {
         "at": snapshot["at"],
         "source": source.label,
+        **said,
         "config": snapshot["config"],
         "queues": snapshot["queues"],
         "all": snapshot["all"],

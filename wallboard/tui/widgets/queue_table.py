@@ -41,6 +41,8 @@ class QueueTable(BoardTable):
             window = queue["window"]
             agents = cast(Mapping[str, int], queue["agents"])
             waiting = int(queue["waiting"])
+            # Callers whose abandon-or-exit verdict waits a moment for Asterisk's next events.
+            leaving = int(queue.get("leaving", 0))
             sl = window["service_level"]
             abandon = window["abandon_rate"]
             asa = window["asa_s"]
@@ -48,7 +50,10 @@ class QueueTable(BoardTable):
             threshold, target = settings.sl_threshold_s, settings.sl_target
             cells: tuple[Cell, ...] = (
                 name,
-                self.grade(str(waiting), fmt.grade_waiting(waiting, int(agents["available"]))),
+                self.grade(
+                    f"{waiting}↗{leaving}" if leaving else str(waiting),
+                    fmt.grade_waiting(waiting, int(agents["available"])),
+                ),
                 self.grade(fmt.duration(longest), fmt.grade_wait(longest, threshold)),
                 self.grade(fmt.percent(sl), fmt.grade_service_level(sl, target)),
                 self.grade(fmt.percent(abandon), fmt.grade_abandon(abandon)),

@@ -22,8 +22,10 @@ class StatusBar(Widget):
     """The clock is the board's own instant (source time), so a replay shows its past.
 
     A replay shows how it plays (`▶ 60x`, `‖ paused`), never the recorded source's
-    `● live`. When the line is short the source's name gives way first, then the
-    date: the mode (LIVE or REPLAY) and the time always show.
+    `● live`. What the source cannot see (`SourceStatus.limits`: an AMI user
+    without the dialplan class...) follows the state after a `⚠`. When the line
+    is short the source's name gives way first, then the date, then that note:
+    the mode (LIVE or REPLAY) and the time always show.
     """
 
     def __init__(self, *, id: str = "status") -> None:
@@ -53,13 +55,19 @@ class StatusBar(Widget):
         middle = "no data yet" if board.no_data else f"{clock:%a %Y-%m-%d} {time}"
         # Room for the name: the line less the state, the clock and the mode, a space
         # or two between each; below a few characters the date goes instead.
-        room = width - len(state) - len(middle) - len(right) - 5
+        limits = board.status.limits
+        note = f"  ⚠ {'; '.join(limits)}" if limits else ""
+        room = width - len(state) - len(note) - len(middle) - len(right) - 5
         if room < MIN_LABEL and not board.no_data:
             middle = time
-            room = width - len(state) - len(middle) - len(right) - 5
+            room = width - len(state) - len(note) - len(middle) - len(right) - 5
+        if room < MIN_LABEL and note:  # the name goes; the note keeps what room is left
+            note = _ellipsised(note, len(note) + room)
+            room = 0
         label = _ellipsised(board.label, room)
         left = Text(f" {label}  " if label else " ")
         left.append(state, style="bold")
+        left.append(note, style="bold")
         gap = max(1, (width - len(middle)) // 2 - len(left.plain))
         line = left + Text(" " * gap) + Text(middle, style="bold")
         line.append(" " * max(1, width - len(line.plain) - len(right)))
