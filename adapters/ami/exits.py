@@ -32,9 +32,6 @@ from wallboard.events import ExitReason
 
 DECISION_WAIT_S = 2.0
 """How long (source time) a decision may wait for the caller's channel's next events."""
-HANGUP_GRACE_S = 0.5
-"""How long after the caller's hang-up a `VarSet QUEUESTATUS` may still come (Asterisk 22
-delivers it just after the `Hangup` of the same channel when the dialplan hangs up)."""
 TIMEOUT_SLACK_S = 1.0
 """A whole-second `HoldTime` reaches a timeout of T seconds at T, rarely T + 1."""
 
@@ -143,4 +140,3 @@ class PendingExit:
     wait_s: float | None
     signals: Signals
     deadline: float
-    hung_up: bool = False

@@ -46,7 +46,6 @@ from typing import Any
 
 from wallboard.adapters.ami.exits import (
     DECISION_WAIT_S,
-    HANGUP_GRACE_S,
     QUEUESTATUS_EXITS,
     MemberState,
     PendingExit,
@@ -444,12 +443,8 @@ class AmiMapper:
         state.joined_at.pop(uid, None)
         state.joined_from.pop(uid, None)
         pending = self._pending.get(uid)
-        if pending is not None:
-            pending.hung_up = True
-            if not self._visibility.dialplan:  # no QUEUESTATUS to wait for
-                return [self._decide(pending, at)]
-            pending.deadline = min(pending.deadline, at + HANGUP_GRACE_S)
-            self._next_deadline = min(self._next_deadline, pending.deadline)
+        if pending is not None:  # gone (QUEUESTATUS, when sent, came before the Hangup)
+            return [self._decide(pending, at)]
         queue = state.waiting.pop(uid, None)
         return [CallerGone(at, queue, uid)] if queue is not None else []
 
@@ -495,12 +490,12 @@ class AmiMapper:
         return CallerExited(at, pending.queue, pending.call_id, reason, pending.wait_s)
 
     def _release(self, at: float) -> Output:
-        """Decide the exits whose wait is over by `at`: a channel still alive went on."""
+        """Decide the exits whose wait is over by `at`: a channel still up went on."""
         if at < self._next_deadline:
             return []
         alive = self._visibility.call  # (a channel's hang-up is a call-class event)
         out: Output = [
-            self._decide(pending, at, continued=alive and not pending.hung_up)
+            self._decide(pending, at, continued=alive)
             for pending in [p for p in self._pending.values() if p.deadline <= at]
         ]
         self._next_deadline = min((p.deadline for p in self._pending.values()), default=math.inf)

@@ -15,6 +15,7 @@ from tests.adapters.ami.test_mapper import (
     day_counts,
 )
 from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.base import RawRecord
 from wallboard.alarms.rules import load_rules
 from wallboard.alarms.stepper import AlarmStepper
@@ -25,6 +26,48 @@ from wallboard.status import SourceStatus
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+def resync_records(capture) -> list[RawRecord]:
+    """What the collector's source hands its mapper before the capture's events."""
+    resync_at = capture.snapshot_times["snap-0s"]
+    pong = [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", f"{resync_at:.6f}"]]
+    records = [RawRecord(resync_at, "ami", pong)]
+    records += [RawRecord(resync_at, "ami", item) for item in capture.status_items("0s")]
+    records.append(RawRecord(resync_at, "ami", [["Event", "QueueStatusComplete"]]))
+    return records
+
+
+async def collect(capture, blocks: list[bytes], events: int, alarms=None) -> tuple[Collector, list]:
+    """Serve `blocks` after the resync; take the boards until `events` events were applied.
+
+    Sent is not read: on a busy machine the last minute may still be in the socket.
+    """
+    finished = asyncio.Event()
+
+    async def replay(connection: Connection) -> None:
+        await connection.status_answered.wait()
+        await connection.stream(blocks)
+        finished.set()
+
+    updates = []
+    async with capture.server(replay) as server:
+        source = AmiSource(
+            "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
+        )
+        collector = Collector(source, RUN_A_CONFIG, alarms=alarms, rate_hz=20)
+        runner = asyncio.create_task(collector.run())
+        try:
+            async with asyncio.timeout(60):
+                async for update in collector.updates():
+                    updates.append(update)
+                    if finished.is_set() and collector.stats.events >= events:
+                        break
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    return collector, updates
+
+
 async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
     """Ticking at wall-clock rate must not change what the engine or the alarms saw."""
     capture = load_capture(run_a)
@@ -33,12 +76,7 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
     # The same bytes straight through the mapper and the engine: the reference.
     mapper, engine = AmiMapper(RUN_A_CONFIG), Engine(RUN_A_CONFIG)
     stepper = AlarmStepper.factory(rules)(engine)
-    resync_at = capture.snapshot_times["snap-0s"]
-    pong = [["Response", "Success"], ["Ping", "Pong"], ["Timestamp", f"{resync_at:.6f}"]]
-    records = [RawRecord(resync_at, "ami", pong)]
-    records += [RawRecord(resync_at, "ami", item) for item in capture.status_items("0s")]
-    records.append(RawRecord(resync_at, "ami", [["Event", "QueueStatusComplete"]]))
-    records += capture_records(run_a)
+    records = [*resync_records(capture), *capture_records(run_a)]
     replayed: list[dict] = []
     events = 0
     for record in records:
@@ -47,34 +85,9 @@ async def test_live_board_and_alarms_equal_a_replay_of_the_same_bytes(run_a):
                 events += 1
                 replayed += stepper.apply(item)
 
-    finished = asyncio.Event()
-
-    async def replay(connection: Connection) -> None:
-        await connection.status_answered.wait()
-        await connection.stream(capture.blocks)
-        finished.set()
-
-    async with capture.server(replay) as server:
-        source = AmiSource(
-            "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
-        )
-        collector = Collector(source, RUN_A_CONFIG, alarms=AlarmStepper.factory(rules), rate_hz=20)
-        runner = asyncio.create_task(collector.run())
-        seen: list[dict] = []
-        states: set[str] = set()
-        try:
-            async with asyncio.timeout(60):
-                async for update in collector.updates():
-                    seen.extend(update.transitions)
-                    states.add(update.status.state)
-                    # Sent is not read: on a busy machine the last minute may still be in
-                    # the socket. Stop once the collector has applied every event.
-                    if finished.is_set() and collector.stats.events >= events:
-                        break
-        finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+    collector, updates = await collect(capture, capture.blocks, events, AlarmStepper.factory(rules))
+    seen = [transition for update in updates for transition in update.transitions]
+    states = {update.status.state for update in updates}
 
     assert "live" in states
     # Once the collector has stopped (serve's SIGTERM), readers get the final board and end.
@@ -103,28 +116,11 @@ async def test_what_a_read_only_user_cannot_see_is_said_once_and_shown(run_a, ca
 
     capture = load_capture(run_a)
     blocks = [block for block in capture.blocks if readable_by_read_only(block)]
-    finished = asyncio.Event()
-
-    async def replay(connection: Connection) -> None:
-        await connection.status_answered.wait()
-        await connection.stream(blocks)
-        finished.set()
-
-    async with capture.server(replay) as server:
-        source = AmiSource(
-            "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
-        )
-        collector = Collector(source, RUN_A_CONFIG, rate_hz=20)
-        runner = asyncio.create_task(collector.run())
-        try:
-            async with asyncio.timeout(60):
-                async for update in collector.updates():
-                    if finished.is_set() and update.snapshot["all"]["day"]["offered"] == 160:
-                        break
-        finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
-    assert update.status.limits == (NO_DIALPLAN,)
+    mapper = AmiMapper(RUN_A_CONFIG)
+    records = resync_records(capture)
+    records += [RawRecord(0.0, "ami", p) for b in blocks for p in blocks_from_text(b.decode())]
+    events = sum(1 for r in records for e in mapper.feed(r) if not isinstance(e, SourceStatus))
+    collector, updates = await collect(capture, blocks, events)
+    assert updates[-1].status.limits == (NO_DIALPLAN,)
     said = [r.getMessage() for r in caplog.records if "cannot see" in r.getMessage()]
-    assert said == [f"{source.label}: the source cannot see everything: {NO_DIALPLAN}"]
+    assert said == [f"{collector.label}: the source cannot see everything: {NO_DIALPLAN}"]

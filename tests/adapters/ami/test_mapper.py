@@ -238,14 +238,12 @@ def test_abandon_at_the_queue_timeout_waits_for_queuestatus_when_the_dialplan_is
 
 
 def test_abandon_at_the_queue_timeout_without_queuestatus_is_a_timeout_exit():
-    """The Queue() call's own timeout argument decides once QUEUESTATUS failed to come."""
+    """The Queue() call's own timeout argument decides once the channel is gone."""
     mapper = AmiMapper(EngineConfig())
     feed_all(mapper, queue_caller("9.2", timeout="30"))
     mapper.feed(event("QueueCallerAbandon", 1.0, Uniqueid="9.2", Queue="sales", HoldTime="30"))
-    assert mapper.feed(event("Hangup", 1.01, Uniqueid="9.2")) == []
-    assert mapper.feed(RawRecord(1.4, "tick", None)) == []
-    assert mapper.feed(RawRecord(1.6, "tick", None)) == [
-        CallerExited(1.6, "sales", "9.2", "timeout", 30.0)
+    assert mapper.feed(event("Hangup", 1.01, Uniqueid="9.2")) == [
+        CallerExited(1.01, "sales", "9.2", "timeout", 30.0)
     ]
 
 
@@ -253,9 +251,23 @@ def test_abandon_before_the_timeout_that_hangs_up_is_a_hang_up():
     mapper = AmiMapper(EngineConfig())
     feed_all(mapper, queue_caller("9.3", timeout="30"))
     mapper.feed(event("QueueCallerAbandon", 1.0, Uniqueid="9.3", Queue="sales", HoldTime="29"))
-    mapper.feed(event("Hangup", 1.0, Uniqueid="9.3"))
-    out = mapper.feed(event("Newchannel", 1.7, Uniqueid="9.9"))
-    assert out == [CallerAbandoned(1.7, "sales", "9.3", 29.0)]
+    assert mapper.feed(event("Hangup", 1.0, Uniqueid="9.3")) == [
+        CallerAbandoned(1.0, "sales", "9.3", 29.0)
+    ]
+
+
+def test_a_verdict_waiting_on_a_quiet_pbx_is_released_by_a_tick():
+    """Dialplan class seen, no QUEUESTATUS and no hang-up yet: the channel is still up."""
+    mapper = AmiMapper(EngineConfig())
+    mapper.feed(event("Newexten", Uniqueid="9.4", Application="Queue", AppData="sales"))
+    mapper.feed(event("DialEnd", 0.5, Uniqueid="9.8", DialStatus="ANSWER"))  # call class seen
+    mapper.feed(event("QueueCallerJoin", 0.5, Uniqueid="9.4", Queue="sales"))
+    leaving = mapper.feed(event("QueueCallerAbandon", 1.0, Uniqueid="9.4", Queue="sales"))
+    assert leaving == [CallerLeaving(1.0, "sales", "9.4")]
+    assert mapper.feed(RawRecord(1.5, "tick", None)) == []
+    assert mapper.feed(RawRecord(3.1, "tick", None)) == [
+        CallerExited(3.1, "sales", "9.4", "timeout", None)
+    ]
 
 
 def test_full_refusal_takes_the_queue_from_the_queue_application():
