@@ -191,7 +191,7 @@ def render_table(snapshot: Snapshot, tz: ZoneInfo) -> str:
         f"{snapshot.get('source', '')}  at {_moment(snapshot['at'], tz)}",
         f"service level = answered within {config['sl_threshold_s']:g} s; short abandons "
         f"(< {config['short_abandon_s']:g} s) are left out of the rates",
-        *(f"the source cannot see: {limit}" for limit in snapshot.get("source_limits", ())),
+        *(f"the source cannot see: {limit}" for limit in snapshot.get("source_limits", [])),
         "",
         *_alarms_table(snapshot, tz),
         *_now_table(snapshot),

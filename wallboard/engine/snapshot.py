@@ -129,4 +129,6 @@ class Snapshot(TypedDict):
     all: QueueFigures
     agents: NotRequired[dict[str, AgentRow]]  # left out by `snapshot(t, agents=False)`
     source: NotRequired[str]
+    # What the source could not see (`SourceStatus.limits`), where `metrics` reports a file.
+    source_limits: NotRequired[list[str]]
     alarms: NotRequired[list[ActiveAlarm]]

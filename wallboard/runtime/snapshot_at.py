@@ -69,18 +69,18 @@ def snapshot_at(
     snapshot = engine.snapshot(t)
     if stepper is not None:
         stepper.advance(t)
-    # What the source could not see, only when it could not: the METRICS.md layout otherwise.
-    said = {"source_limits": list(limits)} if limits else {}
-    return {
+    board: Snapshot = {
         "at": snapshot["at"],
         "source": source.label,
-        **said,
         "config": snapshot["config"],
         "queues": snapshot["queues"],
         "all": snapshot["all"],
         "agents": snapshot["agents"],
         "alarms": stepper.active() if stepper else [],
     }
+    if limits:  # only when it could not see everything: the METRICS.md layout otherwise
+        board["source_limits"] = list(limits)
+    return board
 
 
 @contextlib.contextmanager
