@@ -25,6 +25,7 @@ from wallboard.commands import (
     report,
     serve,
     simulate,
+    token,
     view,
     web,
 )
@@ -41,6 +42,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     alerts,
     record,
     serve,
+    token,
     web,
     simulate,
 )

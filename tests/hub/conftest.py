@@ -76,11 +76,16 @@ async def boards_until(
 
 @pytest.fixture
 async def start_hub() -> AsyncIterator[Callable[..., Any]]:
-    """Start hubs on 127.0.0.1 (any free port unless given); all are stopped at the end."""
+    """Start hubs on 127.0.0.1 (any free port unless given); all are stopped at the end.
+
+    `access` (default: TOKEN alone) is the hub's tokens.
+    """
     hubs: list[Hub] = []
 
-    async def start(feeds: dict[str, Any], *, port: int = 0, **kwargs: Any) -> tuple[Hub, str]:
-        hub = Hub(feeds, TOKEN, **kwargs)
+    async def start(
+        feeds: dict[str, Any], *, port: int = 0, access: Any = TOKEN, **kwargs: Any
+    ) -> tuple[Hub, str]:
+        hub = Hub(feeds, access, **kwargs)
         hubs.append(hub)
         host, bound = await hub.start("127.0.0.1", port)
         scheme = "wss" if kwargs.get("ssl_context") else "ws"

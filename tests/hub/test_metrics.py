@@ -32,10 +32,12 @@ from tests.hub.test_serve_command import clean_env, wallboard
 from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
+from wallboard.hub.access import Access, Grant, Scope, TokenEntry, hash_token, new_token
 from wallboard.hub.fanout import Channel
 from wallboard.hub.metrics import HubMetrics, SourceView
 from wallboard.hub.metrics_http import MetricsEndpoint
 from wallboard.hub.protocol import BoardFrame
+from wallboard.hub.scope import scoped_board
 from wallboard.runtime.feed import BoardUpdate, FeedStats
 from wallboard.runtime.sources import open_file_source
 from wallboard.status import SourceStatus
@@ -253,6 +255,38 @@ async def test_a_scraper_needs_the_token_unless_public(start_hub):
     finally:
         await guarded.stop()
         await public.stop()
+
+
+async def test_a_scoped_token_scrapes_the_figures_of_its_scope_as_its_viewers_see_them(
+    start_hub,
+):
+    """A sales-only token of the east source: east's sales series and an `all` of sales alone."""
+    token, token_id = new_token()
+    sales = Grant("sales-east", "viewer", Scope(sources=("east",), queues=("sales",)))
+    access = Access([TokenEntry(sales, token_id, hash_token(token))], TOKEN)
+    east, west = DrivenFeed("sample"), DrivenFeed("other")
+    hub, _ = await start_hub({"east": east, "west": west})
+    views = [SourceView(name, hub.channels[name], None) for name in ("east", "west")]
+    endpoint = MetricsEndpoint(lambda: views, access)
+    host, port = await endpoint.start("127.0.0.1", 0)
+    url = f"http://{host}:{port}/metrics"
+    try:
+        (snapshot,) = engine_snapshots((0.6,))
+        for feed in (east, west):
+            feed.put(BoardUpdate(snapshot, SourceStatus(time.time(), "live")))
+        for _ in range(200):
+            if all(hub.channels[name].latest for name in ("east", "west")):
+                break
+            await asyncio.sleep(0.01)
+        whole, _ = scraped((await scrape(url)).text, openmetrics=False)
+        got, figures = scraped((await scrape(url, token=token)).text, openmetrics=False)
+        seen, _ = scoped_board(snapshot, (), sales.scope)
+        assert_same(got, expected_board_samples("east", seen, "live"))
+        assert {dict(labels).get("queue") for _, labels in got} == {None, "sales", "all"}
+        assert {dict(labels)["source"] for _, labels in whole} == {"east", "west"}
+        assert "wallboard_hub_viewers" in figures
+    finally:
+        await endpoint.stop()
 
 
 async def test_serve_metrics_listen_as_a_user_runs_it(config):

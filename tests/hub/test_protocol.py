@@ -7,16 +7,32 @@ import pytest
 
 from tests.hub.conftest import board
 from wallboard.hub import protocol
-from wallboard.hub.protocol import BoardFrame, HubBoard, HubHello, ProtocolError, Refusal
+from wallboard.hub.access import Grant, Scope
+from wallboard.hub.protocol import (
+    AlarmAction,
+    BoardFrame,
+    HubBoard,
+    HubHello,
+    HubResult,
+    ProtocolError,
+    Refusal,
+    Subscribe,
+)
 
 SOURCES = ["east", "west"]
+VIEWER = Grant("wall-east", "viewer", Scope(queues=("sales",)))
+SUPERVISOR = Grant("alice", "supervisor")
 
 
-def accept(frame: object, *, header: str | None = None, path: str | None = None) -> str:
+def accept(
+    frame: object, *, header: str | None = None, path: str | None = None, sources=SOURCES
+) -> str:
+    """The hub's hello steps, with "secret" as the one token it takes."""
     data = frame if isinstance(frame, bytes | str) else msgpack.packb(frame)
-    return protocol.accept_hello(
-        data, expected_token="secret", header_token=header, sources=SOURCES, path_source=path
-    )
+    token, parsed = protocol.hello_token(data, header)
+    if token != "secret":
+        raise Refusal(protocol.CLOSE_TOKEN_INVALID, "invalid token")
+    return protocol.accept_hello(parsed, sources=sources, path_source=path)
 
 
 def refusal(call, *args, **kwargs) -> tuple[int, str]:
@@ -62,14 +78,55 @@ def test_after_the_token_version_and_source_must_be_right():
     )
 
 
-def test_only_subscribe_is_accepted_after_the_hello():
-    assert protocol.accept_subscribe(protocol.subscribe("west"), SOURCES) == "west"
-    assert refusal(protocol.accept_subscribe, "text", SOURCES)[0] == protocol.CLOSE_BAD_FRAME
-    set_frame = msgpack.packb({"type": "set", "queue": "x"})
-    assert refusal(protocol.accept_subscribe, set_frame, SOURCES)[0] == protocol.CLOSE_BAD_FRAME
-    assert refusal(protocol.accept_subscribe, protocol.subscribe("mars"), SOURCES)[0] == (
+def test_a_token_that_sees_no_source_of_this_hub_is_told_so():
+    assert refusal(accept, hello(token="secret"), sources=[]) == (
+        protocol.CLOSE_UNKNOWN_SOURCE,
+        "this token may see no source of this hub",
+    )
+
+
+def frame_after_hello(data: object, grant: Grant = VIEWER):
+    data = data if isinstance(data, bytes | str) else msgpack.packb(data)
+    return protocol.accept_viewer_frame(data, SOURCES, grant)
+
+
+def test_after_the_hello_a_viewer_may_only_subscribe():
+    assert frame_after_hello(protocol.subscribe("west")) == Subscribe("west")
+    assert refusal(frame_after_hello, "text")[0] == protocol.CLOSE_BAD_FRAME
+    assert refusal(frame_after_hello, {"type": "set", "queue": "x"}) == (
+        protocol.CLOSE_BAD_FRAME,
+        "viewers may send subscribe, acknowledge or silence, not 'set'",
+    )
+    assert refusal(frame_after_hello, protocol.subscribe("mars"))[0] == (
         protocol.CLOSE_UNKNOWN_SOURCE
     )
+    for kind in ("acknowledge", "silence"):
+        action = protocol.alarm_action(kind, "0123abcd", duration_s=60.0)
+        assert refusal(frame_after_hello, action) == (
+            protocol.CLOSE_NOT_ALLOWED,
+            f"role viewer may not {kind} alarms (read-only)",
+        )
+    assert protocol.CLOSE_NOT_ALLOWED in protocol.FATAL_CLOSE_CODES
+
+
+def test_a_supervisor_may_acknowledge_and_silence_with_well_formed_frames():
+    ack = protocol.alarm_action("acknowledge", "0123abcd", request=7)
+    assert frame_after_hello(ack, SUPERVISOR) == AlarmAction("acknowledge", "0123abcd", 7)
+    silence = protocol.alarm_action("silence", "0123abcd", duration_s=1800, request=8)
+    assert frame_after_hello(silence, SUPERVISOR) == AlarmAction("silence", "0123abcd", 8, 1800.0)
+    bad = (
+        {"type": "acknowledge"},
+        {"type": "acknowledge", "fingerprint": "x" * 65},
+        {"type": "acknowledge", "fingerprint": "ab", "id": -1},
+        {"type": "acknowledge", "fingerprint": "ab", "id": True},
+        {"type": "silence", "fingerprint": "ab"},
+        {"type": "silence", "fingerprint": "ab", "duration_s": 0},
+        {"type": "silence", "fingerprint": "ab", "duration_s": float("nan")},
+        {"type": "silence", "fingerprint": "ab", "duration_s": 86401},
+        {"type": "silence", "fingerprint": "ab", "duration_s": "1h"},
+    )
+    for frame in bad:
+        assert refusal(frame_after_hello, frame, SUPERVISOR)[0] == protocol.CLOSE_BAD_FRAME, frame
 
 
 def test_source_from_path():
@@ -78,10 +135,18 @@ def test_source_from_path():
 
 
 def test_hub_frames_round_trip():
-    hello_frame = protocol.parse_hub_frame(protocol.hub_hello({"east": "ami://pbx1"}, "east"))
-    assert hello_frame == HubHello(
-        protocol.PROTOCOL_VERSION, protocol.SERVER_NAME, {"east": "ami://pbx1"}, "east"
+    hello_frame = protocol.parse_hub_frame(
+        protocol.hub_hello({"east": "ami://pbx1"}, "east", SUPERVISOR)
     )
+    assert hello_frame == HubHello(
+        protocol.PROTOCOL_VERSION,
+        protocol.SERVER_NAME,
+        {"east": "ami://pbx1"},
+        "east",
+        "alice",
+        "supervisor",
+    )
+    assert protocol.parse_hub_frame(protocol.result(3, False, "no")) == HubResult(3, False, "no")
     update = board(4, transitions=[{"rule": "r"}])
     parsed = protocol.parse_hub_frame(BoardFrame("east", update).encoded())
     assert parsed == HubBoard("east", update)

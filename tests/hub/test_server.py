@@ -49,6 +49,11 @@ async def test_viewer_gets_versioned_hello_then_the_current_board(start_hub):
         "server": f"wallboard {__version__}",
         "sources": {"main": "main"},  # never where the source is (docs/HUB.md)
         "source": "main",
+        "viewer": {
+            "name": "hub token",
+            "role": "viewer",
+            "scope": {"sources": None, "queues": None, "teams": None},
+        },
     }
     first = await next_frame(viewer)
     assert first["type"] == "board"
@@ -174,7 +179,7 @@ async def test_viewer_cannot_send_anything_but_subscribe(start_hub):
     await intruder.send(protocol.encode({"type": "apply", "event": {"queue": "support"}}))
     code, reason, _ = await closed_with(intruder)
     assert code == protocol.CLOSE_BAD_FRAME
-    assert reason == "viewers may only send subscribe, not 'apply'"
+    assert reason == "viewers may send subscribe, acknowledge or silence, not 'apply'"
     feed.put(board(2))
     frames = await boards_until(bystander, lambda f: f["snapshot"]["seq"] == 2)
     assert [f["snapshot"] for f in frames] == [board(1).snapshot, board(2).snapshot]

@@ -90,6 +90,11 @@ TABLES = "(the tables are [engine], [agents], [ami], [hub])"
             "2: [ami]: unknown key 'secrett' (the one key here is 'secret')",
         ),
         ("[hub]\n\ntoken = 5\n", "3: [hub].token must be a non-empty string"),
+        (
+            "[hub]\ntokens = 'x.toml'\n",
+            "2: [hub]: unknown key 'tokens' (the keys here are 'token' and 'tokens_file')",
+        ),
+        ("[hub]\ntokens_file = ''\n", "2: [hub].tokens_file must be a non-empty string"),
         ("[engine]\nschedule = 7\n", "2: [engine].schedule must be a file name"),
         (
             '[engine.queues.support]\nleavewhenempty = "paused,sleepy"\n',

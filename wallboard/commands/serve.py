@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from wallboard.alarms import AlarmStepper, load_rules
-from wallboard.errors import WallboardError
+from wallboard.errors import ConfigError, WallboardError
 from wallboard.runtime.collector import Collector
-from wallboard.runtime.config import load_settings
+from wallboard.runtime.config import HUB_TOKEN_ENV, Settings, load_settings
 from wallboard.runtime.feed import BoardFeed, CountedFeed
 from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
@@ -35,19 +35,24 @@ SOURCE may be repeated as NAME=SOURCE, one per PBX; viewers pick one with
 ws://HOST:PORT/NAME. A single SOURCE may be unnamed (it is called "main").
 File sources are replayed at --speed (0: all at once, then held).
 
-Viewers authenticate with the token from WALLBOARD_HUB_TOKEN or [hub] token
-in --config (never the command line). Without --allow-origin, browsers are
-refused; tools that send no Origin header are accepted.
+Viewers authenticate with a token: the hub's one token, from
+WALLBOARD_HUB_TOKEN or [hub] token in --config (never the command line; an
+all-seeing, read-only viewer), and the tokens of [hub] tokens_file, each with
+its role (viewer, or supervisor: may acknowledge and silence alarms) and the
+sources, queues and teams it may see (`wallboard token` issues them; docs/HUB.md).
+Without --allow-origin, browsers are refused; tools that send no Origin header
+are accepted.
 
 --metrics-listen serves the same figures at /metrics for Prometheus (OpenMetrics
-or Prometheus text); a scraper sends the same token as `Authorization: Bearer`
-unless --metrics-public.
+or Prometheus text); a scraper sends a token as `Authorization: Bearer` (and
+gets the figures of its scope) unless --metrics-public.
 
 --web serves the board to browsers (http://HOST:PORT/?theme=light&wall=1&source=NAME):
 each page asks for the viewer token and is a viewer of this hub.
 """
 
 if TYPE_CHECKING:
+    from wallboard.hub.access import Access
     from wallboard.hub.server import Hub
 
 
@@ -178,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.hub.server import Hub, tls_context  # websockets, only to serve
 
     settings = load_settings(args.config)
-    token = settings.require_hub_token()
+    access = _access(settings)
     alarms = AlarmStepper.factory(load_rules(args.rules))
     collectors: list[Collector] = []
     feeds: dict[str, BoardFeed] = {}
@@ -204,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
             )
     hub = Hub(
         feeds,
-        token,
+        access,
         rate_hz=args.rate,
         max_viewers=args.max_viewers,
         allowed_origins=args.allow_origin,
@@ -212,20 +217,36 @@ def run(args: argparse.Namespace) -> int:
     )
     extras = []
     if metrics_at:
-        scrape_token = None if args.metrics_public else token
-        endpoint = _metrics_endpoint(hub, feeds, scrape_token)
+        endpoint = _metrics_endpoint(hub, feeds, None if args.metrics_public else access)
         extras.append(
             Extra(metrics_at, lambda *_: endpoint, "metrics on http://{host}:{port}/metrics")
         )
     if web_at:
-        extras.append(
-            Extra(web_at, _web_pages(args, token, list(feeds)), "web on http://{host}:{port}/")
-        )
+        extras.append(Extra(web_at, _web_pages(args, hub), "web on http://{host}:{port}/"))
     asyncio.run(_serve(hub, collectors, host, port, secure=bool(args.certfile), extras=extras))
     return 0
 
 
-def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) -> Listener:
+def _access(settings: Settings) -> Access:
+    """The hub's one token and the tokens of `[hub] tokens_file`; at least one of them."""
+    from wallboard.hub.access import Access, load_tokens_file
+
+    shared = settings.shared_hub_token()
+    path = settings.hub_tokens_file
+    entries = load_tokens_file(path) if path else []
+    if not shared and not entries:
+        where = (
+            f"{path} holds no token; add one with `wallboard token`"
+            if path
+            else (
+                f"set {HUB_TOKEN_ENV}, or 'token' or 'tokens_file' under [hub] in the config file"
+            )
+        )
+        raise ConfigError(f"no hub token: {where}")
+    return Access(entries, shared)
+
+
+def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], access: Access | None) -> Listener:
     from wallboard.hub.metrics import SourceView
     from wallboard.hub.metrics_http import MetricsEndpoint
 
@@ -233,18 +254,19 @@ def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], token: str | None) 
         SourceView(name, hub.channels[name], feed.stats if isinstance(feed, CountedFeed) else None)
         for name, feed in feeds.items()
     ]
-    return MetricsEndpoint(lambda: views, token)
+    return MetricsEndpoint(lambda: views, access)
 
 
-def _web_pages(
-    args: argparse.Namespace, token: str, sources: list[str]
-) -> Callable[[str, int], Listener]:
-    from wallboard.web.pages import BoardPages, loopback_url, same_token
+def _web_pages(args: argparse.Namespace, hub: Hub) -> Callable[[str, int], Listener]:
+    from wallboard.web.pages import BoardPages, Verdict, loopback_url
+
+    async def check(token: str, source: str | None) -> Verdict:
+        return "ok" if await hub.allows(token, source) else "refused"
 
     def make(hub_host: str, hub_port: int) -> Listener:
         return BoardPages(
             loopback_url("ws", hub_host, hub_port),
-            same_token(token, sources),
+            check,
             config_path=args.config,
             max_pages=args.web_max_pages,
         )

@@ -138,6 +138,7 @@ class EngineConfig:
         return {
             "sl_threshold_s": self.sl_threshold_s,
             "sl_target": self.sl_target,
+            "sl_variant": self.sl_variant,
             "short_abandon_s": self.short_abandon_s,
             "window_s": self.window_s,
             "interval_s": self.interval_s,

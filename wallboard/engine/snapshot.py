@@ -95,6 +95,7 @@ class ConfigSummary(TypedDict):
 
     sl_threshold_s: float
     sl_target: float
+    sl_variant: str  # how `all` (and queues without a variant of their own) reckon SL
     short_abandon_s: float
     window_s: float
     interval_s: float

@@ -32,6 +32,7 @@ from wallboard.hub.protocol import (
     PROTOCOL_VERSION,
     HubBoard,
     HubHello,
+    HubResult,
     ProtocolError,
     parse_hub_frame,
     viewer_hello,
@@ -124,7 +125,7 @@ class HubFeed:
             user_agent_header=None,
         )
 
-    def _frame(self, message: bytes | str) -> HubHello | HubBoard:
+    def _frame(self, message: bytes | str) -> HubHello | HubBoard | HubResult:
         try:
             frame = parse_hub_frame(message)
         except ProtocolError as exc:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from wallboard.alarms.evaluator import TransitionRecord
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.hub.protocol import BoardFrame
 from wallboard.runtime.feed import BoardUpdate
 
@@ -107,6 +109,19 @@ class Channel:
         self._next_at = self._clock() + self._period
         for slot in self.slots:
             slot.put(board)
+
+    @property
+    def newest(self) -> BoardFrame | None:
+        """The newest board, published or still held back by the rate."""
+        return self._waiting or self.latest
+
+    def announce(self, transitions: list[TransitionRecord], alarms: list[ActiveAlarm]) -> None:
+        """Publish at once the newest board with operator transitions and the alarms they left."""
+        board = self.newest
+        if board is None:
+            return
+        update = board.update
+        self.offer(BoardUpdate({**update.snapshot, "alarms": alarms}, update.status, transitions))
 
     def join(self, slot: LatestSlot) -> None:
         """Add a viewer, who gets the latest board straight away."""

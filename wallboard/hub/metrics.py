@@ -22,7 +22,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from wallboard.engine.snapshot import AGENT_STATES, ActiveAlarm
+from wallboard.hub.access import Scope
 from wallboard.hub.fanout import Channel
+from wallboard.hub.scope import scoped_board
 from wallboard.runtime.feed import FeedStats
 
 log = logging.getLogger(__name__)
@@ -85,16 +87,21 @@ class HubMetrics(Collector):
         self,
         sources: Callable[[], Iterable[SourceView]],
         clock: Callable[[], float] = time.time,
+        *,
+        scope: Scope | None = None,
     ) -> None:
+        """`scope`: what a scraper's token may see (None: everything), as viewers get it."""
         self._sources = sources
         self._clock = clock
+        self._scope = scope if scope is not None and scope != Scope() else None
         self._warned: set[str] = set()
 
     def collect(self) -> Iterator[Metric]:
         families = Families()
         now = self._clock()
         for view in self._sources():
-            self._source(families, view, now)
+            if self._scope is None or self._scope.sees_source(view.name):
+                self._source(families, view, now)
         yield from families.all()
 
     def _source(self, families: Families, view: SourceView, now: float) -> None:
@@ -121,6 +128,8 @@ class HubMetrics(Collector):
         if board is None:
             return
         snapshot, status = board.update.snapshot, board.update.status
+        if self._scope is not None and not self._scope.whole_source:
+            snapshot, _ = scoped_board(snapshot, (), self._scope)
         families.gauge(
             "source_connected",
             "1 when the source is live (connected and in sync), else 0.",

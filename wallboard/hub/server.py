@@ -1,9 +1,12 @@
-"""The hub: one collector per PBX, any number of read-only viewers over websockets.
+"""The hub: one collector per PBX, any number of viewers over websockets.
 
-This is the thin shell around `protocol` (what is said) and `fanout` (who gets
+This is the thin shell around `protocol` (what is said), `access` (who may see
+and do what), `scope` (what of a board each may see) and `fanout` (who gets
 which board). Each viewer has its own sender task and a one-board slot, and the
 kernel and transport buffers of its socket are capped, so a stalled viewer holds
-a bounded amount of memory and never delays anyone else.
+a bounded amount of memory and never delays anyone else. Viewers only read,
+except supervisors, whose acknowledgements and silences go to the alarm
+stepper of their source's feed and from there to every viewer.
 """
 
 from __future__ import annotations
@@ -21,22 +24,29 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.errors import WallboardError
+from wallboard.hub.access import Access, Grant
 from wallboard.hub.fanout import Channel, LatestSlot
 from wallboard.hub.protocol import (
     CLOSE_HELLO_TIMEOUT,
     CLOSE_HUB_FULL,
+    CLOSE_TOKEN_INVALID,
     HELLO_TIMEOUT_S,
     MAX_VIEWER_MESSAGE,
+    AlarmAction,
     Refusal,
     SubscribeLimit,
     accept_hello,
-    accept_subscribe,
+    accept_viewer_frame,
     bearer_token,
+    hello_token,
     hub_hello,
+    result,
     source_from_path,
 )
-from wallboard.runtime.feed import BoardFeed
+from wallboard.hub.scope import scoped_board
+from wallboard.runtime.feed import AlarmDesk, BoardFeed
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,7 @@ class Viewer:
 
     connection: ServerConnection
     channel: Channel
+    grant: Grant
     slot: LatestSlot = field(default_factory=LatestSlot)
     sent: int = 0
 
@@ -75,12 +86,15 @@ def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
 
 
 class Hub:
-    """Serves several named feeds to viewers that authenticate with a shared token."""
+    """Serves several named feeds to viewers, each seeing what its token's scope allows.
+
+    `access` is the hub's tokens (a plain string: the one shared token of old).
+    """
 
     def __init__(
         self,
         feeds: Mapping[str, BoardFeed],
-        token: str,
+        access: Access | str,
         *,
         rate_hz: float = 4.0,
         max_viewers: int = 500,
@@ -92,7 +106,7 @@ class Hub:
         if not feeds:
             raise WallboardError("the hub needs at least one source")
         self._feeds = dict(feeds)
-        self._token = token
+        self.access = Access.shared(access) if isinstance(access, str) else access
         self._max_viewers = max_viewers
         # Browsers always send Origin; tools never do. Without --allow-origin
         # only tools may connect.
@@ -110,10 +124,18 @@ class Hub:
         """Each source's label (a path, an AMI user and host): for the hub's own output."""
         return {name: channel.label for name, channel in self.channels.items()}
 
-    @property
-    def names(self) -> dict[str, str]:
-        """What viewers are told of the sources: their names, nothing of where they are."""
-        return {name: name for name in self.channels}
+    def sources_for(self, grant: Grant) -> dict[str, str]:
+        """What a token is told of the sources it may see: their names, nothing of where they
+        are (name -> name); the others do not exist for it."""
+        return {name: name for name in self.channels if grant.scope.sees_source(name)}
+
+    async def allows(self, token: str, source: str | None) -> bool:
+        """Whether `token` is one of this hub's and sees `source` (None: any source it sees)."""
+        grant = await self.access.authenticate(token)
+        if grant is None:
+            return False
+        sources = self.sources_for(grant)
+        return bool(sources) and (source is None or source in sources)
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Start the feeds and listen; returns the address actually bound (port 0 picks one)."""
@@ -166,7 +188,7 @@ class Hub:
     async def _serve_viewer(self, connection: ServerConnection) -> None:
         peer = _peer(connection)
         try:
-            name = await self._authenticate(connection)
+            grant, name = await self._authenticate(connection)
             if len(self.viewers) >= self._max_viewers:
                 raise Refusal(CLOSE_HUB_FULL, f"hub full ({self._max_viewers} viewers)")
         except Refusal as refusal:
@@ -177,14 +199,21 @@ class Hub:
             _log_early_close(peer, exc)
             return
         _cap_kernel_buffer(connection)
-        viewer = Viewer(connection, self.channels[name])
+        viewer = Viewer(connection, self.channels[name], grant)
         self.viewers.add(viewer)
-        log.info("viewer %s connected to %s (%d viewers)", peer, name, len(self.viewers))
+        log.info(
+            "viewer %s (%s, %s) connected to %s (%d viewers)",
+            peer,
+            grant.name,
+            grant.role,
+            name,
+            len(self.viewers),
+        )
         sender = asyncio.create_task(self._send_boards(viewer))
         try:
-            await connection.send(hub_hello(self.names, name))
+            await connection.send(hub_hello(self.sources_for(grant), name, grant))
             viewer.channel.join(viewer.slot)
-            await self._read_subscriptions(viewer)
+            await self._read_frames(viewer)
         except Refusal as refusal:
             log.warning("viewer %s dropped: %s", peer, refusal.reason)
             await connection.close(refusal.code, refusal.reason)
@@ -198,38 +227,82 @@ class Hub:
             self.viewers.discard(viewer)
             log.info("viewer %s left (%d viewers)", peer, len(self.viewers))
 
-    async def _authenticate(self, connection: ServerConnection) -> str:
+    async def _authenticate(self, connection: ServerConnection) -> tuple[Grant, str]:
+        """The viewer's grant and source; the token is checked before anything else."""
         assert connection.request is not None  # handlers only run after the handshake
         try:
             first = await asyncio.wait_for(connection.recv(), HELLO_TIMEOUT_S)
         except TimeoutError as exc:
             raise Refusal(CLOSE_HELLO_TIMEOUT, f"no hello within {HELLO_TIMEOUT_S:g} s") from exc
-        return accept_hello(
-            first,
-            expected_token=self._token,
-            header_token=bearer_token(connection.request.headers.get("Authorization")),
-            sources=list(self.channels),
+        token, frame = hello_token(
+            first, bearer_token(connection.request.headers.get("Authorization"))
+        )
+        grant = await self.access.authenticate(token)
+        if grant is None:
+            raise Refusal(CLOSE_TOKEN_INVALID, "invalid token")
+        name = accept_hello(
+            frame,
+            sources=list(self.sources_for(grant)),
             path_source=source_from_path(connection.request.path),
         )
+        return grant, name
 
-    async def _read_subscriptions(self, viewer: Viewer) -> None:
-        """Viewers are read-only: a subscribe switches source; any other frame ends the session."""
+    async def _read_frames(self, viewer: Viewer) -> None:
+        """A subscribe switches source; a supervisor's action is done and answered; any other
+        frame (or an action from a viewer's token) ends the session."""
         limit = SubscribeLimit(time.monotonic())
         async for message in viewer.connection:
-            name = accept_subscribe(message, list(self.channels))
+            sources = self.sources_for(viewer.grant)
+            frame = accept_viewer_frame(message, list(sources), viewer.grant)
+            if isinstance(frame, AlarmAction):
+                ok, text = self.act(viewer.grant, viewer.channel.name, frame)
+                await self._send(viewer, result(frame.request, ok, text))
+                continue
             limit.take(time.monotonic())
             viewer.channel.leave(viewer.slot)
             viewer.slot.replace(None)
-            viewer.channel = self.channels[name]
-            await self._send(viewer, hub_hello(self.names, name))
+            viewer.channel = self.channels[frame.source]
+            await self._send(viewer, hub_hello(sources, frame.source, viewer.grant))
             viewer.channel.join(viewer.slot)
+
+    def act(self, grant: Grant, source: str, action: AlarmAction) -> tuple[bool, str]:
+        """Acknowledge or silence an alarm of `source` that `grant` sees, as `grant.name`.
+
+        The transition it makes goes out at once to every viewer of the source
+        (and so to `wallboard alerts ws://...`), and the alarm's row carries who and when.
+        """
+        channel = self.channels[source]
+        desk: AlarmDesk | None = getattr(self._feeds[source], "alarms", None)
+        board = channel.newest
+        alarms: list[ActiveAlarm] = []
+        if board is not None:
+            snapshot = board.update.snapshot
+            if not grant.scope.whole_source:
+                snapshot, _ = scoped_board(snapshot, (), grant.scope)
+            alarms = snapshot.get("alarms", [])
+        alarm = next((a for a in alarms if a.get("fingerprint") == action.fingerprint), None)
+        if desk is None or alarm is None:
+            return False, f"no alarm {action.fingerprint[:16]} of yours is firing on {source}"
+        what = f"{alarm['rule']} ({alarm['queue']})"
+        try:
+            if action.duration_s is None:
+                transition = desk.acknowledge(action.fingerprint, grant.name)
+                text = f"acknowledged {what}"
+            else:
+                transition = desk.silence(action.fingerprint, action.duration_s, grant.name)
+                text = f"silenced {what} for {action.duration_s / 60:g} min"
+        except (KeyError, ValueError):
+            return False, f"{what} is no longer firing"
+        log.info("%s by %s in %s: %s", action.kind, grant.name, source, action.fingerprint)
+        channel.announce([transition], desk.active())
+        return True, text
 
     async def _send_boards(self, viewer: Viewer) -> None:
         # `send` waits while the socket is over its buffer limits: only this
         # viewer waits, and its slot keeps just the latest board meanwhile.
         while True:
             board = await viewer.slot.take()
-            await self._send(viewer, board.encoded())
+            await self._send(viewer, board.encoded(viewer.grant.scope))
             viewer.sent += 1
 
     async def _send(self, viewer: Viewer, frame: bytes) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from wallboard.engine.settings import (
     engine_config_from_mapping,
 )
 from wallboard.errors import ConfigError
-from wallboard.runtime.toml_lines import TomlLines
+from wallboard.runtime.toml_lines import read_toml
 
 AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
 HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
@@ -35,6 +34,8 @@ class Settings:
     ami_secret: str | None = None
     hub_token: str | None = None
     path: Path | None = None
+    # `[hub] tokens_file`, relative to the config file: the hub's scoped tokens (docs/HUB.md).
+    hub_tokens_file: Path | None = None
 
     def require_ami_secret(self) -> str:
         secret = os.environ.get(AMI_SECRET_ENV) or self.ami_secret
@@ -44,8 +45,12 @@ class Settings:
             )
         return secret
 
+    def shared_hub_token(self) -> str | None:
+        """The one hub token of the environment or `[hub] token`, if any."""
+        return os.environ.get(HUB_TOKEN_ENV) or self.hub_token
+
     def require_hub_token(self) -> str:
-        token = os.environ.get(HUB_TOKEN_ENV) or self.hub_token
+        token = self.shared_hub_token()
         if not token:
             raise ConfigError(
                 f"no hub token: set {HUB_TOKEN_ENV} or 'token' under [hub] in the config file"
@@ -53,9 +58,9 @@ class Settings:
         return token
 
 
-# The tables of a config file; [ami] and [hub] hold one secret each.
+# The tables of a config file; [ami] and [hub] hold a secret each (and [hub] its tokens file).
 TABLES = ("engine", "agents", "ami", "hub")
-_SECRETS = {"ami": "secret", "hub": "token"}
+_SECRETS = {"ami": ("secret",), "hub": ("token", "tokens_file")}
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -67,14 +72,7 @@ def load_settings(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read config file ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
-    lines = TomlLines(text)
+    data, lines = read_toml(file, "config file")
 
     def fail(message: str, *key: str) -> ConfigError:
         line = lines.line(*key)
@@ -85,16 +83,18 @@ def load_settings(path: str | Path | None) -> Settings:
             raise fail(_unknown_table(name, value), name)
         if not isinstance(value, dict):
             raise fail(f"{name} must be a table: write [{name}] above its keys", name)
-    secrets: dict[str, str | None] = {}
-    for name, only in _SECRETS.items():
+    for name, keys in _SECRETS.items():
         for key, value in data.get(name, {}).items():
-            if key != only:
-                raise fail(
-                    f"[{name}]: unknown key {key!r} (the one key here is {only!r})", name, key
+            if key not in keys:
+                known = (
+                    f"the one key here is {keys[0]!r}"
+                    if len(keys) == 1
+                    else f"the keys here are {' and '.join(repr(k) for k in keys)}"
                 )
+                raise fail(f"[{name}]: unknown key {key!r} ({known})", name, key)
             if not isinstance(value, str) or not value:
                 raise fail(f"[{name}].{key} must be a non-empty string", name, key)
-        secrets[name] = data.get(name, {}).get(only)
+    hub = data.get("hub", {})
     table = dict(data.get("engine", {}))
     schedule_file = table.pop("schedule", None)
     if schedule_file is not None and not isinstance(schedule_file, str):
@@ -115,7 +115,15 @@ def load_settings(path: str | Path | None) -> Settings:
         # Relative to the config file, so a config and its shifts travel together.
         shifts = file.parent / schedule_file
         engine = replace(engine, schedule=load_schedule(shifts, engine.tz))
-    return Settings(engine=engine, ami_secret=secrets["ami"], hub_token=secrets["hub"], path=file)
+    tokens_file = hub.get("tokens_file")
+    return Settings(
+        engine=engine,
+        ami_secret=data.get("ami", {}).get("secret"),
+        hub_token=hub.get("token"),
+        path=file,
+        # Relative to the config file, like the schedule.
+        hub_tokens_file=file.parent / tokens_file if tokens_file else None,
+    )
 
 
 def _unknown_table(name: str, value: object) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from wallboard.alarms.evaluator import TransitionRecord
-from wallboard.engine.snapshot import Snapshot
+from wallboard.engine.snapshot import ActiveAlarm, Snapshot
 from wallboard.status import ConnectionState, SourceStatus
 
 
@@ -74,3 +74,17 @@ class CountedFeed(Protocol):
     """A feed that runs its source itself (a collector, a paced file), so it can count it."""
 
     stats: FeedStats
+
+
+class AlarmDesk(Protocol):
+    """Where acknowledgements and silences of a feed's alarms go (its `AlarmStepper`).
+
+    Each returns the transition it made, in the shape of `BoardUpdate.transitions`;
+    KeyError when the alarm is not (or no longer) there.
+    """
+
+    def acknowledge(self, fingerprint: str, by: str) -> TransitionRecord: ...
+
+    def silence(self, fingerprint: str, duration_s: float, by: str) -> TransitionRecord: ...
+
+    def active(self) -> list[ActiveAlarm]: ...

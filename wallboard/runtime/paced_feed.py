@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from wallboard.adapters.base import FileSource
+from wallboard.alarms import AlarmStepper
 from wallboard.alarms.evaluator import TransitionRecord
 from wallboard.engine.settings import EngineConfig
 from wallboard.events import Event
@@ -50,9 +51,12 @@ class PacedFileFeed:
         self._alarms = alarms
         self._clock = clock
         self.stats = FeedStats()
+        # The stepper of the replay under way, where a hub's supervisors acknowledge.
+        self.alarms: AlarmStepper | None = None
 
     async def updates(self) -> AsyncIterator[BoardUpdate]:
         step = BoardStep(self._config, self.label, self._alarms)
+        self.alarms = step.stepper
         apply = step.apply
         items: Iterator[Event | SourceStatus] = iter(self._source.events())
         pending = next(items, None)

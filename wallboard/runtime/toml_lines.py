@@ -11,8 +11,27 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
+from typing import Any
+
+from wallboard.errors import ConfigError
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def read_toml(path: Path, what: str) -> tuple[dict[str, Any], TomlLines]:
+    """A TOML file's data and where its keys are; `ConfigError` if it cannot be read or parsed.
+
+    `what` names the file in the error ("config file", "the tokens file").
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    return data, TomlLines(text)
 
 
 class TomlLines:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import re
@@ -78,17 +77,6 @@ class PageOptions:
         if source is not None and not SOURCE_NAME.match(source):
             raise ValueError("source is a hub source name")
         return cls(theme, wall in ("1", "yes", "true", "on"), source)
-
-
-def same_token(expected: str, sources: list[str]) -> TokenCheck:
-    """The check of a hub in this process: the token compared in constant time."""
-
-    async def check(token: str, source: str | None) -> Verdict:
-        if not hmac.compare_digest(token.encode(), expected.encode()):
-            return "refused"
-        return "ok" if source is None or source in sources else "refused"
-
-    return check
 
 
 class BoardPages:
