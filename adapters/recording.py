@@ -34,7 +34,7 @@ from wallboard.events import Event
 from wallboard.status import SourceStatus
 
 if TYPE_CHECKING:
-    from wallboard.adapters.ami import AmiMapper
+    from wallboard.adapters.ami.mapper import AmiMapper
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +399,6 @@ def _with_recorded_pbx(config: EngineConfig, header: dict[str, Any], path: Path)
 
 def _ami_mapper(config: EngineConfig) -> AmiMapper:
     # Imported on first use: a queue_log recording should not pull in the AMI client.
-    from wallboard.adapters.ami import AmiMapper
+    from wallboard.adapters.ami.mapper import AmiMapper
 
     return AmiMapper(config)

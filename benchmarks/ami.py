@@ -23,8 +23,9 @@ from typing import Any
 
 from benchmarks.common import BenchResult, peak_rss_mb, timed
 from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
-from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.ami.client import AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings

@@ -1,6 +1,5 @@
-"""The live Asterisk AMI source: pyst2 over TCP, mapped to wallboard events."""
+"""The live Asterisk AMI source: pyst2 over TCP (`client`), mapped to wallboard events (`mapper`).
 
-from wallboard.adapters.ami.client import ALLOWED_ACTIONS, AmiSource
-from wallboard.adapters.ami.mapper import AmiMapper
-
-__all__ = ["ALLOWED_ACTIONS", "AmiMapper", "AmiSource"]
+Nothing is imported here: replaying an AMI recording needs the mapper, never
+pyst2 and asyncio, and a package import runs this file first.
+"""

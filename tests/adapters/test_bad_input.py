@@ -10,8 +10,8 @@ import msgpack
 import pytest
 
 from tests.conftest import RUN_A
-from wallboard.adapters.ami import AmiMapper
 from wallboard.adapters.ami.framing import blocks_from_text
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.queue_log_lines import DuplicateLines

@@ -9,7 +9,7 @@ import msgpack
 import pytest
 
 from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, capture_records, day_counts
-from wallboard.adapters.ami import AmiMapper
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import (

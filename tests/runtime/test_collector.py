@@ -14,8 +14,9 @@ from tests.adapters.ami.test_mapper import (
     capture_records,
     day_counts,
 )
-from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.ami.client import AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.alarms.rules import load_rules
 from wallboard.alarms.stepper import AlarmStepper

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.adapters.ami import AmiSource
+from wallboard.adapters.ami.client import AmiSource
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
 from wallboard.engine import Engine

@@ -6,7 +6,7 @@ import asyncio
 import socket
 
 from tests.tui.conftest import CONFIG
-from wallboard.adapters.ami import AmiSource
+from wallboard.adapters.ami.client import AmiSource
 from wallboard.runtime.collector import Collector
 from wallboard.tui.app import WallboardApp
 from wallboard.tui.widgets.alarm_strip import AlarmStrip

@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wallboard.adapters.base import FileSource
-from wallboard.alarms import AlarmStepper, Evaluator, load_rules
-from wallboard.alarms.delivery import (
-    Channel,
-    ExecChannel,
-    NotDelivered,
-    RetryingChannel,
-    apprise_sender,
-    webhook_sender,
-)
-from wallboard.alarms.follow import AlarmFollower
-from wallboard.alarms.output import FORMATS, for_pagers, format_transition
-from wallboard.alarms.rules import Rule
-from wallboard.engine import Engine
-from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.runtime.collector import Collector
-from wallboard.runtime.config import Settings, load_settings
-from wallboard.runtime.feed import BoardFeed
-from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
-from wallboard.status import SourceStatus
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from wallboard.adapters.base import FileSource
+    from wallboard.alarms.delivery import Channel
+    from wallboard.alarms.rules import Rule
+    from wallboard.engine.settings import EngineConfig
+    from wallboard.runtime.config import Settings
+    from wallboard.runtime.feed import BoardFeed
 
 NAME = "alerts"
 HELP = "evaluate alarm rules headless and print (or send) each transition"
@@ -56,6 +45,8 @@ _EVENTS_PER_SLICE = 2000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from wallboard.alarms.output import FORMATS
+
     parser.add_argument("source", metavar="SOURCE")
     parser.add_argument("--rules", metavar="FILE", help="TOML rules (default: built-in set)")
     parser.add_argument(
@@ -79,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from wallboard.alarms.rules import load_rules
+    from wallboard.runtime.config import load_settings
+    from wallboard.runtime.sources import is_hub
+
     settings = load_settings(args.config)
     spec: str = args.source
     if is_hub(spec) and args.rules:
@@ -88,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace, settings: Settings, rules: list[Rule]) -> int:
+    import asyncio
+
+    from wallboard.alarms.delivery import NotDelivered
+    from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
+
     channels, closers = _channels(args)
     emit = _Emitter(args.format, channels)
     stop = asyncio.Event()
@@ -120,6 +122,13 @@ async def _main(args: argparse.Namespace, settings: Settings, rules: list[Rule])
 def _channels(
     args: argparse.Namespace,
 ) -> tuple[list[Channel], list[Callable[[], Awaitable[Any]]]]:
+    from wallboard.alarms.delivery import (
+        ExecChannel,
+        RetryingChannel,
+        apprise_sender,
+        webhook_sender,
+    )
+
     channels: list[Channel] = []
     closers: list[Callable[[], Awaitable[Any]]] = []
     if args.exec:
@@ -141,6 +150,8 @@ class _Emitter:
         self._channels = channels
 
     def __call__(self, transitions: Sequence[Mapping[str, Any]]) -> None:
+        from wallboard.alarms.output import for_pagers, format_transition
+
         for transition in transitions:
             line = format_transition(transition, self._fmt)
             if line is not None:
@@ -158,6 +169,13 @@ async def _replay(
     emit: _Emitter,
     stop: asyncio.Event,
 ) -> None:
+    import asyncio
+
+    from wallboard.alarms.evaluator import Evaluator
+    from wallboard.alarms.stepper import AlarmStepper
+    from wallboard.engine import Engine
+    from wallboard.status import SourceStatus
+
     stepper = AlarmStepper(Engine(config), Evaluator(rules))
     seen = False
     for count, item in enumerate(source.events(), 1):
@@ -176,6 +194,11 @@ async def _replay(
 async def _run_live(
     source: Any, config: EngineConfig, rules: list[Rule], emit: _Emitter, stop: asyncio.Event
 ) -> None:
+    import asyncio
+
+    from wallboard.alarms.stepper import AlarmStepper
+    from wallboard.runtime.collector import Collector
+
     collector = Collector(source, config, alarms=AlarmStepper.factory(rules))
     runner = asyncio.create_task(collector.run())
 
@@ -198,6 +221,10 @@ async def _run_live(
 
 
 async def _follow(feed: BoardFeed, emit: _Emitter, stop: asyncio.Event) -> None:
+    import asyncio
+
+    from wallboard.alarms.follow import AlarmFollower
+
     follower = AlarmFollower()
 
     async def pump() -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from importlib.resources import as_file
 
 from wallboard.commands.launch import add_replay_arguments, run_replay
 from wallboard.errors import WallboardError
-from wallboard.recordings import sample_shift
 
 NAME = "demo"
 HELP = "replay the bundled demo shift on the board"
@@ -31,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from importlib.resources import as_file
+
+    from wallboard.recordings import sample_shift
+
     # Package data, so an installed wallboard (pip, pipx) has the sample too.
     with as_file(sample_shift()) as sample:
         if not sample.is_file():

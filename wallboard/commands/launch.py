@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from wallboard.alarms import AlarmStepper, load_rules
-from wallboard.engine import Engine
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import Settings, load_settings
-from wallboard.runtime.instants import FORMATS, check_within, parse_instant
-from wallboard.runtime.replayer import SPEEDS, Replayer
-from wallboard.runtime.sources import open_file_source
-from wallboard.themes import THEME_NAMES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from wallboard.alarms import AlarmStepper
+    from wallboard.engine import Engine
 
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    from wallboard.themes import THEME_NAMES
+
     parser.add_argument(
         "--theme", default="dark", help=f"colour theme: {', '.join(THEME_NAMES)} (t cycles them)"
     )
@@ -33,6 +34,9 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    from wallboard.runtime.instants import FORMATS
+    from wallboard.runtime.replayer import SPEEDS
+
     add_display_arguments(parser)
     parser.add_argument(
         "--speed",
@@ -49,11 +53,18 @@ def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def alarm_factory(rules_path: str | None) -> Callable[[Engine], AlarmStepper]:
+    from wallboard.alarms import AlarmStepper, load_rules
+
     return AlarmStepper.factory(load_rules(rules_path))
 
 
 def run_replay(path: str, args: argparse.Namespace) -> int:
-    settings: Settings = load_settings(args.config)
+    from wallboard.runtime.config import load_settings
+    from wallboard.runtime.instants import check_within, parse_instant
+    from wallboard.runtime.replayer import SPEEDS, Replayer
+    from wallboard.runtime.sources import open_file_source
+
+    settings = load_settings(args.config)
     if not SPEEDS[0] <= args.speed <= SPEEDS[-1]:
         raise WallboardError(f"--speed must be between {SPEEDS[0]:g} and {SPEEDS[-1]:g}")
     source = open_file_source(path, settings.engine)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 
 from wallboard.commands.launch import add_display_arguments, alarm_factory
-from wallboard.runtime.collector import Collector
-from wallboard.runtime.config import load_settings
 
 NAME = "live"
 HELP = "the live board of an Asterisk (ami://USER@HOST[:PORT])"
@@ -25,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from wallboard.runtime.collector import Collector
+    from wallboard.runtime.config import load_settings
     from wallboard.runtime.sources import open_live_source
     from wallboard.tui.app import WallboardApp
 

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from wallboard.alarms import AlarmStepper, load_rules
-from wallboard.commands.metrics_table import render_table
-from wallboard.engine.snapshot import Snapshot
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import load_settings
-from wallboard.runtime.schedule_csv import load_schedule
-from wallboard.runtime.snapshot_at import snapshot_at
-from wallboard.runtime.sources import is_hub, is_live, open_file_source
+
+if TYPE_CHECKING:
+    from wallboard.engine.snapshot import Snapshot
 
 NAME = "metrics"
 HELP = "print the metrics at one instant of a recording, queue_log or hub"
@@ -73,6 +68,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Here, not at the top: `wallboard --version` and `metrics --help` need none of it.
+    import json
+    from dataclasses import replace
+
+    from wallboard.alarms import AlarmStepper, load_rules
+    from wallboard.commands.metrics_table import render_table
+    from wallboard.runtime.config import load_settings
+    from wallboard.runtime.schedule_csv import load_schedule
+    from wallboard.runtime.snapshot_at import snapshot_at
+    from wallboard.runtime.sources import is_hub, is_live, open_file_source
+
     settings = load_settings(args.config)
     if is_hub(args.source):
         if args.at is not None or args.schedule is not None or args.rules is not None:

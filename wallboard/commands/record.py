@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import signal
@@ -12,14 +11,17 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from wallboard.adapters.base import RawRecord
-from wallboard.adapters.recording import FLUSH_EVERY_S, RecordingWriter
-from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import load_settings
-from wallboard.runtime.sources import is_hub, open_source
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from wallboard.adapters.base import RawRecord
+    from wallboard.adapters.recording import RecordingWriter
+    from wallboard.engine.settings import EngineConfig
 
 NAME = "record"
 HELP = "record a source's raw input to a file (replay it later as SOURCE)"
@@ -56,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from wallboard.adapters.recording import RecordingWriter
+    from wallboard.runtime.config import load_settings
+    from wallboard.runtime.sources import is_hub, open_source
+
     if is_hub(args.source):
         raise WallboardError(
             f"{args.source}: a hub serves finished boards, not raw input; record the PBX itself"
@@ -105,6 +113,8 @@ def convert_file(
     records: Iterator[RawRecord], out: Path, *, label: str, config: EngineConfig, force: bool
 ) -> int:
     """A whole file into a recording; FILE appears only once complete (a failure leaves none)."""
+    from wallboard.adapters.recording import RecordingWriter
+
     if out.exists() and not force:
         raise WallboardError(f"{out}: already exists (use --force to overwrite)")
     partial = out.with_name(f".{out.name}.partial")
@@ -168,6 +178,8 @@ async def record_until_signalled(
     records: AsyncIterator[RawRecord], writer: RecordingWriter | LiveRecording
 ) -> int:
     """Record until SIGINT/SIGTERM or the end of the source, then close FILE cleanly."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
@@ -186,6 +198,9 @@ async def record_until(
     stop: asyncio.Event,
 ) -> int:
     """Write records until `stop` is set or the source ends; its error is raised after closing."""
+    import asyncio
+
+    from wallboard.adapters.recording import FLUSH_EVERY_S
 
     async def consume() -> None:
         async for record in records:

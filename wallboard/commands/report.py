@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from wallboard.alarms.rules import parse_duration
-from wallboard.engine.calendar import next_day_start
-from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import load_settings
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from wallboard.engine.settings import EngineConfig
     from wallboard.intervals.rows import IntervalReport
     from wallboard.runtime.log_set import LogSet
 
@@ -76,6 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def parse_interval(text: str | None, config: EngineConfig) -> float:
     if text is None:
         return config.interval_s
+    from wallboard.alarms.rules import parse_duration
+
     try:
         seconds = parse_duration(text.strip())
     except ValueError as exc:
@@ -126,6 +125,8 @@ def period_of(args: argparse.Namespace, config: EngineConfig) -> tuple[float, fl
 
 def _day_start_on(day: date, config: EngineConfig) -> float:
     """The first instant of `day` (or after it) at which a report day starts."""
+    from wallboard.engine.calendar import next_day_start
+
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=config.tz).timestamp()
     return next_day_start(midnight - 0.5, config.day_start, config.tz)
 
@@ -149,6 +150,8 @@ def _check_zones(log_set: LogSet, config: EngineConfig) -> None:
 def build(args: argparse.Namespace, config: EngineConfig) -> IntervalReport:
     """Read the sources and form every row (no output yet)."""
     # numpy and the readers load only when a report runs, not for `wallboard --help`
+    from dataclasses import replace
+
     from wallboard.intervals.rows import build_report, select_queues
     from wallboard.intervals.streaming import bin_engine, engine_totals
     from wallboard.runtime.log_set import LogSet
@@ -173,6 +176,8 @@ def build(args: argparse.Namespace, config: EngineConfig) -> IntervalReport:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wallboard.runtime.config import load_settings
+
     settings = load_settings(args.config)
     report = build(args, settings.engine)
     from wallboard.commands import report_output

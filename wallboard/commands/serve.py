@@ -7,23 +7,16 @@ source and its engine once and sends everyone the same boards.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import re
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from wallboard.alarms import AlarmStepper, load_rules
 from wallboard.errors import ConfigError, WallboardError
-from wallboard.runtime.collector import Collector
-from wallboard.runtime.config import HUB_TOKEN_ENV, Settings, load_settings
-from wallboard.runtime.feed import BoardFeed, CountedFeed
-from wallboard.runtime.paced_feed import PacedFileFeed
-from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
+from wallboard.runtime.environment import HUB_TOKEN_ENV
 
 NAME = "serve"
 HELP = "run sources once and serve their boards to viewers over websockets"
@@ -54,6 +47,9 @@ each page asks for the viewer token and is a viewer of this hub.
 if TYPE_CHECKING:
     from wallboard.hub.access import Access
     from wallboard.hub.server import Hub
+    from wallboard.runtime.collector import Collector
+    from wallboard.runtime.config import Settings
+    from wallboard.runtime.feed import BoardFeed
 
 
 class Listener(Protocol):
@@ -64,8 +60,7 @@ class Listener(Protocol):
     async def stop(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Extra:
+class Extra(NamedTuple):
     """A listener to start once the hub is up; `make` gets the hub's bound address."""
 
     address: tuple[str, int]
@@ -180,7 +175,14 @@ def run(args: argparse.Namespace) -> int:
     if args.web_max_pages < 1:
         raise WallboardError("--web-max-pages must be at least 1")
     named = parse_sources(args.sources)
+    import asyncio
+
+    from wallboard.alarms import AlarmStepper, load_rules
     from wallboard.hub.server import Hub, tls_context  # websockets, only to serve
+    from wallboard.runtime.collector import Collector
+    from wallboard.runtime.config import load_settings
+    from wallboard.runtime.paced_feed import PacedFileFeed
+    from wallboard.runtime.sources import is_hub, is_live, open_file_source, open_live_source
 
     settings = load_settings(args.config)
     access = _access(settings)
@@ -249,6 +251,7 @@ def _access(settings: Settings) -> Access:
 def _metrics_endpoint(hub: Hub, feeds: dict[str, BoardFeed], access: Access | None) -> Listener:
     from wallboard.hub.metrics import SourceView
     from wallboard.hub.metrics_http import MetricsEndpoint
+    from wallboard.runtime.feed import CountedFeed
 
     views = [
         SourceView(name, hub.channels[name], feed.stats if isinstance(feed, CountedFeed) else None)
@@ -283,6 +286,8 @@ async def _serve(
     secure: bool,
     extras: list[Extra],
 ) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import SIMULATOR_USERS_ENV
+from wallboard.runtime.environment import SIMULATOR_USERS_ENV
 
 if TYPE_CHECKING:
     from wallboard.simulator.server import AmiServer
@@ -90,6 +89,8 @@ def parse_listen(text: str, allow_remote: bool) -> tuple[str, int]:
 
 
 async def _serve(server: AmiServer, host: str, port: int) -> None:
+    import asyncio
+
     bound = await server.start(host, port)
     print(f"wallboard simulate: AMI on {bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
     stop = asyncio.Event()
@@ -108,6 +109,8 @@ async def _serve(server: AmiServer, host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from wallboard.simulator.model import CallCentre
     from wallboard.simulator.scenarios import build_scenario, parse_start
     from wallboard.simulator.server import AmiServer, users_from_env

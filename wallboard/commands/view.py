@@ -7,11 +7,8 @@ runs, so this board shows them but cannot acknowledge them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import load_settings
-from wallboard.themes import THEME_NAMES
 
 NAME = "view"
 HELP = "the live board from a `wallboard serve` hub (ws:// or wss://)"
@@ -24,6 +21,8 @@ reconnecting, and carries on when the hub is back.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from wallboard.themes import THEME_NAMES
+
     parser.add_argument("url", metavar="ws[s]://HOST:PORT[/NAME]")
     parser.add_argument("--cafile", metavar="FILE", help="CA certificate(s) to trust for wss://")
     parser.add_argument(
@@ -35,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from wallboard.hub.client import HubFeed, HubRefused, fetch_update  # websockets
+    from wallboard.runtime.config import load_settings
 
     settings = load_settings(args.config)
     token = settings.require_hub_token()

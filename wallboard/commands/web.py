@@ -9,7 +9,6 @@ screen meanwhile.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 from typing import TYPE_CHECKING
 
@@ -48,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     host, port = parse_listen(args.listen)
     if args.max_pages < 1:
         raise WallboardError("--max-pages must be at least 1")
@@ -73,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(pages: BoardPages, host: str, port: int) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

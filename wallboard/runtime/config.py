@@ -18,12 +18,8 @@ from wallboard.engine.settings import (
     engine_config_from_mapping,
 )
 from wallboard.errors import ConfigError
+from wallboard.runtime.environment import AMI_SECRET_ENV, HUB_TOKEN_ENV
 from wallboard.runtime.toml_lines import read_toml
-
-AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
-HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
-# `wallboard simulate`'s AMI accounts (user:secret[:rw],...).
-SIMULATOR_USERS_ENV = "WALLBOARD_SIM_USERS"
 
 
 @dataclass(frozen=True, slots=True)

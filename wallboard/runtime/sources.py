@@ -46,7 +46,7 @@ def open_file_source(spec: str, config: EngineConfig | None = None) -> FileSourc
 
 def open_live_source(spec: str, settings: Settings) -> LiveSource:
     if spec.startswith("ami://"):
-        from wallboard.adapters.ami import AmiSource
+        from wallboard.adapters.ami.client import AmiSource
 
         return AmiSource.from_url(spec, settings.engine, settings.require_ami_secret)
     raise WallboardError(f"{spec}: unknown source scheme")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from wallboard.errors import WallboardError
-from wallboard.runtime.config import AMI_SECRET_ENV, SIMULATOR_USERS_ENV
+from wallboard.runtime.environment import AMI_SECRET_ENV, SIMULATOR_USERS_ENV
 from wallboard.simulator.ami import Headers, encode, render
 from wallboard.simulator.happenings import QueueView
 from wallboard.simulator.model import CallCentre

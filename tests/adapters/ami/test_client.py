@@ -12,9 +12,14 @@ import pytest
 
 from tests.adapters.ami.capture_server import AmiServer, Connection, encode, load_capture
 from tests.adapters.ami.test_mapper import README_COUNTS, RUN_A_CONFIG, day_counts
-from wallboard.adapters.ami import ALLOWED_ACTIONS, AmiMapper, AmiSource
-from wallboard.adapters.ami.client import ForbiddenAction, _WallboardManager
+from wallboard.adapters.ami.client import (
+    ALLOWED_ACTIONS,
+    AmiSource,
+    ForbiddenAction,
+    _WallboardManager,
+)
 from wallboard.adapters.ami.framing import blocks_from_text
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig

@@ -28,7 +28,8 @@ from tests.adapters.ami.run_d import (
 )
 from tests.adapters.ami.test_client import FAST, assert_only_allowed_actions
 from tests.adapters.ami.test_run_d import QUEUES, day_counts, outcomes
-from wallboard.adapters.ami import AmiMapper, AmiSource
+from wallboard.adapters.ami.client import AmiSource
+from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource, RecordingWriter
