@@ -182,6 +182,29 @@ def records(run_d: Path, name: str) -> list[RawRecord]:
     return out
 
 
+SHUTDOWN_CAUSE = "4"
+"""The `SoftHangupRequest` `Cause` of a hang-up by Asterisk's shutdown (AST_SOFTHANGUP_SHUTDOWN)."""
+
+
+def without_the_shutdown(run: list[RawRecord]) -> tuple[list[RawRecord], list[RawRecord]]:
+    """The records with everything the old process sent from its first shutdown hang-up
+    to the connection's loss taken out (kept, removed): what a wallboard gets when the
+    connection dies just as Asterisk stops, or Asterisk crashes (no `Shutdown` either)."""
+    lost = next(
+        i
+        for i, r in enumerate(run)
+        if r.kind == "status" and SourceStatus.from_payload(r.payload).state == "disconnected"
+    )
+    first = next(
+        i
+        for i, r in enumerate(run)
+        if r.kind == "ami"
+        and dict(r.payload).get("Event") == "SoftHangupRequest"
+        and dict(r.payload).get("Cause") == SHUTDOWN_CAUSE
+    )
+    return run[:first] + run[lost:], run[first:lost]
+
+
 @cache
 def queue_log_lines(run_d: Path) -> list[list[str]]:
     return [line.split("|") for line in (run_d / "queue_log").read_text().splitlines()]

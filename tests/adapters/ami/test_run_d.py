@@ -17,10 +17,12 @@ from tests.adapters.ami.run_d import (
     CONFIG,
     counters,
     load,
+    queue_log_lines,
     queue_log_outcomes,
     queue_log_transfers,
     records,
     snapshots,
+    without_the_shutdown,
 )
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.ami.visibility import NO_DIALPLAN
@@ -158,6 +160,40 @@ def test_refusals_are_seen_only_with_the_dialplan_class_and_the_blind_spot_is_sa
     said = [s for s in read_only if isinstance(s, SourceStatus) and s.state == "live"]
     assert said[0].limits == () and said[-1].limits == (NO_DIALPLAN,)
     assert all(not s.limits for s in everything if isinstance(s, SourceStatus))
+
+
+ENDS = ("COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_restart_whose_shutdown_never_arrived_ends_the_old_calls_as_queue_log_does(run_d, user):
+    """The connection dies as Asterisk stops: no hang-up, abandon or `Shutdown` of it arrives.
+
+    The restart is found after the reconnect (`ro`: every static member logged in
+    during the outage; `all`: `FullyBooted` younger than it), and what the old
+    process held ends as its shutdown wrote it to queue_log: the 13 waiting
+    callers abandoned, the 7 calls in progress ended, each in its queue; the
+    waits run up to the loss, up to the seconds between the shutdown and the
+    loss longer than queue_log's.
+    """
+    kept, removed = without_the_shutdown(records(run_d, user))
+    mapper = AmiMapper(CONFIG)
+    items = [item for record in kept for item in mapper.feed(record)] + mapper.flush()
+    assert outcomes(items) == queue_log_outcomes(run_d)
+    ended = Counter((e.queue, e.call_id) for e in events_of(items) if isinstance(e, CallEnded))
+    lines = queue_log_lines(run_d)
+    assert ended == Counter((f[2], f[1]) for f in lines if f[4] in ENDS)
+
+    lost_at = load(run_d, user).connections[0].lost_at
+    removed_calls = {dict(r.payload).get("Uniqueid") for r in removed if r.kind == "ami"}
+    at_shutdown = {f[1]: f for f in lines if f[4] == "ABANDON" and f[1] in removed_calls}
+    assert len(at_shutdown) == 13
+    for e in events_of(items):
+        if isinstance(e, CallerAbandoned) and e.call_id in at_shutdown:
+            fields = at_shutdown.pop(e.call_id)
+            written_at, wait = float(fields[0]), float(fields[7])
+            assert wait <= e.wait_s <= wait + (lost_at - written_at) + 1.0
+    assert at_shutdown == {}
 
 
 def asterisk_counters_from(items: list[Event | SourceStatus], start: float, end: float) -> dict:
