@@ -198,6 +198,9 @@ class QueueLogMapper:
         self._names = self._agents.ids  # alias -> agent id, read inline on the hot path
         # Memberships made at run time (ADDMEMBER), and paused ones: a restart ends both.
         self._added: set[tuple[str, str]] = set()
+        # Those whose last line was REMOVEMEMBER: an offer that rang across the removal
+        # may still be answered (run D: Kate), and the member is out again after it.
+        self._removed: set[tuple[str, str]] = set()
         self._paused: set[tuple[str, str]] = set()
         self._unknown_verbs: set[str] = set()
         self._verbs: dict[str, _Rule] = {}
@@ -385,12 +388,14 @@ class QueueLogMapper:
         queues = self._queues(agent)
         self._added.add((agent, queue))
         if verb == "REMOVEMEMBER":
+            self._removed.add((agent, queue))
             self._paused.discard((agent, queue))
             if queue in queues:
                 queues.discard(queue)
                 out.append(AgentLoggedOut(at, agent, queue))
             return
         queues.add(queue)
+        self._removed.discard((agent, queue))
         out.append(AgentLoggedIn(at, agent, queue))
         if _PAUSE_MARK in data:
             self._paused.add((agent, queue))
@@ -479,6 +484,8 @@ class QueueLogMapper:
             wrap_s = self._wrap(queue)
         transferred = verb.endswith("TRANSFER")
         out.append(CallEnded(at, queue, call_id, agent, talk_s, wrap_s, transferred))
+        if self._removed:
+            self._still_removed(at, agent, queue, out)
 
     def _left(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
         """An unanswered caller left; its wait is the line's own waittime field."""
@@ -494,22 +501,33 @@ class QueueLogMapper:
     def _ring_no_answer(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
         self._membership(at, verb, fields, out)
         ring_ms = _number(fields, 0)
+        agent = self._agent(fields[3])
         out.append(
             AgentRingNoAnswer(
-                at,
-                self._agent(fields[3]),
-                fields[2],
-                fields[1],
-                None if ring_ms is None else ring_ms / 1000.0,
+                at, agent, fields[2], fields[1], None if ring_ms is None else ring_ms / 1000.0
             )
         )
+        if self._removed:
+            self._still_removed(at, agent, fields[2], out)
+
+    def _ring_canceled(self, at: float, verb: str, fields: list[str], out: list[Event]) -> None:
+        self._membership(at, verb, fields, out)
+        if self._removed:
+            self._still_removed(at, self._agent(fields[3]), fields[2], out)
+
+    def _still_removed(self, at: float, agent: str, queue: str, out: list[Event]) -> None:
+        """After an offer or a call of a member REMOVEMEMBER took out, the member is out again
+        (the line's membership, and the engine's, lasted only for it)."""
+        if (agent, queue) in self._removed and queue in self._queues(agent):
+            self._queues(agent).discard(queue)
+            out.append(AgentLoggedOut(at, agent, queue))
 
 
 _ATTENDED_TALK = {"BRIDGE": 3, "APP": 3, "LINK": 4}
 _M = QueueLogMapper
 _HANDLERS: dict[str, _Handler] = {
     "QUEUESTART": _M._restart,
-    "RINGCANCELED": _M._membership,
+    "RINGCANCELED": _M._ring_canceled,
     "ADDMEMBER": _M._member_change,
     "REMOVEMEMBER": _M._member_change,
     **dict.fromkeys(("PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL"), _M._pause),

@@ -139,6 +139,9 @@ class _State:
     # Where in the dialplan each waiting caller joined from (Context, Exten).
     joined_from: dict[str, tuple[str, str]] = field(default_factory=dict)
     members: set[tuple[str, str]] = field(default_factory=set)
+    # Memberships Asterisk removed (QueueMemberRemoved); an offer that rang across the
+    # removal may still be answered (run D: Kate), and the member stays out after it.
+    removed: set[tuple[str, str]] = field(default_factory=set)
     # Member states per queue, for the leave-when-empty rule.
     book: dict[str, dict[str, MemberState]] = field(default_factory=dict)
     hangup_requested: set[str] = field(default_factory=set)
@@ -542,7 +545,7 @@ class AmiMapper:
         ring_ms = seconds(h, "RingTime", "Ringtime")
         ring = ring_ms / 1000.0 if ring_ms is not None else None
         self._state.members.add((agent, queue))
-        return [AgentRingNoAnswer(at, agent, queue, _uid(h), ring)]
+        return self._still_removed(AgentRingNoAnswer(at, agent, queue, _uid(h), ring))
 
     def _dump(self, h: Headers, at: float) -> Output:
         """The agent answered, then hung up before being connected: the caller waits on."""
@@ -595,17 +598,16 @@ class AmiMapper:
             )
         call = self._forget_call(uid)
         transferred = h.get("Reason") == "transfer" or (call is not None and call.transferred)
-        return [
-            CallEnded(
-                at,
-                queue,
-                uid,
-                agent,
-                seconds(h, "TalkTime", "Talktime"),
-                self._queue_settings(queue).wrapup_s,
-                transferred,
-            )
-        ]
+        ended = CallEnded(
+            at,
+            queue,
+            uid,
+            agent,
+            seconds(h, "TalkTime", "Talktime"),
+            self._queue_settings(queue).wrapup_s,
+            transferred,
+        )
+        return self._still_removed(ended)
 
     def _hold(self, h: Headers, at: float) -> Output:
         call_id = self._state.call_keys.get(_uid(h)) or self._state.call_keys.get(
@@ -626,8 +628,18 @@ class AmiMapper:
 
     # memberships
 
+    def _still_removed(self, end: CallEnded | AgentRingNoAnswer) -> Output:
+        """The end of an offer or a call; a member Asterisk had removed is out of the queue
+        again after it (the engine joined the member to the queue for that offer)."""
+        key = (end.agent, end.queue)
+        if key not in self._state.removed:
+            return [end]
+        self._state.members.discard(key)
+        return [end, AgentLoggedOut(end.at, *key)]
+
     def _remember(self, agent: str, queue: str, h: Headers) -> None:
         self._state.members.add((agent, queue))
+        self._state.removed.discard((agent, queue))
         self._state.book.setdefault(queue, {})[agent] = member_state(h)
 
     def _member_added(self, h: Headers, at: float) -> Output:
@@ -646,6 +658,7 @@ class AmiMapper:
         if not agent or not queue:
             return []
         self._state.members.discard((agent, queue))
+        self._state.removed.add((agent, queue))
         self._state.book.get(queue, {}).pop(agent, None)
         return [AgentLoggedOut(at, agent, queue)]
 
@@ -707,6 +720,7 @@ class AmiMapper:
             uid: place for uid, place in state.joined_from.items() if uid in state.waiting
         }
         state.members = set(listing.members)
+        state.removed -= state.members
         state.book = listing.states
         for call_id, call in list(state.calls.items()):
             if call.agent not in listing.busy_agents:

@@ -9,9 +9,11 @@ resync after the same restart shows it.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 
 from tests.adapters.ami.run_d import CONFIG, board_members, listed_members, snapshots
+from tests.adapters.ami.test_run_d import USERS, events_of, mapped
 from wallboard.adapters.base import RawRecord
 from wallboard.adapters.identity import learn_member_names
 from wallboard.adapters.queue_log import QueueLogMapper, QueueLogSource
@@ -73,3 +75,31 @@ def test_a_mid_file_queuestart_ends_run_time_members_and_pauses(run_d):
     static = {key: False for key in after if key[0] not in ("Ivan", "Judy")}
     assert board_members(board(events, restart)) == static
     assert board_members(board(events, snapshots(run_d)["post-restart"][0])) == after
+
+
+def memberships_at(events, at: float) -> set[tuple[str, str]]:
+    return set(board_members(board(events, at)))
+
+
+def test_the_memberships_asterisk_listed_at_every_snapshot(run_d):
+    """Each of the 22 QueueStatus answers of the run against the board at its instant.
+
+    A member removed while an offer rang and who answered it (Kate, billing, at
+    1796157812-17) is on the call, then out of the queue again, as Asterisk has
+    her. queue_log knows a static member from its first line naming it (a file
+    read alone knows no queues.conf); its lines are whole seconds, so the answer
+    taken within the second of a line is left out.
+    """
+    config = replace(CONFIG, agents={JUDY: AgentSettings("Judy")})
+    from_ami = {user: events_of(mapped(run_d, user)) for user in USERS}
+    from_queue_log = list(QueueLogSource(run_d / "queue_log", config).events())
+    lines = [line.split("|") for line in (run_d / "queue_log").read_text().splitlines()]
+    aliases = {JUDY: "Judy", **learn_member_names(lambda: (run_d / "queue_log").open()).members}
+    for label, (at, _) in snapshots(run_d).items():
+        listed = set(listed_members(run_d, label))
+        for user, events in from_ami.items():
+            assert memberships_at(events, at) == listed, (user, label)
+        if any(float(f[0]) == math.floor(at) for f in lines):
+            continue
+        named = {(aliases.get(f[3], f[3]), f[2]) for f in lines if float(f[0]) <= at}
+        assert memberships_at(from_queue_log, at) == listed & named, ("queue_log", label)
