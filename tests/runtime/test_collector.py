@@ -41,6 +41,11 @@ async def collect(capture, blocks: list[bytes], events: int, alarms=None) -> tup
     """Serve `blocks` after the resync; take the boards until `events` events were applied.
 
     Sent is not read: on a busy machine the last minute may still be in the socket.
+    The collector reads the clock the source stamps records with (as both read
+    `time.time` in service): the capture streams hundreds of times faster than it
+    was recorded, so a wall clock beside the server's would put the board seconds
+    of capture time past the events still in flight whenever a loaded machine
+    stalls the reader for half a second, and those events would arrive late.
     """
     finished = asyncio.Event()
 
@@ -54,7 +59,7 @@ async def collect(capture, blocks: list[bytes], events: int, alarms=None) -> tup
         source = AmiSource(
             "127.0.0.1", server.port, "wallboard", "wbpass", RUN_A_CONFIG, clock=server.clock
         )
-        collector = Collector(source, RUN_A_CONFIG, alarms=alarms, rate_hz=20)
+        collector = Collector(source, RUN_A_CONFIG, alarms=alarms, rate_hz=20, clock=server.clock)
         runner = asyncio.create_task(collector.run())
         try:
             async with asyncio.timeout(60):
