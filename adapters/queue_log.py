@@ -256,7 +256,10 @@ class QueueLogMapper:
             if fields[index] in _ABSENT:
                 self._warnings.append(_missing(verb, required, fields))
                 return []
-        if self._duplicates.repeats(line, at):
+        # A time the stream has not confirmed must not make the duplicate memory forget.
+        now = self._clock.now
+        seen_at = at if now is None else min(at, now + self._clock.max_jump_s)
+        if self._duplicates.repeats(line, seen_at):
             return []  # counted once; one summary at the end (adapters/queue_log_lines.py)
         if verb in QUEUE_LOG_DURATIONS:
             bad = blank_bad_durations(verb, fields)
@@ -699,10 +702,9 @@ class _CappedWarnings:
     def summary(self) -> None:
         if self.hidden_lines is not None:
             first, last = self.hidden_lines
-            log.warning(
-                "%s: %d more warnings not shown (lines %d to %d)",
-                self.path,
-                self.count - self.SHOWN,
-                first,
-                last,
-            )
+            hidden = self.count - self.SHOWN
+            if hidden == 1:
+                log.warning("%s: 1 more warning not shown (line %d)", self.path, last)
+                return
+            lines = f"line {last}" if first == last else f"lines {first} to {last}"
+            log.warning("%s: %d more warnings not shown (%s)", self.path, hidden, lines)

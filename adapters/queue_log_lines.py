@@ -14,7 +14,9 @@ batch reader of many rotated files), so they live apart from the mapping:
   already read from the same input, and that earlier line's time field
   reads at most `DUPLICATE_HORIZON_S` (a day) before the newest time read so
   far (lines are forgotten in batches, so some are remembered up to 3 hours
-  longer). Lines are compared by a 64-bit digest of their text. Two distinct
+  longer). The caller gives each line's time as the source-time guard allows
+  it: a line thrown years ahead must not make the day's lines forgotten.
+  Lines are compared by a 64-bit digest of their text. Two distinct
   events can write byte-identical lines only within one second and with the
   same fields: a repeated `PAUSE`/`UNPAUSE`/`ADDMEMBER` (which change nothing
   the second time), or an `ENTERQUEUE` of the same channel into the same
@@ -106,9 +108,10 @@ class DuplicateLines:
                 self.first = line
             return True
         seen[digest] = at
-        if at > self._forget_at:
+        if at > self._forget_at or at < self._forget_at - 2 * self.horizon_s:
             # Forget in batches (a line is kept from a day to a day and 3 hours), so the
-            # usual line costs one hash and one dict insertion.
+            # usual line costs one hash and one dict insertion. Far back of the schedule:
+            # the time that set it was one the stream did not follow; set it again.
             oldest = at - self.horizon_s
             self._seen = {d: t for d, t in seen.items() if t >= oldest}
             self._forget_at = at + self.horizon_s / 8

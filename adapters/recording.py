@@ -353,7 +353,9 @@ class _BadRun:
         return self.count
 
     def end(self, last: int) -> None:
-        if self.count > 1:
+        if self.count == 2:
+            self.say("%s: record %d: skipped 1 more of the wrong shape", self.path, last)
+        elif self.count > 2:
             self.say(
                 "%s: records %d to %d: skipped %d more records of the wrong shape",
                 self.path,

@@ -31,6 +31,7 @@ per burst of consecutive skipped records, for the caller to put a place on.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -41,6 +42,8 @@ LATEST = 4_102_444_800.0
 """2100-01-01T00:00:00Z: beyond any source's clock, and far inside the calendar's range."""
 DEFAULT_MAX_JUMP_S = 60.0
 """How far ahead of the stream's clock a time may be before the next record must confirm it."""
+NAMED_IN_WARNING = 3
+"""How many distinct record names a warning about a burst lists."""
 CONFIRM_LOOK_BACK = 16
 """Held times a new time is compared with (the latest first) to confirm one of them."""
 MAX_HELD = 10_000
@@ -78,11 +81,20 @@ class SourceClock(Generic[T]):
     stream order, each with its time. Skipped ones are gone, with a warning.
     """
 
-    def __init__(self, max_jump_s: float = DEFAULT_MAX_JUMP_S, *, noun: str = "record") -> None:
+    def __init__(
+        self,
+        max_jump_s: float = DEFAULT_MAX_JUMP_S,
+        *,
+        noun: str = "record",
+        name: Callable[[T], str] | None = None,
+    ) -> None:
+        """`name` tells a skipped item's name for the warning (an AMI event's), if it has one."""
         if not max_jump_s > 0:
             raise ValueError("max_jump_s must be positive")
         self.max_jump_s = max_jump_s
         self.noun = noun
+        self._name = name
+        self._burst_names: list[str] = []
         self.now: float | None = None  # the stream's clock: the newest time used
         self.skipped = 0
         self._now_received: float | None = None
@@ -119,7 +131,7 @@ class SourceClock(Generic[T]):
             self._hold(at, received_at, item)
             return []
         if not plausible(at):  # also nan, whose every comparison is false
-            self._skip(at, self._index)
+            self._skip(at, self._index, item)
             return []
         if self._fits(at, received_at):
             out = self._decide(at) if self._held else []  # back at the stream's time
@@ -160,12 +172,20 @@ class SourceClock(Generic[T]):
         return received_at is not None and abs(at - received_at) <= self.max_jump_s
 
     def _confirms(self, at: float, received_at: float | None) -> bool:
-        """Whether `at` is near one of the latest held times: the stream continues there."""
+        """Whether `at` is near one of the latest held times: the stream continues there.
+
+        Away from a clock it has, the stream must also move on past that time: a PBX
+        clock wrong for a moment stamps a burst of records with one time, and those
+        must not vouch for each other. (A first time has no clock to be drawn from.)
+        """
         looked = 0
+        later = self.now is not None
         for held in reversed(self._held):
             if held.at is None:
                 continue
-            if abs(at - held.at) <= self._allowance(held.received_at, received_at):
+            if (held.at < at or not later) and abs(at - held.at) <= self._allowance(
+                held.received_at, received_at
+            ):
                 return True
             looked += 1
             if looked == CONFIRM_LOOK_BACK:
@@ -198,7 +218,7 @@ class SourceClock(Generic[T]):
                 self._use(record.at, record.received_at)
                 out.append((record.at, record.item))
             else:
-                self._skip(record.at, record.index)
+                self._skip(record.at, record.index, record.item)
         return out
 
     def _settle(self) -> list[tuple[float, T]]:
@@ -208,22 +228,30 @@ class SourceClock(Generic[T]):
                 return self._decide(held.at)
         return self._decide(math.inf)
 
-    def _skip(self, at: float, index: int) -> None:
+    def _skip(self, at: float, index: int, item: T) -> None:
         self.skipped += 1
         if not self._burst:
             self._burst_index = index
         self._burst.append(at)
+        if self._name is not None and len(self._burst_names) <= NAMED_IN_WARNING:
+            name = self._name(item)
+            if name not in self._burst_names:
+                self._burst_names.append(name)
 
     def _end_burst(self) -> None:
         burst, self._burst = self._burst, []
         if not burst:
             return
+        names, self._burst_names = self._burst_names, []
         count, back, noun = len(burst), self._index - self._burst_index, self.noun
         what = f"{count} {noun}{'s' if count > 1 else ''}"
         if back == 0:
             what = f"this {noun}"
         else:
             what += f" {'from ' if count > 1 else ''}{back} {noun}{'s' if back > 1 else ''} back"
+        if names:
+            more = ", ..." if len(names) > NAMED_IN_WARNING else ""
+            what += f" ({', '.join(names[:NAMED_IN_WARNING])}{more})"
         impossible = [at for at in burst if not plausible(at)]
         if impossible:
             reason = f"timestamp {_span(impossible)} is not a time between 2000 and 2100 UTC"

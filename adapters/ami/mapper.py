@@ -175,6 +175,14 @@ def _stamp(payload: list[list[str]]) -> float | None:
     return None
 
 
+def _record_name(record: RawRecord) -> str:
+    """An AMI record's event (or response) name, for a warning about its time."""
+    for key, value in record.payload:
+        if key in ("Event", "Response"):
+            return str(value)
+    return "a block without an Event header"
+
+
 def _uid(headers: Headers) -> str:
     return headers.get("Uniqueid") or headers.get("UniqueID", "")
 
@@ -189,7 +197,9 @@ class AmiMapper:
         self._status: StatusList | None = None
         self._settings: dict[str, QueueSettings] = {}
         # Times: the `Timestamp:` header when it can be believed, else receipt + offset.
-        self._clock: SourceClock[RawRecord] = SourceClock(config.source_max_jump_s)
+        self._clock: SourceClock[RawRecord] = SourceClock(
+            config.source_max_jump_s, name=_record_name
+        )
         self._warnings: list[str] = []
         self._pending: dict[str, PendingExit] = {}
         self._next_deadline = math.inf

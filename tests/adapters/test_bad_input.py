@@ -347,6 +347,23 @@ def test_a_duplicate_is_a_repeat_of_a_line_from_the_last_day():
     assert lines.count == 2 and lines.first == line
 
 
+def test_a_line_thrown_ahead_does_not_make_the_duplicates_forgotten(tmp_path, run_a, caplog):
+    """A bogus far-future stamp is no reason to forget the day's lines (found by the fuzz)."""
+    lines = (run_a / "queue_log").read_bytes().splitlines(keepends=True)
+    thrown = b"4102444799|" + lines[50].partition(b"|")[2]  # 2099-12-31, then back
+    damaged = tmp_path / "queue_log"
+    damaged.write_bytes(b"".join([*lines[:100], thrown, *lines[100:200], lines[40], *lines[200:]]))
+    with caplog.at_level(logging.WARNING):
+        assert _events(damaged) == _events(run_a / "queue_log")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{damaged}:102: skipped 1 line 1 line back: timestamp 2099-12-31 23:59:59 UTC is "
+        "more than 60 s ahead of the stream's clock (2026-11-22 21:15:06 UTC) and the stream "
+        "did not follow",
+        f"{damaged}:{len(lines) + 2}: at the end: skipped 1 exact duplicate line, identical to "
+        f"lines read before (overlapping rotated files?); the first: {lines[40].decode()[:-1]!r}",
+    ]
+
+
 # --- item 11: no rate above 100 % ---------------------------------------------------
 
 

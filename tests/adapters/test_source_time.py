@@ -82,6 +82,25 @@ def test_a_jump_the_stream_follows_is_a_quiet_gap_and_every_record_is_used():
     assert clock.take_warnings() == []
 
 
+def test_a_burst_stamped_with_one_time_far_ahead_does_not_vouch_for_itself():
+    """A PBX clock wrong for a second writes its lines with one stamp: still one suspect."""
+    clock: SourceClock[int] = SourceClock(noun="line", name=lambda index: f"line {index}")
+    ahead = T0 + DAY
+    out = feed(clock, [T0, T0 + 1, ahead, ahead, ahead, T0 + 2, ahead + 1, T0 + 3])
+    assert [index for _, index in out] == [0, 1, 5, 7]
+    assert clock.take_warnings() == [
+        "skipped 3 lines from 3 lines back (line 2, line 3, line 4): timestamp "
+        "2026-11-23 21:13:06 UTC is more than 60 s ahead of the stream's clock "
+        "(2026-11-22 21:13:08 UTC) and the stream did not follow",
+        "skipped 1 line 1 line back (line 6): timestamp 2026-11-23 21:13:07 UTC is more "
+        "than 60 s ahead of the stream's clock (2026-11-22 21:13:09 UTC) and the stream "
+        "did not follow",
+    ]
+    # Moving on from the burst's time is the stream following it.
+    out = feed(SourceClock(), [T0, T0 + 1, ahead, ahead, ahead + 1, T0 + 2])
+    assert [index for _, index in out] == [0, 1, 2, 3, 4, 5]
+
+
 def test_a_bogus_first_time_does_not_drag_the_clock_along():
     clock: SourceClock[int] = SourceClock(noun="line")
     out = feed(clock, [T0 + 365 * DAY, T0, T0 + 1, T0 + 2])
