@@ -57,12 +57,28 @@ LAYERS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 ROOT = "wallboard"
 
 # The pure core reads no file, environment, clock or socket (GUIDE: "pure core").
+# The mappers and the alarm evaluator and stepper belong to it too; the AMI client,
+# the file readers and the rule-file loader (`alarms.rules`) are the shells around it.
 PURE = (
     "wallboard.engine",
     "wallboard.intervals",
     "wallboard.events",
     "wallboard.status",
     "wallboard.units",
+    "wallboard.adapters.base",
+    "wallboard.adapters.identity",
+    "wallboard.adapters.queue_log_lines",
+    "wallboard.adapters.source_time",
+    "wallboard.adapters.validate",
+    "wallboard.adapters.ami.exits",
+    "wallboard.adapters.ami.framing",
+    "wallboard.adapters.ami.mapper",
+    "wallboard.adapters.ami.status",
+    "wallboard.adapters.ami.visibility",
+    "wallboard.alarms.evaluator",
+    "wallboard.alarms.follow",
+    "wallboard.alarms.output",
+    "wallboard.alarms.stepper",
 )
 IMPURE_STDLIB = frozenset(
     {"os", "io", "sys", "pathlib", "tomllib", "socket", "asyncio", "threading", "time"}
