@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.runtime.test_paced_feed import SyntheticShiftFile
 from tests.tui.conftest import CONFIG, make_app
 from wallboard.adapters.ami.visibility import NO_DIALPLAN
 from wallboard.commands.launch import alarm_factory
+from wallboard.runtime.paced_feed import PacedFileFeed
 from wallboard.runtime.replayer import Replayer
 from wallboard.status import SourceStatus
+from wallboard.tui.app import WallboardApp
 from wallboard.tui.widgets.status_bar import StatusBar
 
 LONG_LABEL = "recording:/srv/wallboard/recordings/2024-11-22-east-floor-morning.wbrec"
@@ -55,3 +58,18 @@ async def test_what_the_source_cannot_see_is_said_after_its_state(shift_events, 
             assert f"‖ paused  ⚠ {NO_DIALPLAN}" in text and LONG_LABEL[:40] in text
         else:
             assert "‖ paused  ⚠ FULL refusals" in text and "…" in text
+
+
+async def test_a_played_out_file_feed_reads_ended_not_live():
+    """`view` of a hub serving a file: once the file is played out nothing is live any more."""
+    feed = PacedFileFeed(SyntheticShiftFile(), CONFIG, speed=0)
+    app = WallboardApp(feed, CONFIG)
+    async with app.run_test(size=(120, 24)) as pilot:
+        bar = app.screen.query_one(StatusBar)
+        for _ in range(100):  # bounded: until the feed has played out
+            await pilot.pause(0.05)
+            if "■ ended" in str(bar.render()):
+                break
+        text = str(bar.render())
+    assert "■ ended" in text
+    assert text.rstrip().endswith("ENDED") and "LIVE" not in text

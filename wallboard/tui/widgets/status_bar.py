@@ -25,7 +25,8 @@ class StatusBar(Widget):
     `● live`. What the source cannot see (`SourceStatus.limits`: an AMI user
     without the dialplan class...) follows the state after a `⚠`. When the line
     is short the source's name gives way first, then the date, then that note:
-    the mode (LIVE or REPLAY) and the time always show.
+    the mode (LIVE, REPLAY, or ENDED once a fed file is played out) and the time
+    always show.
     """
 
     def __init__(self, *, id: str = "status") -> None:
@@ -48,7 +49,7 @@ class StatusBar(Widget):
         if board is None:
             return Text()
         clock = board.local(board.now)
-        right = "REPLAY " if board.replay else "LIVE "
+        right = _mode(board)
         state = _state(board)
         width = self.size.width
         time = f"{clock:%H:%M:%S} {clock:%Z}"
@@ -73,6 +74,13 @@ class StatusBar(Widget):
         line.append(" " * max(1, width - len(line.plain) - len(right)))
         line.append(right, style="bold")
         return line
+
+
+def _mode(board: Board) -> str:
+    """LIVE only while a source can still move the figures: a played-out file has ended."""
+    if board.replay:
+        return "REPLAY "
+    return "ENDED " if board.status.state == "ended" else "LIVE "
 
 
 def _state(board: Board) -> str:
