@@ -73,3 +73,29 @@ async def test_a_played_out_file_feed_reads_ended_not_live():
         text = str(bar.render())
     assert "■ ended" in text
     assert text.rstrip().endswith("ENDED") and "LIVE" not in text
+
+
+async def test_a_replay_shows_the_outage_its_recording_holds(shift_events):
+    start = shift_events[0].at
+    items = [
+        *shift_events[:50],
+        SourceStatus(start + 600, "disconnected", "connection reset"),
+        SourceStatus(start + 900, "live"),
+        *shift_events[50:],
+    ]
+    replayer = Replayer(sorted(items, key=lambda i: i.at), CONFIG, label="s")
+    replayer.seek(start + 700)
+    app = make_app(replayer)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(StatusBar)
+        during = str(bar.render())
+        await pilot.press("g", *"+17", "enter")  # 17 minutes in: back on line
+        for _ in range(100):  # bounded: the seek runs in a worker
+            await pilot.pause(0.05)
+            if "08:17:00" in str(bar.render()):
+                break
+        after = str(bar.render())
+    assert "‖ paused  ✖ disconnected (recorded)" in during
+    assert during.rstrip().endswith("REPLAY") and len(during) <= 120
+    assert "disconnected" not in after and "‖ paused" in after

@@ -22,9 +22,10 @@ class StatusBar(Widget):
     """The clock is the board's own instant (source time), so a replay shows its past.
 
     A replay shows how it plays (`▶ 60x`, `‖ paused`), never the recorded source's
-    `● live`. What the source cannot see (`SourceStatus.limits`: an AMI user
-    without the dialplan class...) follows the state after a `⚠`. When the line
-    is short the source's name gives way first, then the date, then that note:
+    `● live`, but a recorded outage follows it (`✖ disconnected (recorded)`).
+    What the source cannot see (`SourceStatus.limits`: an AMI user without the
+    dialplan class...) follows the state after a `⚠`. When the line is short
+    the source's name gives way first, then the date, then that note:
     the mode (LIVE, REPLAY, or ENDED once a fed file is played out) and the time
     always show.
     """
@@ -88,9 +89,16 @@ def _state(board: Board) -> str:
     if replay is None:
         state = board.status.state
         return f"{STATE_SYMBOLS.get(state, '?')} {state}"
-    if replay.position >= replay.end:
-        return "■ end"
-    return "‖ paused" if replay.paused else f"▶ {replay.speed:g}x"
+    play = (
+        "■ end"
+        if replay.position >= replay.end
+        else ("‖ paused" if replay.paused else f"▶ {replay.speed:g}x")
+    )
+    # A trainer shows the outage the recording holds: the recorded state, marked as such.
+    recorded = board.status.state
+    if recorded in ("live", "ended"):
+        return play
+    return f"{play}  {STATE_SYMBOLS.get(recorded, '?')} {recorded} (recorded)"
 
 
 def _ellipsised(text: str, width: int) -> str:
