@@ -126,7 +126,10 @@ class AlarmStrip(DataTable[Text | str]):
         self._rows_shown, self._styled_with, self._columns_shown = rows, styles, columns
         shown = [COLUMNS.index(key) for key, _ in columns]
         for style, *cells in rows:
+            # Colour and weight only: a background of its own would hide the cursor's
+            # under the severity (light text on the light alert tint, unreadable).
             rich = self.get_component_rich_style(style) if style else Style()
+            rich = Style.from_color(rich.color) + rich.without_color
             texts: list[Text | str] = [Text(cells[0], style=rich), Text(cells[1], style=rich)]
             texts += cells[2:]
             self.add_row(*(texts[i] for i in shown))
