@@ -76,3 +76,27 @@ async def test_page_sockets_refused_before_any_process_starts():
                 assert pages.pages == 0
     finally:
         await pages.stop()
+
+
+async def test_a_browser_guessing_tokens_is_refused_unchecked_after_five(monkeypatch):
+    monkeypatch.setattr("wallboard.web.pages.REFUSAL_DELAY_S", 0.0)
+    checked: list[str] = []
+
+    async def counting(token: str, source: str | None) -> Verdict:
+        checked.append(token)
+        return await east_only(token, source)
+
+    pages = BoardPages("ws://127.0.0.1:9/none", counting)
+    host, port = await pages.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for token, code in [*[("guess", 4403)] * 5, (TOKEN, 1013)]:
+                async with session.ws_connect(f"ws://{host}:{port}/ws") as socket:
+                    await socket.send_json(["token", token])
+                    message = await socket.receive(timeout=TIMEOUT_S)
+                    assert message.type == aiohttp.WSMsgType.CLOSE
+                    assert socket.close_code == code
+        assert "too many wrong tokens; retry in" in message.extra
+        assert checked == ["guess"] * 5  # the sixth never reached the hub
+    finally:
+        await pages.stop()

@@ -16,6 +16,10 @@ constant-time (`hmac.compare_digest`).
 
 The single `[hub] token` (or WALLBOARD_HUB_TOKEN) keeps working beside the
 file: it is one all-seeing token of role `viewer`, named "hub token".
+
+An address that offers five wrong tokens within a minute (over the websocket
+and `/metrics` alike) is refused without a check until the oldest leaves the
+minute, and logged once for it (`runtime/failed_tokens.py`).
 """
 
 from __future__ import annotations
@@ -26,14 +30,17 @@ import fnmatch
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from wallboard.errors import ConfigError
+from wallboard.runtime.failed_tokens import FailedTokens
 from wallboard.runtime.toml_lines import read_toml
 
 Role = Literal["viewer", "supervisor"]
@@ -290,6 +297,16 @@ def _entry(name: str, table: Any) -> TokenEntry:
 # ------------------------------------------------------------------ checking
 
 
+class TooManyFailures(Exception):
+    """An address guessed too often: refused before its token is looked at."""
+
+    def __init__(self, wait_s: float) -> None:
+        self.retry_after_s = math.ceil(wait_s)
+        super().__init__(
+            f"too many wrong tokens from this address; retry in {self.retry_after_s} s"
+        )
+
+
 class Access:
     """The hub's gate: a token offered in a hello (or a Bearer header) -> its `Grant`, or None."""
 
@@ -302,6 +319,7 @@ class Access:
         self._verified: dict[bytes, Grant] = {}
         self._checking: dict[bytes, asyncio.Future[bool]] = {}
         self._one_at_a_time = asyncio.Semaphore(1)
+        self._failures = FailedTokens()
         self.grants = [entry.grant for entry in entries]
         if self._shared is not None:
             self.grants.append(SHARED_GRANT)
@@ -311,7 +329,22 @@ class Access:
         """The one-token hub of before tokens files."""
         return cls((), token)
 
-    async def authenticate(self, offered: str) -> Grant | None:
+    async def authenticate(self, offered: str, address: str | None = None) -> Grant | None:
+        """The token's grant, or None; a wrong token from `address` counts against it.
+
+        Raises:
+            TooManyFailures: `address` offered too many wrong tokens lately (not checked).
+        """
+        if address is not None:
+            wait_s = self._failures.wait_s(address, time.monotonic())
+            if wait_s > 0:
+                raise TooManyFailures(wait_s)
+        grant = await self._grant(offered)
+        if grant is None and address is not None:
+            self._failures.failed(address, time.monotonic())
+        return grant
+
+    async def _grant(self, offered: str) -> Grant | None:
         if not offered or len(offered) > MAX_TOKEN_CHARS:
             return None
         raw = offered.encode()

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
 from wallboard.errors import WallboardError
-from wallboard.hub.access import Access, Grant, Scope
+from wallboard.hub.access import Access, Grant, Scope, TooManyFailures
 from wallboard.hub.metrics import HubMetrics, SourceView
 from wallboard.hub.protocol import bearer_token
 
@@ -73,7 +73,12 @@ class MetricsEndpoint:
                     text="token required: send Authorization: Bearer TOKEN\n",
                     headers={"WWW-Authenticate": 'Bearer realm="wallboard"'},
                 )
-            grant = await self._access.authenticate(offered)
+            try:
+                grant = await self._access.authenticate(offered, request.remote or "?")
+            except TooManyFailures as throttled:
+                raise web.HTTPTooManyRequests(
+                    text=f"{throttled}\n", headers={"Retry-After": str(throttled.retry_after_s)}
+                ) from None
             if grant is None:
                 log.warning("metrics scrape from %s refused: invalid token", request.remote)
                 raise web.HTTPForbidden(text="invalid token\n")

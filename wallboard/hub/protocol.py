@@ -45,7 +45,7 @@ CLOSE_UNKNOWN_SOURCE = 4404
 CLOSE_NOT_ALLOWED = 4405  # a frame this token's role may not send
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_BAD_VERSION = 4426
-CLOSE_TOO_MANY_SUBSCRIBES = 4429
+CLOSE_TOO_MANY = 4429  # too many subscribes, or wrong tokens from one address
 CLOSE_HUB_FULL = 1013  # "try again later"
 # A viewer must not retry after these: retrying cannot succeed.
 FATAL_CLOSE_CODES = frozenset(
@@ -244,7 +244,7 @@ class SubscribeLimit:
         self._at = now
         if self._tokens < 1.0:
             raise Refusal(
-                CLOSE_TOO_MANY_SUBSCRIBES,
+                CLOSE_TOO_MANY,
                 f"too many subscribes: {SUBSCRIBE_BURST} at once, then "
                 f"{SUBSCRIBES_PER_S:g} a second",
             )

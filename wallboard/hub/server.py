@@ -26,12 +26,13 @@ from websockets.typing import Origin
 
 from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.errors import WallboardError
-from wallboard.hub.access import Access, Grant
+from wallboard.hub.access import Access, Grant, TooManyFailures
 from wallboard.hub.fanout import Channel, LatestSlot
 from wallboard.hub.protocol import (
     CLOSE_HELLO_TIMEOUT,
     CLOSE_HUB_FULL,
     CLOSE_TOKEN_INVALID,
+    CLOSE_TOO_MANY,
     HELLO_TIMEOUT_S,
     MAX_VIEWER_MESSAGE,
     AlarmAction,
@@ -191,6 +192,10 @@ class Hub:
             grant, name = await self._authenticate(connection)
             if len(self.viewers) >= self._max_viewers:
                 raise Refusal(CLOSE_HUB_FULL, f"hub full ({self._max_viewers} viewers)")
+        except TooManyFailures as throttled:
+            # Logged once when the address reached the limit, not at every attempt.
+            await connection.close(CLOSE_TOO_MANY, str(throttled))
+            return
         except Refusal as refusal:
             log.warning("viewer %s refused: %s (%s)", peer, refusal.reason, refusal.code)
             await connection.close(refusal.code, refusal.reason)
@@ -237,7 +242,8 @@ class Hub:
         token, frame = hello_token(
             first, bearer_token(connection.request.headers.get("Authorization"))
         )
-        grant = await self.access.authenticate(token)
+        address = connection.remote_address
+        grant = await self.access.authenticate(token, str(address[0]) if address else "?")
         if grant is None:
             raise Refusal(CLOSE_TOKEN_INVALID, "invalid token")
         name = accept_hello(

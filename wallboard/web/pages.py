@@ -20,9 +20,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import shlex
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ from textual_serve.download_manager import DownloadManager
 
 from wallboard.errors import WallboardError
 from wallboard.runtime.config import AMI_SECRET_ENV, HUB_TOKEN_ENV
+from wallboard.runtime.failed_tokens import FailedTokens
 from wallboard.themes import THEME_NAMES
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,7 @@ class BoardPages:
     ) -> None:
         self._hub_url = hub_url.rstrip("/")
         self._check = check
+        self._failures = FailedTokens()
         self._config_path = config_path
         self._cafile = cafile
         self._max_pages = max_pages
@@ -168,11 +172,18 @@ class BoardPages:
         if not token:
             await socket.close(code=CLOSE_TOKEN_MISSING, message=b"token required")
             return socket
+        address = request.remote or "?"
+        wait_s = self._failures.wait_s(address, time.monotonic())
+        if wait_s > 0:  # logged once, when the address reached the limit
+            note = f"too many wrong tokens; retry in {math.ceil(wait_s)} s"
+            await socket.close(code=CLOSE_TRY_LATER, message=note.encode())
+            return socket
         verdict = await self._check(token, options.source)
         if verdict != "ok":
             why = "hub unreachable" if verdict == "unreachable" else "wrong token or source"
             log.warning("page from %s refused: %s", peer, why)
             if verdict == "refused":
+                self._failures.failed(address, time.monotonic())
                 await asyncio.sleep(REFUSAL_DELAY_S)
                 await socket.close(code=CLOSE_TOKEN_INVALID, message=b"invalid token or source")
             else:
