@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ConnectionState = Literal["connecting", "resyncing", "live", "disconnected", "ended"]
+# The figures a source last gave are not current in these states (a board shows them stale).
+STALE_STATES: tuple[ConnectionState, ...] = ("connecting", "resyncing", "disconnected")
 
 
 @dataclass(frozen=True, slots=True)

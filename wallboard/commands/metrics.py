@@ -34,6 +34,9 @@ error that says what it covers.
 rules (--rules FILE, default the built-in ones, docs/ALARMS.md) are stepped
 through every second up to TIME.
 
+Exit status 3: a hub whose source is not live (connecting, disconnected,
+resyncing); the figures are printed, with a warning, but they are not current.
+
 Engine settings (service level threshold, windows, wrap-up times, time zone)
 come from --config; `--json` prints the layout of METRICS.md.
 
@@ -70,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Here, not at the top: `wallboard --version` and `metrics --help` need none of it.
     import json
+    import logging
     from dataclasses import replace
 
     from wallboard.alarms import AlarmStepper, load_rules
@@ -78,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.runtime.schedule_csv import load_schedule
     from wallboard.runtime.snapshot_at import snapshot_at
     from wallboard.runtime.sources import is_hub, is_live, open_file_source
+    from wallboard.status import STALE_STATES
 
     settings = load_settings(args.config)
+    stale = False
     if is_hub(args.source):
         if args.at is not None or args.schedule is not None or args.rules is not None:
             raise WallboardError(
@@ -88,9 +94,19 @@ def run(args: argparse.Namespace) -> int:
             )
         from wallboard.hub.client import fetch_snapshot
 
-        snapshot: Snapshot = fetch_snapshot(
-            args.source, settings.require_hub_token(), cafile=args.cafile
-        )
+        update = fetch_snapshot(args.source, settings.require_hub_token(), cafile=args.cafile)
+        snapshot: Snapshot = update.snapshot
+        if update.status.state in STALE_STATES:
+            # Printed all the same (what the hub shows), but never passed off as live.
+            detail = f" ({update.status.detail})" if update.status.detail else ""
+            logging.getLogger(__name__).warning(
+                "%s: the hub's source is %s%s: these are its last figures, or an empty "
+                "floor if it never connected; not live. Check the hub's log (exit status 3)",
+                args.source,
+                update.status.state,
+                detail,
+            )
+            stale = True
     elif is_live(args.source):
         raise WallboardError(
             f"{args.source}: metrics reads files and hubs; for a live PBX run "
@@ -107,4 +123,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(snapshot, indent=2, ensure_ascii=False))
     else:
         print(render_table(snapshot, settings.engine.tz), end="")
-    return 0
+    return 3 if stale else 0

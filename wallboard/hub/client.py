@@ -162,9 +162,9 @@ async def fetch_update(
 
 def fetch_snapshot(
     url: str, token: str, *, cafile: str | None = None, timeout_s: float = 10.0
-) -> Snapshot:
-    """`fetch_update` for code outside an event loop; returns the snapshot dict."""
-    return asyncio.run(fetch_update(url, token, cafile=cafile, timeout_s=timeout_s)).snapshot
+) -> BoardUpdate:
+    """`fetch_update` for code outside an event loop: the board and its source's state."""
+    return asyncio.run(fetch_update(url, token, cafile=cafile, timeout_s=timeout_s))
 
 
 def _raise_for_close(url: str, exc: ConnectionClosed) -> None:

@@ -19,13 +19,12 @@ from wallboard.runtime.feed import BoardFeed, BoardUpdate
 from wallboard.runtime.history import TrendHistory
 from wallboard.runtime.replayer import Replayer
 from wallboard.runtime.step import BoardStep
-from wallboard.status import SourceStatus
+from wallboard.status import STALE_STATES, SourceStatus
 from wallboard.tui.board import Board, ReplayPosition
 from wallboard.tui.snapshot_config import SnapshotConfig
 
 # A live feed publishes at 4 Hz; this long without an update means it stalled.
 STALL_S = 3.0
-STALE_STATES = ("connecting", "resyncing", "disconnected")
 
 
 class ReplayControl:
