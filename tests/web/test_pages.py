@@ -26,6 +26,8 @@ from textual.renderables.digits import Digits
 from tests.conftest import REPO
 from tests.hub.test_serve_command import clean_env, wallboard
 from wallboard.hub.client import fetch_update
+from wallboard.tui import block_digits
+from wallboard.tui.widgets.kpi_tile import MIN_BLOCK_SCALE
 
 SAMPLE = str(REPO / "recordings" / "sample-shift.wbrec")
 TOKEN = "web-viewer-token"
@@ -151,14 +153,18 @@ def tile_texts(snapshot: dict[str, Any]) -> dict[str, str]:
 
 
 def shows_digits(lines: list[str], text: str) -> bool:
-    """Whether `text` is drawn in Textual's large digits (either weight) on the screen."""
-    for bold in (True, False):
-        rendered = "".join(s.text for s in Digits(text).render(Style(bold=bold)))
-        rows = rendered.split("\n")[:3]
-        for top in range(len(lines) - 2):
+    """Whether `text` is drawn in large digits on the screen: Textual's (either weight)
+    or, on a wall tile tall enough for them, the board's block digits at any scale."""
+    fonts = [
+        "".join(s.text for s in Digits(text).render(Style(bold=bold))).split("\n")[:3]
+        for bold in (True, False)
+    ]
+    fonts += [block_digits.render(text, scale) for scale in range(MIN_BLOCK_SCALE, 8)]
+    for rows in fonts:
+        for top in range(len(lines) - len(rows) + 1):
             column = lines[top].find(rows[0])
             while column >= 0:
-                if all(lines[top + i][column:].startswith(rows[i]) for i in (1, 2)):
+                if all(lines[top + i][column:].startswith(rows[i]) for i in range(1, len(rows))):
                     return True
                 column = lines[top].find(rows[0], column + 1)
     return False
