@@ -9,6 +9,7 @@ from dataclasses import replace
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.alarms.reference import EverySecondStepper
 from tests.engine.strategies import scenarios
 from tests.synthetic import generate_shift
 from wallboard.alarms import AlarmStepper, Evaluator, parse_rules
@@ -165,14 +166,6 @@ threshold = 0.5
 """
 
 
-class EverySecond(AlarmStepper):
-    """The reference: every whole second evaluated, quiet or not."""
-
-    def _quiet_landing(self, t: float, inclusive: bool) -> float:
-        assert self._next is not None
-        return self._next
-
-
 def _with_gaps(events: list, gaps: list[tuple[int, float]]) -> list:
     """The stream with quiet gaps opened after some events (later ones moved on)."""
     shift = dict(gaps)
@@ -183,7 +176,9 @@ def _with_gaps(events: list, gaps: list[tuple[int, float]]) -> list:
     return out
 
 
-def _run(cls: type[AlarmStepper], config: EngineConfig, rules, events, end: float) -> tuple:
+def _run(
+    cls: type[AlarmStepper | EverySecondStepper], config: EngineConfig, rules, events, end: float
+) -> tuple:
     stepper = cls(Engine(config), Evaluator(rules))
     out = [t for e in events for t in stepper.apply(e)]
     out += stepper.advance(end - 0.5)
@@ -204,7 +199,7 @@ def test_quiet_gaps_give_exactly_the_transitions_of_every_second(scenario, gaps,
     rules = parse_rules(QUIET_RULES + (DAY_OCCUPANCY if occupancy else ""), "quiet.toml")
     end = max(e.at for e in events) + tail
     quick = _run(AlarmStepper, scenario.config, rules, events, end)
-    assert quick[:2] == _run(EverySecond, scenario.config, rules, events, end)[:2]
+    assert quick[:2] == _run(EverySecondStepper, scenario.config, rules, events, end)[:2]
 
 
 def test_a_silence_ending_in_a_quiet_gap_is_announced_on_time():

@@ -126,7 +126,6 @@ class _Alarm:
     acknowledged_by: str = ""
     acknowledged_at: float | None = None
     samples: deque[tuple[float, float | None]] = field(default_factory=deque)
-    blind: bool = True  # the last evaluation had no value: timers stand still
 
 
 class Evaluator:
@@ -146,23 +145,51 @@ class Evaluator:
     def evaluate(self, snapshot: Mapping[str, Any]) -> list[Transition]:
         """Step every alarm to `snapshot["at"]`; the transitions in order."""
         t = float(snapshot["at"])
-        self.now = t
         out: list[Transition] = []
         for index, rule in enumerate(self.rules):
             for queue, group in select(rule.queue, snapshot):
-                alarm = self._by_key.get((index, queue))
-                if alarm is None:
-                    fp = fingerprint(rule.id, queue)
-                    alarm = self._alarms[fp] = self._by_key[index, queue] = _Alarm(rule, queue, fp)
-                value = metric_value(rule, group)
-                if rule.kind == "change":
-                    self._step_change(alarm, t, value, out)
-                else:
-                    self._step(alarm, t, value, _threshold_check(rule, value), out)
+                self.step(self.alarm(index, queue), t, metric_value(rule, group), out)
+        self.end_step(t, out)
+        return out
+
+    def alarm(self, index: int, queue: str) -> _Alarm:
+        """The alarm of rule `index` in `queue`, made when first asked for."""
+        alarm = self._by_key.get((index, queue))
+        if alarm is None:
+            rule = self.rules[index]
+            fp = fingerprint(rule.id, queue)
+            alarm = self._alarms[fp] = self._by_key[index, queue] = _Alarm(rule, queue, fp)
+        return alarm
+
+    def step(self, alarm: _Alarm, t: float, value: float | None, out: list[Transition]) -> None:
+        """Step one alarm to `t` with its rule's figure there (what `evaluate` does for each)."""
+        if alarm.rule.kind == "change":
+            self._step_change(alarm, t, value, out)
+        else:
+            self._step(alarm, t, value, _threshold_check(alarm.rule, value), out)
+
+    def end_step(self, t: float, out: list[Transition]) -> None:
+        """Close the evaluation at `t`: silences that ran out, then the history."""
+        self.now = t
         if self._silences:
             self._expire_silences(t, out)
         self.history.extend(out)
-        return out
+
+    def show(self, alarm: _Alarm, value: float) -> None:
+        """A firing alarm's figure as it is now, between its evaluations (its message stays)."""
+        if alarm.state == "firing":
+            alarm.value = value
+
+    @property
+    def silenced(self) -> bool:
+        return bool(self._silences)
+
+    def silence_ends(self) -> list[tuple[float, str]]:
+        """(until, fingerprint) of every silence in force."""
+        return [(until, fp) for fp, (until, _) in self._silences.items()]
+
+    def find(self, fp: str) -> _Alarm | None:
+        return self._alarms.get(fp)
 
     def _step_change(
         self, alarm: _Alarm, t: float, value: float | None, out: list[Transition]
@@ -174,7 +201,6 @@ class Evaluator:
             samples.popleft()
         then, previous = samples[0]
         if then > horizon or previous is None or value is None:
-            alarm.blind = True
             return
         moved = rule.moved(previous, value)
         check = (moved >= rule.by - CHANGE_TOLERANCE, moved < rule.clear_by - CHANGE_TOLERANCE)
@@ -190,7 +216,6 @@ class Evaluator:
         previous: float | None = None,
     ) -> None:
         """Advance one alarm; `check` is (fire condition, clear condition), None if unknown."""
-        alarm.blind = check is None or value is None
         if check is None or value is None:
             return
         fires, clears = check
@@ -220,20 +245,6 @@ class Evaluator:
             alarm.message = _render(rule, alarm.queue, value, previous=previous)
             alarm.notified = not self._silenced(alarm.fingerprint, t)
             out.append(self._transition(alarm, "firing", t, notify=alarm.notified))
-
-    def settled(self) -> bool:
-        """No hold-down is running: fed the same values again, no alarm would change.
-
-        A timer whose alarm last saw no value stands still, so it counts as settled.
-        """
-        return all(
-            alarm.blind or (alarm.state != "pending" and alarm.clearing_since is None)
-            for alarm in self._alarms.values()
-        )
-
-    def silence_ends(self) -> list[float]:
-        """When the current silences run out (each ends with a transition)."""
-        return [until for until, _ in self._silences.values()]
 
     def _silenced(self, fp: str, t: float) -> bool:
         silence = self._silences.get(fp)

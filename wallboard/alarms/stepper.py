@@ -1,41 +1,180 @@
-"""Drives the evaluator through every whole second of source time.
+"""Evaluates the alarm rules at the whole seconds where an input can have changed.
 
-Live and replayed sources go through the same stepper, so a recording fires
-its alarms at exactly the instants the live run did: the evaluation at second
-`s` sees every event stamped `<= s`, and none later.
+The schedule that defines the alarms (docs/ALARMS.md) is an evaluation of
+every rule at every whole second of source time, the evaluation at second `s`
+seeing every event stamped `<= s` and none later; live and replayed sources
+go through the same stepper, so a recording fires its alarms at exactly the
+instants the live run did. This stepper gives the transitions of that
+schedule (same instants, same values; `tests/alarms/reference.py` keeps the
+every-second stepper and the tests compare the two) but evaluates a rule only
+at a second where its outcome can differ from the second before:
 
-A quiet gap (a night, a weekend, `--at` long after the last event) must not
-cost a second of work per second of source time. With no event, what a rule
-reads stops changing once every window has emptied, the interval has rolled
-over and the last wraps have run out (`settle_s` after the last event):
-from then on the lean board is constant, except for the day's roll-over at the
-next day start, the longest wait of queues where callers still wait, and
-agent-state ratios of the day span (`occupancy`, `calls_per_hour`) until that
-roll-over. So once no hold-down is running the stepper evaluates only where a
-transition can happen: the day's roll-over, a silence's end, the seconds
-around a longest-wait threshold, and the instant it was asked for. Each of
-those gets the evaluations stepping would have made just before it that a
-change rule's look-back could read. The transitions are those of stepping
-every second (tests/alarms/test_stepper.py compares both).
+- an event or a wrap-up running out changed what the rule reads in its queue
+  (the engine's `totals_changed`, `waiting_changed` and `members_changed`;
+  `all` follows any change), and its figure with it: a new figure on the same
+  side of the thresholds only moves the figure a firing alarm shows;
+- an item leaves the rule's window (the engine's probe says when the next does);
+- an interval or a day starts, for the spans that restart (not again while
+  the floor stays quiet: a quiet span restarts to the same figures);
+- a hold-down (`for`, `clear_for`) or a silence runs out;
+- a change rule's look-back instant reaches a second at which the figure changed;
+- a moving figure crosses a threshold: the longest wait grows by a second a
+  second, and a ratio of time integrals (occupancy, calls per hour) is, between
+  the instants above, a ratio of two linear functions of time, hence monotone,
+  so the first second on the other side is found by bisection over whole
+  seconds with the engine's own arithmetic (exact: epoch stamps are multiples
+  of 2**-22 s, so the integrals are exact and so is their correctly rounded ratio);
+- staffing figures in the first window (the arrival rate's observed span still
+  grows) and change rules on a moving figure: every second, as before.
+
+A firing alarm shows its figure as of the last whole second; for a moving
+figure that is brought up to date whenever the stepper is asked or an event
+is about to change the floor. The cost follows the events, not the length of
+the source's silences.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from wallboard.alarms.evaluator import Evaluator, Transition, TransitionRecord, select
+from wallboard.alarms.evaluator import (
+    AGGREGATE,
+    Evaluator,
+    Transition,
+    TransitionRecord,
+    _Alarm,
+    _glob_matches,
+)
 from wallboard.alarms.rules import Rule
 from wallboard.engine import Engine
-from wallboard.engine.calendar import next_day_start
-from wallboard.engine.snapshot import ActiveAlarm, Snapshot
+from wallboard.engine.probe import INTEGRAL_METRICS, STAFFING_METRICS, Probe
+from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.events import Event
 
-# What keeps changing in a quiet gap after `settle_s` (see the module docstring):
-QUIET_GROWING = frozenset({"longest_wait_s"})
-"""Instant metrics that grow while callers wait."""
-STATE_RATIOS = frozenset({"occupancy", "calls_per_hour"})
-"""Span metrics made of agent-state seconds: the day span's move until its roll-over."""
+# How a rule's figure moves between the instants its inputs change.
+STILL, MOVING, EVERY = range(3)
+# A group's alarms by what they read (the engine's three `..._changed` sets).
+_TOTALS, _WAITING, _MEMBERS, _LEAVING = 1, 2, 4, 8
+_GLOB = "*?["
+
+
+def hold_end(since: float, hold_s: float) -> float:
+    """The first whole second `t` with `t - since >= hold_s` (the evaluator's test, in floats)."""
+    t = float(math.ceil(since + hold_s))
+    while t - since < hold_s:
+        t += 1.0
+    while (t - 1.0) - since >= hold_s:
+        t -= 1.0
+    return t
+
+
+def _zone(rule: Rule, value: float | None) -> int:
+    """Which side of a threshold rule's thresholds `value` is on: the only thing that matters."""
+    if value is None:
+        return 0
+    if rule.fires(value):
+        return 1
+    return 3 if rule.clears(value) else 2
+
+
+class _Watch:
+    """One alarm as the stepper schedules it."""
+
+    __slots__ = (
+        "alarm",
+        "day",
+        "due",
+        "fields",
+        "interval",
+        "key",
+        "last",
+        "lookbacks",
+        "motion",
+        "order",
+        "probe",
+        "rule",
+        "shown",
+        "staffing",
+        "value",
+    )
+
+    def __init__(self, alarm: _Alarm, index: int, probe: Probe) -> None:
+        rule = alarm.rule
+        self.alarm = alarm
+        self.rule = rule
+        self.probe = probe
+        self.order = (index, alarm.queue)
+        moving = rule.metric in INTEGRAL_METRICS or rule.metric == "longest_wait_s"
+        self.motion = (EVERY if rule.kind == "change" else MOVING) if moving else STILL
+        self.staffing = rule.metric in STAFFING_METRICS
+        self.interval = rule.span == "interval"
+        self.day = rule.span == "day" or rule.metric == "agents.logged_off"
+        self.fields = probe.inputs_of(rule.span, rule.metric)
+        self.key: tuple[Any, ...] | None = None  # its figure's inputs when last looked at
+        self.due = math.inf  # when it must be stepped whatever its figure (hold-downs, ...)
+        self.value: float | None = None  # its figure when last stepped
+        self.shown = -math.inf  # the second the alarm's figure is of
+        self.last: tuple[float | None] | None = None  # a change rule's last distinct figure
+        self.lookbacks: deque[float] = deque()
+
+    def zone_holds(self, value: float | None) -> bool:
+        """Whether a new figure of a threshold rule on a still figure leaves the alarm as it
+        is but for the figure it shows: same side of the thresholds, no hold-down to start
+        or stop (those that run out are scheduled)."""
+        if self.motion != STILL or self.rule.kind != "threshold" or value is None:
+            return False
+        old = self.value
+        return old is not None and _zone(self.rule, value) == _zone(self.rule, old)
+
+
+class _Group:
+    """The alarms of one queue (or of `all`): they read the same probe, which knows when
+    an item leaves their window."""
+
+    __slots__ = (
+        "_flagged",
+        "due",
+        "integrals",
+        "leaving",
+        "members",
+        "probe",
+        "totals",
+        "waiting",
+        "watches",
+    )
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+        self.watches: list[_Watch] = []  # in rule order
+        # The alarms that read the queue's running totals, its callers, its members.
+        self.totals: list[_Watch] = []
+        self.waiting: list[_Watch] = []
+        self.members: list[_Watch] = []
+        self.leaving: list[_Watch] = []  # the alarms that read the window
+        self.integrals = False  # ... or its time integrals
+        self.due = math.inf  # the next item out of the window
+        self._flagged: dict[int, list[_Watch]] = {}
+
+    def forget(self) -> None:
+        self._flagged.clear()
+
+    def flagged(self, kinds: int) -> list[_Watch]:
+        """The alarms that read what `kinds` (bits of _TOTALS, _WAITING, ...) says changed."""
+        watches = self._flagged.get(kinds)
+        if watches is None:
+            lists = (
+                (_TOTALS, self.totals),
+                (_WAITING, self.waiting),
+                (_MEMBERS, self.members),
+                (_LEAVING, self.leaving),
+            )
+            chosen = {id(w) for kind, ws in lists if kinds & kind for w in ws}
+            watches = self._flagged[kinds] = [w for w in self.watches if id(w) in chosen]
+        return watches
 
 
 class AlarmStepper:
@@ -44,53 +183,59 @@ class AlarmStepper:
     def __init__(self, engine: Engine, evaluator: Evaluator) -> None:
         self.engine = engine
         self.evaluator = evaluator
-        self.evaluations = 0
-        self._next: float | None = None
-        self._last: float | None = None
-        rules = evaluator.rules
-        config = engine.config
-        self._event_at: float | None = None  # the engine's clock at the latest event
-        # `settle_s` (module docstring): every window has emptied, the interval has
-        # rolled over, the longest wrap seen has run out, and a change rule's
-        # look-back reaches no earlier than that.
-        self._spans_s = max(config.window_s, *config.extra_windows_s, config.interval_s)
-        self._look_back_s = max((r.over_s for r in rules if r.kind == "change"), default=0.0)
-        self._settle_s = self._spans_s + self._look_back_s + 1.0
-        # A change rule on a growing metric reads a sample `over` seconds back.
-        growing = [r for r in rules if r.metric in QUIET_GROWING]
-        self._run_up = max((math.ceil(r.over_s) for r in growing if r.kind == "change"), default=0)
-        self._wait_rules = [r for r in growing if r.kind == "threshold"]
-        self._day_ratios = any(r.span == "day" and r.metric in STATE_RATIOS for r in rules)
-        self._day_end: float | None = None  # the first day start after the latest event
-        self._board: Snapshot | None = None  # the latest lean board evaluated
+        self.evaluations = 0  # instants at which some rule was evaluated
+        self._done: float | None = None  # every whole second before this is evaluated
+        self._last: float | None = None  # the last instant evaluated
+        self._groups: dict[str, _Group] = {}
+        self._aggregate: _Group | None = None
+        self._spans: list[_Watch] = []  # interval and day spans: due when a span restarts
+        self._moving: list[_Watch] = []
+        self._heap: list[tuple[float, int, _Watch | _Group]] = []
+        self._seq = 0
+        self._queues_seen = 0
+        self._event = False  # an event since the last evaluation (for `all`)
+        self._interval_at = self._day_at = -math.inf
+        # Something changed since the interval / day last restarted.
+        self._busy_interval = self._busy_day = True
 
     @classmethod
     def factory(cls, rules: Sequence[Rule]) -> Callable[[Engine], AlarmStepper]:
         """What `Collector(alarms=...)` and `PacedFileFeed(alarms=...)` take."""
         return lambda engine: cls(engine, Evaluator(rules))
 
+    # ------------------------------------------------------------ schedule
+
     def apply(self, event: Event) -> list[TransitionRecord]:
         """Evaluate every whole second strictly before the event, then apply it."""
-        if self._next is None:
-            self._next = float(math.ceil(event.at))
+        if not self.evaluator.rules:
+            self.engine.apply(event)
+            return []
+        if self._done is None:
+            self._done = float(math.ceil(event.at))
+            self._add_aggregate()
         out = self._run(event.at, inclusive=False)
+        if self._moving:
+            self._show(self._done - 1.0)
         self.engine.apply(event)
-        self._event_at, self._day_end = self.engine.now, None
-        wrap = getattr(event, "wrap_s", None)
-        if wrap is not None and wrap > self._spans_s:  # a wrap runs on after its call's end
-            self._spans_s = wrap
-            self._settle_s = wrap + self._look_back_s + 1.0
+        self._event = self._aggregate is not None
         return out
 
     def advance(self, t: float) -> list[TransitionRecord]:
         """Evaluate every whole second <= t not yet evaluated (nothing before the first event)."""
-        return self._run(t, inclusive=True)
+        out = self._run(t, inclusive=True)
+        if self._done is not None and self._moving:
+            self._show(self._done - 1.0)
+        return out
 
     def finish(self, t: float) -> list[TransitionRecord]:
         """End of a replay: the whole seconds up to `t`, then `t` itself."""
         out = self.advance(t)
-        if self._next is not None and (self._last is None or t > self._last):
-            out += self._evaluate(t)
+        if (
+            self._done is not None
+            and self.evaluator.rules
+            and (self._last is None or t > self._last)
+        ):
+            out += self._evaluate(t, every=True)
         return out
 
     def active(self) -> list[ActiveAlarm]:
@@ -108,60 +253,310 @@ class AlarmStepper:
     def _now(self) -> float:
         return max(self.engine.now, self._last or 0.0)
 
-    def _run(self, t: float, *, inclusive: bool) -> list[TransitionRecord]:
+    def _run(self, limit: float, *, inclusive: bool) -> list[TransitionRecord]:
         out: list[TransitionRecord] = []
-        if self._next is None or not self.evaluator.rules:
+        if self._done is None or not self.evaluator.rules:
             return out
-        quiet_from = math.inf if self._event_at is None else self._event_at + self._settle_s
-        while self._next < t or (inclusive and self._next == t):
-            if self._next >= quiet_from:
-                self._next = self._quiet_landing(t, inclusive)
-            out += self._evaluate(self._next)
-            self._next += 1.0
+        while True:
+            s = self._next_instant()
+            if s > limit or (s == limit and not inclusive):
+                break
+            out += self._evaluate(s, every=False)
+        top = math.floor(limit) + 1.0 if inclusive else float(math.ceil(limit))
+        if top > self._done:
+            self._done = top
+            self._last = max(self._last or -math.inf, top - 1.0)
+            if self.evaluations:
+                self.evaluator.now = self._last
         return out
 
-    def _quiet_landing(self, t: float, inclusive: bool) -> float:
-        """The next second worth evaluating in a settled quiet gap (see the module docstring)."""
-        now = self._next
-        assert now is not None and self._event_at is not None
-        if not self.evaluator.settled():
-            return now  # a hold-down runs: every second counts
-        if self._day_end is None:
-            engine = self.engine
-            self._day_end = next_day_start(
-                self._event_at, engine.config.day_start, engine.config.tz
-            )
-        day_end = self._day_end
-        if self._day_ratios and now <= day_end:
-            return now
-        due = now + (math.floor(t - now) if inclusive else math.ceil(t - now) - 1)
-        points = [due, float(math.ceil(day_end))]
-        points += [float(math.ceil(until)) for until in self.evaluator.silence_ends()]
-        points += self._wait_crossings()
-        target = min(p for p in points if p >= now)
-        return max(now, target - self._run_up)
+    def _next_instant(self) -> float:
+        """The first whole second not yet evaluated at which some rule's outcome can change."""
+        done = self._done
+        assert done is not None
+        engine = self.engine
+        if (
+            engine.totals_changed
+            or engine.waiting_changed
+            or engine.members_changed
+            or self._event
+            or len(engine.queues) != self._queues_seen
+        ):
+            return done
+        heap = self._heap
+        while heap and heap[0][0] != heap[0][2].due:
+            heapq.heappop(heap)  # rescheduled since
+        soonest = heap[0][0] if heap else math.inf
+        timer = engine.next_timer()
+        if timer < soonest:
+            soonest = float(math.ceil(timer))
+        if self._spans:
+            interval_at, day_at = engine.next_rollover()
+            if self._busy_interval and interval_at < soonest:
+                soonest = float(math.ceil(interval_at))
+            if self._busy_day and day_at < soonest:
+                soonest = float(math.ceil(day_at))
+        if self.evaluator.silenced:
+            for until, _ in self.evaluator.silence_ends():
+                if until < soonest:
+                    soonest = float(math.ceil(until))
+        return max(soonest, done)
 
-    def _wait_crossings(self) -> list[float]:
-        """Seconds around which a growing longest wait reaches a rule's threshold or clear."""
-        board = self._board
-        if board is None or not self._wait_rules:
-            return []
-        seconds: list[float] = []
-        at = float(board["at"])
-        for rule in self._wait_rules:
-            for _, group in select(rule.queue, board):
-                if not group.get("waiting"):
-                    continue
-                waited = float(group["longest_wait_s"])
-                for limit in (rule.threshold, rule.clear):
-                    reached = math.floor(at + (limit - waited))
-                    seconds += [float(reached + k) for k in (-1, 0, 1, 2)]
-        return seconds
+    def _add_aggregate(self) -> None:
+        """`all` is on the board from the first evaluation, as in every snapshot."""
+        group = None
+        for index, rule in enumerate(self.evaluator.rules):
+            if rule.queue == AGGREGATE:
+                group = group or _Group(Probe(self.engine, None))
+                self._watch(index, AGGREGATE, group)
+        self._aggregate = group
 
-    def _evaluate(self, t: float) -> list[TransitionRecord]:
-        self._last = t
+    def _add_queues(self) -> list[_Watch]:
+        """Alarms for the queues that appeared since the last evaluation."""
+        engine = self.engine
+        names = list(engine.queues)[self._queues_seen :]
+        new: list[_Watch] = []
+        for name in names:
+            group = self._groups[name] = _Group(Probe(engine, engine.queues[name]))
+            for index, rule in enumerate(self.evaluator.rules):
+                selector = rule.queue
+                if selector == name or (
+                    selector != AGGREGATE
+                    and any(c in selector for c in _GLOB)
+                    and _glob_matches(selector, name)
+                ):
+                    new.append(self._watch(index, name, group))
+        self._queues_seen = len(engine.queues)
+        return new
+
+    def _watch(self, index: int, queue: str, group: _Group) -> _Watch:
+        watch = _Watch(self.evaluator.alarm(index, queue), index, group.probe)
+        group.watches.append(watch)
+        group.forget()
+        metric = watch.rule.metric
+        integrals = metric in INTEGRAL_METRICS
+        if watch.rule.span == "window" or watch.staffing:
+            group.leaving.append(watch)
+            group.integrals |= integrals
+        if watch.rule.span != "instant" or watch.staffing:  # (occupancy: for `min_offered`)
+            group.totals.append(watch)
+        if metric in ("waiting", "longest_wait_s"):
+            group.waiting.append(watch)
+        if metric.startswith("agents.") or watch.staffing or integrals:
+            group.members.append(watch)
+        if watch.interval or watch.day:
+            self._spans.append(watch)
+        if watch.motion == MOVING:
+            self._moving.append(watch)
+        return watch
+
+    # ------------------------------------------------------------ evaluation
+
+    def _evaluate(self, s: float, *, every: bool) -> list[TransitionRecord]:
+        """Step, at `s`, the alarms that must be (`every`: all of them) and those whose figure
+        changed among the ones whose inputs may have."""
+        engine = self.engine
+        if self._moving:
+            # A firing alarm on a moving figure shows it as of the second before: if its
+            # figure is unknown at `s` (a span just restarted), that one stays on the board.
+            self._show(math.ceil(s) - 1.0)
+        engine.advance(s)
+        self._done = max(self._done or -math.inf, math.floor(s) + 1.0)
+        self._last = s
         self.evaluations += 1
-        board = self.engine.snapshot(t, agents=False)
-        self._board = board
-        transitions: list[Transition] = self.evaluator.evaluate(board)
+        must: set[_Watch] = set()
+        check: set[_Watch] = set()
+        if len(engine.queues) != self._queues_seen:
+            must.update(self._add_queues())
+        if engine.interval_start_at != self._interval_at:
+            self._interval_at = engine.interval_start_at
+            if self._busy_interval:
+                check.update(w for w in self._spans if w.interval)
+            self._busy_interval = False
+        if engine.day_start_at != self._day_at:
+            self._day_at = engine.day_start_at
+            if self._busy_day:
+                check.update(w for w in self._spans if w.day)
+            self._busy_day = False
+        flagged: dict[_Group, int] = {}
+        groups = self._groups
+        every_kind = _TOTALS | _WAITING | _MEMBERS if self._event else 0
+        for kind, changed in (
+            (_TOTALS, engine.totals_changed),
+            (_WAITING, engine.waiting_changed),
+            (_MEMBERS, engine.members_changed),
+        ):
+            if changed:
+                every_kind |= kind
+                for queue in changed:
+                    group = groups.get(queue.name)
+                    if group is not None:
+                        flagged[group] = flagged.get(group, 0) | kind
+                changed.clear()
+        if every_kind:
+            # `all` adds up every queue (and counts agents, whom an event may move alone).
+            if self._aggregate is not None:
+                flagged[self._aggregate] = every_kind
+            self._event = False
+            self._busy_interval = self._busy_day = True
+        heap = self._heap
+        while heap and heap[0][0] <= s:
+            _, _, item = heapq.heappop(heap)
+            if item.due <= s:
+                if isinstance(item, _Group):
+                    flagged[item] = flagged.get(item, 0) | _LEAVING
+                else:
+                    must.add(item)
+        if every:
+            must.update(w for g in self._all_groups() for w in g.watches)
+        for group, kinds in flagged.items():
+            check.update(group.flagged(kinds))
+        check -= must
+        evaluator = self.evaluator
+        out: list[tuple[tuple[int, str], Transition]] = []
+        for watch in must:
+            self._step(watch, s, out)
+        for watch in check:
+            rule = watch.rule
+            probe = watch.probe
+            probe.at(s)
+            if watch.motion == STILL:
+                key = probe.inputs(rule.span, rule.metric, watch.fields)
+            elif rule.metric == "longest_wait_s":
+                key = (probe.oldest_join(),)
+            else:
+                key = None  # a time integral: its slope may have changed
+            if key is not None and key == watch.key:
+                continue
+            watch.key = key
+            value = probe.read(rule.span, rule.metric, rule.min_offered)
+            if value == watch.value and key is not None and watch.motion == STILL:
+                continue
+            if watch.zone_holds(value):
+                self.evaluator.show(watch.alarm, value)
+                watch.value = value
+                continue
+            self._step(watch, s, out, value)
+        for group, kinds in flagged.items():
+            # New items leave after those already in the window: only a window left
+            # with nothing to lose, or the item that just left, asks again.
+            if group.leaving and (kinds & _LEAVING or group.due == math.inf):
+                group.probe.at(s)
+                self._plan(group, group.probe.next_leaving(group.integrals))
+        if evaluator.silenced and any(until <= s for until, _ in evaluator.silence_ends()):
+            self._show(s)  # a renotified firing carries its figure now
+        if len(out) > 1:
+            out.sort(key=lambda pair: pair[0])  # the every-second order: rules, then queues
+        transitions = [transition for _, transition in out]
+        evaluator.end_step(s, transitions)
         return [transition.to_dict() for transition in transitions]
+
+    def _all_groups(self) -> list[_Group]:
+        groups = list(self._groups.values())
+        return [*groups, self._aggregate] if self._aggregate is not None else groups
+
+    def _step(
+        self,
+        watch: _Watch,
+        s: float,
+        out: list[tuple[tuple[int, str], Transition]],
+        value: float | str | None = "",
+    ) -> None:
+        rule, probe = watch.rule, watch.probe
+        if isinstance(value, str):
+            probe.at(s)
+            value = probe.read(rule.span, rule.metric, rule.min_offered)
+            watch.key = None  # not looked at: the next change of inputs reads it again
+        transitions: list[Transition] = []
+        self.evaluator.step(watch.alarm, s, value, transitions)
+        out.extend((watch.order, transition) for transition in transitions)
+        watch.value = value
+        watch.shown = s
+        self._schedule(watch, s, value)
+
+    def _plan(self, item: _Watch | _Group, due: float) -> None:
+        item.due = due
+        if due < math.inf:
+            self._seq += 1
+            heapq.heappush(self._heap, (due, self._seq, item))
+
+    def _schedule(self, watch: _Watch, s: float, value: float | None) -> None:
+        """When the alarm must be stepped next, whatever its figure (unless its inputs change)."""
+        rule, alarm = watch.rule, watch.alarm
+        due = math.inf
+        if alarm.state == "pending":
+            assert alarm.pending_since is not None
+            due = hold_end(alarm.pending_since, rule.for_s)
+        elif alarm.state == "firing" and alarm.clearing_since is not None:
+            due = hold_end(alarm.clearing_since, rule.clear_for_s)
+        if due <= s:
+            due = math.inf  # held long enough: it changes with its next figure
+        engine = self.engine
+        if rule.kind == "change":
+            lookbacks = watch.lookbacks
+            if watch.last is None or watch.last[0] != value:
+                watch.last = (value,)
+                lookbacks.append(hold_end(s, rule.over_s))
+            while lookbacks and lookbacks[0] <= s:
+                lookbacks.popleft()
+            if lookbacks:
+                due = min(due, lookbacks[0])
+        first_at = engine.first_at
+        if watch.motion == EVERY or (
+            watch.staffing and first_at is not None and s - first_at < engine.windows[0]
+        ):
+            due = math.floor(s) + 1.0
+        elif watch.motion == MOVING:
+            bound = due
+            if rule.span == "window":
+                bound = min(bound, watch.probe.next_leaving(True))
+            due = min(due, self._crossing(watch, s, value, bound))
+        self._plan(watch, due)
+
+    def _crossing(self, watch: _Watch, s: float, value: float | None, bound: float) -> float:
+        """The first whole second before `bound` at which a moving figure changes zone."""
+        rule, probe = watch.rule, watch.probe
+        zone = _zone(rule, value)
+        if rule.metric == "longest_wait_s":
+            oldest = probe.oldest_join()
+            if oldest is None:
+                return math.inf  # nobody waits: 0 until an event
+            bound = min(bound, math.ceil(oldest + max(rule.threshold, rule.clear)) + 2.0)
+        else:
+            if watch.interval or watch.day:
+                interval_at, day_at = self.engine.next_rollover()
+                bound = min(bound, math.ceil(interval_at if watch.interval else day_at))
+            if bound == math.inf:
+                return math.inf  # the window holds no segment to leave: constant
+
+        def moved(t: float) -> bool:
+            return (
+                _zone(rule, probe.read_ahead(t, rule.span, rule.metric, rule.min_offered)) != zone
+            )
+
+        lo, hi = math.floor(s) + 1.0, bound - 1.0
+        if hi < lo or not moved(hi):
+            return math.inf
+        while lo < hi:
+            mid = float(math.floor((lo + hi) / 2))
+            if moved(mid):
+                hi = mid
+            else:
+                lo = mid + 1.0
+        return hi
+
+    def _show(self, s: float) -> None:
+        """Firing alarms on moving figures show them as of second `s` (the engine is not past s)."""
+        advanced = False
+        for watch in self._moving:
+            if watch.alarm.state != "firing" or watch.shown >= s:
+                continue
+            if not advanced:
+                self.engine.advance(s)
+                advanced = True
+            rule, probe = watch.rule, watch.probe
+            probe.at(s)
+            value = probe.read(rule.span, rule.metric, rule.min_offered)
+            if value is not None:
+                self.evaluator.show(watch.alarm, value)
+            watch.shown = s

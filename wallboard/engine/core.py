@@ -145,6 +145,12 @@ class Engine:
         self._next_day = math.inf
         self._next_due = -math.inf
         self._next_housekeeping = -math.inf
+        # Queues an event or a timer changed, for a reader that wants to know which ones to
+        # look at again (the alarm stepper, which empties the sets): their running totals,
+        # their callers waiting, their members' states.
+        self.totals_changed: set[QueueState] = set()
+        self.waiting_changed: set[QueueState] = set()
+        self.members_changed: set[QueueState] = set()
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             CallerJoined: self._on_joined,
             CallerAnswered: self._on_answered,
@@ -311,6 +317,25 @@ class Engine:
                 agent.calls = 0
         self._plan_boundaries()
 
+    def advance(self, t: float) -> None:
+        """Move the clock to `t` without a snapshot: wraps end and spans roll over on the way."""
+        if not self._started:
+            self._start(t)
+        if t > self.now:
+            self._advance(t)
+            self._set_next_due()
+
+    def next_timer(self) -> float:
+        """When the next wrap-up runs out on its own (inf: none running)."""
+        timers = self._timers
+        while timers and not timers[0][2].live:
+            heapq.heappop(timers)
+        return timers[0][0] if timers else math.inf
+
+    def next_rollover(self) -> tuple[float, float]:
+        """When the next interval and the next day start (the engine's clock is before both)."""
+        return self.interval_start_at + self.config.interval_s, self._next_day
+
     # ----------------------------------------------------------------- input
 
     def apply(self, event: Event) -> None:
@@ -351,13 +376,15 @@ class Engine:
         if member is None:
             member = Member(queue, self._on_shift_for(agent.id, queue.name))
             agent.members[queue.name] = member
-            queue.former.pop(agent.id, None)
+            if queue.former.pop(agent.id, None) is not None:
+                self.members_changed.add(queue)
         return member
 
     def _record(self, queue: QueueState, s: float) -> None:
         """Log the queue's totals after an item stamped `s` (= the clock) was added to them."""
         cum = queue.cum
         queue.log.append((s, *cum))
+        self.totals_changed.add(queue)
         if s == self.interval_start_at:
             # Stamped exactly on the boundary: in no interval (s > start), so the
             # interval starts after it.
@@ -425,6 +452,7 @@ class Engine:
         old = member.state
         member.state = state
         queue = member.queue
+        self.members_changed.add(queue)
         self._tally(queue.counts, queue.series, old, state)
         if member.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
             self._regroup(queue.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
@@ -494,8 +522,12 @@ class Engine:
         self, queue: QueueState, call_id: str, at: float, wait_s: float | None
     ) -> float | None:
         joined = queue.waiting.pop(call_id, None)
-        if joined is None and queue.leaving:
+        if joined is not None:
+            self.waiting_changed.add(queue)
+        elif queue.leaving:
             joined = queue.leaving.pop(call_id, None)
+            if joined is not None:
+                self.waiting_changed.add(queue)
         if wait_s is not None:
             return wait_s
         if joined is None:
@@ -507,6 +539,7 @@ class Engine:
         queue = self._queue(e.queue)
         if e.call_id not in queue.waiting and e.call_id not in queue.leaving:
             queue.waiting[e.call_id] = at
+            self.waiting_changed.add(queue)
             self._count(queue, at, JOINS)
 
     def _on_answered(self, e: CallerAnswered, at: float) -> None:
@@ -588,12 +621,15 @@ class Engine:
         joined = queue.waiting.pop(e.call_id, None)
         if joined is not None:
             queue.leaving[e.call_id] = joined
+            self.waiting_changed.add(queue)
             self._end_ringing((e.queue, e.call_id))
 
     def _on_gone(self, e: CallerGone, at: float) -> None:
         queue = self._queue(e.queue)
-        queue.waiting.pop(e.call_id, None)
-        queue.leaving.pop(e.call_id, None)
+        if queue.waiting.pop(e.call_id, None) is not None:
+            self.waiting_changed.add(queue)
+        if queue.leaving.pop(e.call_id, None) is not None:
+            self.waiting_changed.add(queue)
         self._end_ringing((e.queue, e.call_id))
 
     def _on_blocked(self, e: CallBlocked, at: float) -> None:
@@ -692,6 +728,7 @@ class Engine:
         member = agent.members.pop(e.queue, None)
         if member is None:
             return
+        self.members_changed.add(queue)
         self._tally(queue.counts, queue.series, member.state, -1)
         if member.scheduled:
             self._regroup(queue.rostered, ROSTER_GROUP[member.state], -1)  # type: ignore[arg-type]
@@ -794,10 +831,6 @@ class Engine:
         """Bring the clock to `t` (never back) and the windows with it; the clock's time."""
         if t is None:
             t = self.now
-        if not self._started:
-            self._start(t)
-        if t > self.now:
-            self._advance(t)
-            self._set_next_due()
+        self.advance(t)
         self._expire(self.now)
         return self.now

@@ -182,24 +182,37 @@ def total_spans(
 
 def integral_spans(series: Series, t: float, windows: tuple[float, ...]) -> list[list[float]]:
     """Membership-seconds per state group, per span (windows..., interval, day)."""
-    n = series.n
-    last_t = series.last_t
-    now = [c + k * (t - last_t) for c, k in zip(series.cum, n, strict=True)]
-    ledger = series.ledger
-    entries = ledger.entries
-    spans = []
-    for w, width in enumerate(windows):
-        edge = t - width
-        p = ledger.ptr[w]
-        if p < len(entries):
-            # the edge falls in segment p: its total, less what follows the edge
-            e = entries[p]
-            back = e[0] - edge
-            at_edge = [e[1 + g] - e[5 + g] * back for g in range(4)]
-        else:
-            # the edge falls in the open segment
-            at_edge = [c + k * (edge - last_t) for c, k in zip(series.cum, n, strict=True)]
-        spans.append([a - b for a, b in zip(now, at_edge, strict=True)])
+    now = integral_now(series, t)
+    spans = [
+        [
+            a - b
+            for a, b in zip(now, integral_at(series, t - width, series.ledger.ptr[w]), strict=True)
+        ]
+        for w, width in enumerate(windows)
+    ]
     spans.append([a - b for a, b in zip(now, series.ibase, strict=True)])
     spans.append([a - b for a, b in zip(now, series.dbase, strict=True)])
     return spans
+
+
+def integral_now(series: Series, t: float) -> list[float]:
+    """The running integrals at `t` (no later change of counts than the series has seen)."""
+    dt = t - series.last_t
+    return [c + k * dt for c, k in zip(series.cum, series.n, strict=True)]
+
+
+def integral_at(series: Series, edge: float, p: int) -> list[float]:
+    """The running integrals at a window's `edge`; `p` = the first segment ending after it."""
+    entries = series.ledger.entries
+    if p < len(entries):
+        # the edge falls in segment p: its total, less what follows the edge
+        e = entries[p]
+        back = e[0] - edge
+        return [e[1 + g] - e[5 + g] * back for g in range(4)]
+    # the edge falls in the open segment
+    return integral_now(series, edge)
+
+
+def first_after(ledger: Ledger, w: int, edge: float) -> int:
+    """Index of the first entry stamped after `edge` (window w's edge, at or after its last)."""
+    return bisect_right(ledger.entries, (edge, math.inf), ledger.ptr[w])

@@ -88,10 +88,6 @@ def board(engine: Floor, t: float, agents: bool) -> Snapshot:
 def _queue_report(
     engine: Floor, queue: QueueState, spans: list[list[Any]], t: float
 ) -> QueueFigures:
-    counts = queue.counts
-    logged_off = sum(1 for e in queue.former.values() if e >= engine.day_start_at)
-    agents = cast(AgentCounts, dict(zip(STATE_NAMES, [*counts, logged_off], strict=True)))
-    longest = t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
     return _group_report(
         engine,
         t,
@@ -102,8 +98,8 @@ def _queue_report(
         queue.sl_target,
         len(queue.waiting),
         len(queue.leaving),
-        longest,
-        agents,
+        longest_wait(queue, t),
+        queue_agents(queue, engine.day_start_at),
         queue.rostered,
         queue.name,
     )
@@ -119,6 +115,17 @@ def _all_totals(engine: Floor, queue_spans: list[list[list[Any]]]) -> list[list[
     ]
 
 
+def queue_agents(queue: QueueState, day_start_at: float) -> AgentCounts:
+    """A queue's members per state, and the members who logged off today."""
+    logged_off = sum(1 for e in queue.former.values() if e >= day_start_at)
+    return cast(AgentCounts, dict(zip(STATE_NAMES, [*queue.counts, logged_off], strict=True)))
+
+
+def longest_wait(queue: QueueState, t: float) -> float:
+    """How long the oldest caller waiting in `queue` has waited at `t` (0 with nobody waiting)."""
+    return t - next(iter(queue.waiting.values())) if queue.waiting else 0.0
+
+
 def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> QueueFigures:
     """Counts and durations of every queue added up; integrals by agent state."""
     accs = _all_totals(engine, queue_spans)
@@ -128,7 +135,7 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         waiting += len(queue.waiting)
         leaving += len(queue.leaving)
         if queue.waiting:
-            longest = max(longest, t - next(iter(queue.waiting.values())))
+            longest = max(longest, longest_wait(queue, t))
     agents = cast(AgentCounts, dict(zip(STATE_NAMES, engine.agent_counts, strict=True)))
     config = engine.config
     return _group_report(
@@ -186,18 +193,9 @@ def _group_report(
     ]
     nw = len(engine.windows)
     window = spans[0]
-    by_state = cast(dict[str, int], agents)
-    in_service = sum(by_state[STATE_NAMES[s]] for s in IN_SERVICE)
-    lam = None
-    if engine.first_at is not None:
-        observed = min(engine.windows[0], t - engine.first_at)
-        if observed >= min(engine.windows[0], RATE_MIN_SPAN_S):
-            lam = accs[0][JOINS] / observed
-    aht = window["aht_s"]
-    required = gap = predicted = None
-    if lam is not None and aht is not None and lam * aht <= MAX_TRAFFIC_ERLANGS:
-        required, predicted = staffing(lam * aht, aht, threshold, target, in_service)
-        gap = required - in_service
+    required, gap, predicted = staffing_figures(
+        engine, t, accs[0][JOINS], window["aht_s"], agents, threshold, target
+    )
     return {
         "waiting": waiting,
         "leaving": leaving,
@@ -213,6 +211,29 @@ def _group_report(
         "day": spans[nw + 1],
         "windows": {str(int(width)): spans[w] for w, width in enumerate(engine.windows) if w > 0},
     }
+
+
+def staffing_figures(
+    engine: Floor,
+    t: float,
+    joins: int,
+    aht: float | None,
+    agents: AgentCounts,
+    threshold: float,
+    target: float,
+) -> tuple[int | None, int | None, float | None]:
+    """`(agents_required, staffing_gap, predicted_sl)` from the window's joins and handle time."""
+    by_state = cast(dict[str, int], agents)
+    in_service = sum(by_state[STATE_NAMES[s]] for s in IN_SERVICE)
+    lam = None
+    if engine.first_at is not None:
+        observed = min(engine.windows[0], t - engine.first_at)
+        if observed >= min(engine.windows[0], RATE_MIN_SPAN_S):
+            lam = joins / observed
+    if lam is None or aht is None or lam * aht > MAX_TRAFFIC_ERLANGS:
+        return None, None, None
+    required, predicted = staffing(lam * aht, aht, threshold, target, in_service)
+    return required, required - in_service, predicted
 
 
 def _agent_report(agent: AgentState) -> AgentRow:

@@ -223,6 +223,9 @@ class Replayer:
         boundary = s.next_step
         engine = s.step.engine
         sample_at = max(engine.now, boundary - self._step_s)
+        if s.step.stepper:
+            # The alarms evaluate the seconds before the engine moves there (never after).
+            s.step.stepper.advance(math.ceil(sample_at) - 1)
         s.history.close_step(boundary, engine.snapshot(sample_at))
         s.next_step = boundary + self._step_s
         c = self._checkpoint_every_s
