@@ -26,7 +26,7 @@ from wallboard.alarms import AlarmStepper, Evaluator, load_rules, parse_rules
 from wallboard.alarms.rules import INSTANT_METRICS, SPAN_METRICS, Rule
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
-from wallboard.events import AgentLoggedIn, CallerAnswered, CallerJoined, Event
+from wallboard.events import AgentLoggedIn, CallEnded, CallerAnswered, CallerJoined, Event
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 STREAMS = settings(
@@ -278,3 +278,29 @@ def test_a_moving_figure_unknown_after_a_span_restart_keeps_the_one_before():
     ]
     seen = assert_same_alarms(rules, config, events, {3: [T0 + 60.5]}, T0 + 61, marks=False)
     assert [t["kind"] for t in seen] == ["firing"]
+
+
+def test_a_staffing_figure_unknown_at_first_is_followed_through_the_first_window():
+    """The staffing gap on `all` is unknown until the arrival rate has been observed for a
+    minute; an event that leaves its inputs as they were must not leave it unstepped (it
+    fired at T0 + 62 second by second, never with change points: hypothesis, 25 examples)."""
+    rules = parse_rules(
+        """
+        [[rule]]
+        id = "short"
+        metric = "staffing_gap"
+        queue = "all"
+        op = "<"
+        threshold = 2
+        clear = 2
+        for = "2s"
+        """
+    )
+    events: list[Event] = [
+        AgentLoggedIn(T0, "A1", "q1"),
+        CallerJoined(T0 + 1, "q1", "c1"),
+        CallerAnswered(T0 + 2, "q1", "c1", "A1"),
+        CallEnded(T0 + 10, "q1", "c1", "A1", talk_s=8.0),
+    ]
+    seen = assert_same_alarms(rules, EngineConfig(), events, {}, T0 + 120)
+    assert [(t["kind"], t["at"]) for t in seen] == [("firing", T0 + 62)]

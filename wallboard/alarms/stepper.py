@@ -121,11 +121,11 @@ class _Watch:
         self.last: tuple[float | None] | None = None  # a change rule's last distinct figure
         self.lookbacks: deque[float] = deque()
 
-    def zone_holds(self, value: float | None) -> bool:
+    def zone_holds(self, value: float) -> bool:
         """Whether a new figure of a threshold rule on a still figure leaves the alarm as it
         is but for the figure it shows: same side of the thresholds, no hold-down to start
         or stop (those that run out are scheduled)."""
-        if self.motion != STILL or self.rule.kind != "threshold" or value is None:
+        if self.motion != STILL or self.rule.kind != "threshold":
             return False
         old = self.value
         return old is not None and _zone(self.rule, value) == _zone(self.rule, old)
@@ -417,6 +417,9 @@ class AlarmStepper:
         for watch in must:
             self._step(watch, s, out)
         for watch in check:
+            if watch.staffing and self._first_window(s):
+                self._step(watch, s, out)  # its figure moves with `s` alone
+                continue
             rule = watch.rule
             probe = watch.probe
             probe.at(s)
@@ -432,7 +435,7 @@ class AlarmStepper:
             value = probe.read(rule.span, rule.metric, rule.min_offered)
             if value == watch.value and key is not None and watch.motion == STILL:
                 continue
-            if watch.zone_holds(value):
+            if value is not None and watch.zone_holds(value):
                 self.evaluator.show(watch.alarm, value)
                 watch.value = value
                 continue
@@ -491,7 +494,6 @@ class AlarmStepper:
             due = hold_end(alarm.clearing_since, rule.clear_for_s)
         if due <= s:
             due = math.inf  # held long enough: it changes with its next figure
-        engine = self.engine
         if rule.kind == "change":
             lookbacks = watch.lookbacks
             if watch.last is None or watch.last[0] != value:
@@ -501,10 +503,7 @@ class AlarmStepper:
                 lookbacks.popleft()
             if lookbacks:
                 due = min(due, lookbacks[0])
-        first_at = engine.first_at
-        if watch.motion == EVERY or (
-            watch.staffing and first_at is not None and s - first_at < engine.windows[0]
-        ):
+        if watch.motion == EVERY or (watch.staffing and self._first_window(s)):
             due = math.floor(s) + 1.0
         elif watch.motion == MOVING:
             bound = due
@@ -512,6 +511,12 @@ class AlarmStepper:
                 bound = min(bound, watch.probe.next_leaving(True))
             due = min(due, self._crossing(watch, s, value, bound))
         self._plan(watch, due)
+
+    def _first_window(self, s: float) -> bool:
+        """Whether the arrival rate's observed span still grows at `s` (staffing figures move)."""
+        engine = self.engine
+        first_at = engine.first_at
+        return first_at is not None and s - first_at < engine.windows[0]
 
     def _crossing(self, watch: _Watch, s: float, value: float | None, bound: float) -> float:
         """The first whole second before `bound` at which a moving figure changes zone."""
