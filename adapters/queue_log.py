@@ -632,7 +632,7 @@ class QueueLogSource:
     def events(self) -> Iterator[Event | SourceStatus]:
         members = member_names(self.path, self._lines)
         mapper = QueueLogMapper(self._config, members=members)
-        warn = _CappedWarnings(self.path)
+        warn = CappedWarnings(self.path)
         number = 0
         try:
             for number, record in self._numbered(warn):
@@ -677,7 +677,7 @@ def member_names(where: Path, lines: Callable[[], Iterable[str]]) -> dict[str, s
     return learnt.members
 
 
-class _CappedWarnings:
+class CappedWarnings:
     """The first few warnings of a file, then one summary line for the rest.
 
     A text file that is not a queue_log at all (or one damaged throughout) must
@@ -708,3 +708,12 @@ class _CappedWarnings:
                 return
             lines = f"line {last}" if first == last else f"lines {first} to {last}"
             log.warning("%s: %d more warnings not shown (%s)", self.path, hidden, lines)
+
+
+def verb_rules() -> dict[str, tuple[bool, tuple[int, ...]]]:
+    """Each verb the mapper knows: whether its lines give events, and the fields (call id 1,
+    queue 2, agent 3) they must fill; the batch reader (`wallboard.intervals.columns`) follows
+    the same rules."""
+    return {
+        verb: (handler is not None, required) for verb, (_, handler, required) in _RULES.items()
+    }

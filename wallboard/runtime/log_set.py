@@ -27,7 +27,7 @@ from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from wallboard.adapters.base import RawRecord, SourceStatus
-from wallboard.adapters.queue_log import QueueLogMapper, parse_line
+from wallboard.adapters.queue_log import CappedWarnings, QueueLogMapper, parse_line
 from wallboard.adapters.recording import RecordingSource, is_recording
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
@@ -74,6 +74,7 @@ class Chunk:
     file: InputFile
     first_line: int
     numbers: tuple[int, ...] | None = None
+    lines: int = 0  # how many lines it holds
 
     def numbered_lines(self) -> Iterator[tuple[int, str]]:
         """Each line as the queue_log reader decodes it, with its number in the file."""
@@ -238,9 +239,11 @@ class LogSet:
         )
 
     def note(self, text: str) -> None:
-        """A problem with the input as a whole: logged now, and kept for the report."""
-        log.warning("%s", text)
-        self.notes.append(text)
+        """A problem with the input as a whole: logged now, and kept for the report (once,
+        however many times the files are read)."""
+        if text not in self.notes:
+            log.warning("%s", text)
+            self.notes.append(text)
 
     # ------------------------------------------------------------- sniffing
 
@@ -289,7 +292,7 @@ class LogSet:
                 if checking:
                     chunk, checking = _drop_repeats(chunk, overlap, earlier_last)
                 _keep_tail(chunk, overlap, following)
-                self.lines += chunk.data.count(b"\n") + (not chunk.data.endswith(b"\n"))
+                self.lines += chunk.lines
                 self.progress.update(done_bytes + position, file.path.name, self.lines)
                 if chunk.data:
                     yield chunk
@@ -329,8 +332,9 @@ class LogSet:
                     end = data.rfind(b"\n") + 1
                     rest = data[end:]
                     if end:
-                        chunk = Chunk(data[:end], file, line)
-                        line += chunk.data.count(b"\n")
+                        count = data.count(b"\n", 0, end)
+                        chunk = Chunk(data[:end], file, line, lines=count)
+                        line += count
                         _note_last(file, chunk.data)
                         yield chunk, raw.tell()
             except _CutShort as exc:
@@ -342,7 +346,7 @@ class LogSet:
                 return
             if rest:
                 _note_last(file, rest)
-                yield Chunk(rest, file, line), raw.tell()
+                yield Chunk(rest, file, line, lines=1), raw.tell()
 
     def events(self, config: EngineConfig) -> Iterator[Event | SourceStatus]:
         """The events of the whole set, through the mapper of each file's kind."""
@@ -350,13 +354,27 @@ class LogSet:
             yield from self._recording_events(config)
             return
         mapper = QueueLogMapper(config)
-        for chunk in self.chunks():
-            for number, line in chunk.numbered_lines():
-                items = mapper.feed(RawRecord(0.0, "queue_log", line))
-                for warning in mapper.take_warnings():
-                    log.warning("%s:%d: %s", chunk.file.path, number, warning)
-                yield from items
-        yield from mapper.flush()
+        warn: CappedWarnings | None = None
+        number = 0
+        try:
+            for chunk in self.chunks():
+                if warn is None or warn.path != chunk.file.path:
+                    if warn is not None:
+                        warn.summary()
+                    warn = CappedWarnings(chunk.file.path)
+                for number, line in chunk.numbered_lines():
+                    items = mapper.feed(RawRecord(0.0, "queue_log", line))
+                    for warning in mapper.take_warnings():
+                        warn(number, warning)
+                    yield from items
+            rest = mapper.flush()
+            for warning in mapper.take_warnings():
+                if warn is not None:
+                    warn(number, f"at the end: {warning}")
+            yield from rest
+        finally:
+            if warn is not None:
+                warn.summary()
 
     def _recording_events(self, config: EngineConfig) -> Iterator[Event | SourceStatus]:
         done = 0
@@ -423,4 +441,4 @@ def _drop_repeats(chunk: Chunk, overlap: _Overlap, earlier_last: float) -> tuple
     if len(kept) == len(lines):
         return chunk, checking
     data = b"\n".join(kept) + (b"\n" if kept and not ends_open else b"")
-    return Chunk(data, chunk.file, chunk.first_line, tuple(numbers)), checking
+    return Chunk(data, chunk.file, chunk.first_line, tuple(numbers), len(kept)), checking
