@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 from wallboard.engine.calendar import day_start, next_day_start
 from wallboard.errors import WallboardError
 
+MAX_BINS = 100_000
+"""The most intervals a report holds (a year and more of 15-minute intervals): more means a
+line's time is far off, and its empty intervals would fill the memory."""
+
 
 @dataclass(frozen=True, slots=True)
 class Day:
@@ -75,6 +79,7 @@ class Grid:
                 last = min(last, round(end / interval_s) - 1)
         if last < first:
             raise WallboardError("no input falls in the period asked for")
+        check_span(first * interval_s, (last + 1) * interval_s, interval_s, tz)
         lo, hi = first * interval_s, (last + 1) * interval_s
         days = []
         start = day_start(lo, day_starts_at, tz)
@@ -96,4 +101,16 @@ def _check_boundary(at: float, interval_s: float, tz: ZoneInfo) -> None:
             f"intervals of {interval_s / 60:g} min do not fit the days of {tz.key}: a day starts "
             f"at {local:%Y-%m-%d %H:%M %Z}, which is no interval boundary (intervals count "
             "from 00:00 UTC); use 30 or 15 minutes"
+        )
+
+
+def check_span(start: float, end: float, interval_s: float, tz: ZoneInfo) -> None:
+    """Refuse a report of more than MAX_BINS intervals, saying what the input spans."""
+    if (end - start) / interval_s > MAX_BINS:
+        first = datetime.fromtimestamp(start, tz)
+        last = datetime.fromtimestamp(end, tz)
+        raise WallboardError(
+            f"the input runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}, more than "
+            f"{MAX_BINS:,} intervals of {interval_s / 60:g} min: if a line's time is far off, "
+            "report on the days you want with --from and --to (or use longer intervals)"
         )

@@ -18,7 +18,7 @@ from wallboard.engine.report import Totals
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
-from wallboard.intervals.grid import Grid
+from wallboard.intervals.grid import MAX_BINS, Grid, check_span
 from wallboard.intervals.totals import BinTotals
 from wallboard.status import SourceStatus
 
@@ -28,6 +28,45 @@ _Read = tuple[int, dict[str, Totals], Totals]
 def bin_engine(config: EngineConfig, interval_s: float) -> Engine:
     """An engine whose primary window is one interval (nothing else about it changes)."""
     return Engine(replace(config, window_s=interval_s, extra_windows_s=(), interval_s=interval_s))
+
+
+class _Reader:
+    """Reads the engine's window of one interval at each boundary `k * I` passed."""
+
+    def __init__(self, engine: Engine, interval_s: float, first: float, stop_at: float) -> None:
+        self.engine = engine
+        self.interval_s = interval_s
+        self.first = first  # read boundaries from `first` on (in intervals from the epoch)
+        self.stop_at = stop_at  # and up to this instant
+        self.k: int | None = None
+        self.k0 = 0  # the first boundary read
+        self.read: list[_Read] = []
+
+    def until(self, at: float) -> None:
+        """Read every boundary before `at` (call before applying an event at `at`)."""
+        if self.k is None:
+            first = math.ceil(at / self.interval_s)
+            self.k = first if self.first == -math.inf else max(first, math.ceil(self.first))
+            self.k0 = self.k
+        interval = self.interval_s
+        if min(at, self.stop_at) - self.k0 * interval > MAX_BINS * interval:
+            check_span(self.k0 * interval, at, interval, self.engine.config.tz)
+        while self.k * interval < at and self.k * interval <= self.stop_at:
+            totals = self.engine.span_totals(self.k * interval)
+            spans = {name: s[0] for name, s in totals.queues.items()}
+            self.read.append((self.k - 1, spans, totals.all[0]))
+            self.k += 1
+
+    def fill(self, grid: Grid, queues: list[str]) -> BinTotals:
+        out = BinTotals(queues, grid.count)
+        for k_bin, spans, everyone in self.read:
+            index = k_bin - grid.first
+            if 0 <= index < grid.count:
+                for name, totals in spans.items():
+                    if name in out.index:
+                        out.put(out.index[name], index, totals)
+                out.put(None, index, everyone)
+        return out
 
 
 def engine_totals(
@@ -42,45 +81,42 @@ def engine_totals(
     after it are not read further than the first one.
     """
     config = engine.config
-    start_k = -math.inf if period is None else period[0] / interval_s
+    start = -math.inf if period is None else period[0] / interval_s + 1
     stop_at = math.inf if period is None else period[1]
-    read: list[_Read] = []
-    k: int | None = None  # the next boundary to read, in intervals from the epoch
+    reader = _Reader(engine, interval_s, start, stop_at)
     first_at, last_at = math.inf, -math.inf
-
-    def read_until(at: float) -> None:
-        nonlocal k
-        assert k is not None
-        while k * interval_s < at and k * interval_s <= stop_at:
-            if k - 1 >= start_k:
-                totals = engine.span_totals(k * interval_s)
-                spans = {name: s[0] for name, s in totals.queues.items()}
-                read.append((k - 1, spans, totals.all[0]))
-            k += 1
-
     for item in events:
         if isinstance(item, SourceStatus):
             continue
-        if k is None:
-            k = math.ceil(item.at / interval_s)
-        read_until(item.at)
+        reader.until(item.at)
         if item.at > stop_at:
             break
         engine.apply(item)
         first_at = min(first_at, item.at)
         last_at = max(last_at, item.at)
-    if k is None:
+    if reader.k is None:
         raise WallboardError("no events in the input")
     if first_at == math.inf:
         raise WallboardError("no input falls in the period asked for")
-    last_k = math.ceil(last_at / interval_s)
-    read_until(last_k * interval_s + interval_s / 2)
+    reader.until(math.ceil(last_at / interval_s) * interval_s + interval_s / 2)
     grid = Grid.covering(first_at, last_at, interval_s, config.day_start, config.tz, period)
-    out = BinTotals(sorted({name for _, spans, _ in read for name in spans}), grid.count)
-    for k_bin, spans, everyone in read:
-        index = k_bin - grid.first
-        if 0 <= index < grid.count:
-            for name, totals in spans.items():
-                out.put(out.index[name], index, totals)
-            out.put(None, index, everyone)
-    return grid, out
+    return grid, reader.fill(grid, sorted({name for _, spans, _ in reader.read for name in spans}))
+
+
+def grid_totals(
+    events: Iterable[Event | SourceStatus], engine: Engine, grid: Grid, queues: list[str]
+) -> BinTotals:
+    """Apply `events` to `engine`, reading the totals of the bins of a given `grid`."""
+    interval = grid.interval_s
+    stop_at = grid.start(grid.count)
+    reader = _Reader(engine, interval, grid.first + 1, stop_at)
+    for item in events:
+        if isinstance(item, SourceStatus):
+            continue
+        reader.until(item.at)
+        if item.at > stop_at:
+            break
+        engine.apply(item)
+    if reader.k is not None:
+        reader.until(stop_at + interval / 2)
+    return reader.fill(grid, queues)
