@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=FORMATS, default="table", help="output (default: table)"
     )
     parser.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument(
+        "--streaming",
+        action="store_true",
+        help="compute through the streaming engine, event by event, instead of the batch "
+        "path (slower; the same figures, docs/REPORTS.md)",
+    )
 
 
 def parse_interval(text: str | None, config: EngineConfig) -> float:
@@ -156,6 +162,7 @@ def build(args: argparse.Namespace, config: EngineConfig) -> IntervalReport:
     from wallboard.intervals.streaming import bin_engine, engine_totals
     from wallboard.runtime.log_set import LogSet
     from wallboard.runtime.progress import Progress
+    from wallboard.runtime.report_input import batch_totals
 
     interval = parse_interval(args.interval, config)
     config = replace(config, interval_s=interval)
@@ -163,8 +170,12 @@ def build(args: argparse.Namespace, config: EngineConfig) -> IntervalReport:
     log_set = LogSet(args.sources, tz=config.tz, progress=Progress(0))
     log_set.progress.total = max(1, sum(f.size for f in log_set.files))
     _check_zones(log_set, config)
-    engine = bin_engine(config, interval)
-    grid, totals = engine_totals(log_set.events(config), engine, interval, period)
+    if log_set.kind == "recording" or args.streaming:
+        grid, totals = engine_totals(
+            log_set.events(config), bin_engine(config, interval), interval, period
+        )
+    else:
+        grid, totals = batch_totals(log_set, config, interval, period)
     patterns = [p.strip() for arg in args.queues for p in arg.split(",") if p.strip()]
     queues = select_queues(totals.queues, patterns)
     if patterns and not queues:
