@@ -13,6 +13,7 @@ Run longer with HYPOTHESIS_PROFILE=long (2,000 files instead of 120).
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +22,15 @@ from hypothesis import HealthCheck, event, given, settings
 
 from tests.intervals.queue_logs import QueueLogCase, queue_logs
 from wallboard.engine.ledger import JOINS
-from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.engine.settings import AgentSettings, EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
-from wallboard.intervals.batch import BatchTotals, Plan
+from wallboard.intervals.batch import Plan
 from wallboard.intervals.grid import Grid
 from wallboard.intervals.rows import build_report
 from wallboard.intervals.streaming import bin_engine, engine_totals
 from wallboard.intervals.totals import BinTotals
 from wallboard.runtime.log_set import LogSet
+from wallboard.runtime.report_input import batch_plan
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -50,14 +52,13 @@ def streaming(paths: list[str], config: EngineConfig, interval: float) -> tuple[
 def batch(
     paths: list[str], config: EngineConfig, interval: float
 ) -> tuple[Plan, tuple[Grid, BinTotals] | None]:
-    totals = BatchTotals(config, interval)
-    for chunk in LogSet(paths, tz=config.tz).chunks():
-        totals.feed(chunk.data, chunk.first_line, chunk.numbers)
-    plan = totals.plan()
+    log_set = LogSet(paths, tz=config.tz)
+    totals = batch_plan(log_set, config, interval, None)
+    plan = totals.plan_made
     if plan.everything:
         return plan, None
     if plan.agents:
-        for chunk in LogSet(paths, tz=config.tz).chunks():
+        for chunk in log_set.chunks(counted=False):
             totals.feed_engine(chunk.data, chunk.first_line, chunk.numbers)
     return plan, totals.totals()
 
@@ -98,9 +99,23 @@ def test_every_bin_of_the_real_fixtures_equals_the_engine(run, interval):
     if not path.exists():
         pytest.skip(f"{path} is not present")
     plan = check([str(path)], WRAPUPS, interval)
-    # Real Asterisk lines (restarts, transfers back to the same queue, pauses of every
-    # queue, members added paused) are all in the batch path's model.
-    assert plan.agents == frozenset()
+    # Real Asterisk lines (transfers back to the same queue, pauses of every queue,
+    # members added paused) are in the batch path's model; run D restarts Asterisk
+    # mid-shift, and the agents logged in then go to the engine.
+    assert (plan.agents == frozenset()) == (run == "asterisk-22-run-a")
+
+
+def test_interfaces_are_the_agents_the_mapper_makes_of_them():
+    """Run D names three members by interface only on ADDMEMBER/REMOVEMEMBER: two are learnt
+    from the file (Ivan, Kate), the third is tied by the [agents] table (Judy)."""
+    path = FIXTURES / "asterisk-22-run-d" / "queue_log"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    config = replace(WRAPUPS, agents={"Local/agent110@agents/n": AgentSettings("Judy")})
+    check([str(path)], config, 300.0)
+    totals = batch_plan(LogSet([str(path)], tz=config.tz), config, 300.0, None)
+    assert totals.needs_member_names()
+    assert "Judy" in totals.reader.agents.names  # the table's name, interned for the alias
 
 
 def test_the_report_rows_are_the_engines(tmp_path):

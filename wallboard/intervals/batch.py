@@ -31,12 +31,13 @@ of their own (the engine's state of one agent depends on nothing else).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.identity import AgentDirectory
 from wallboard.adapters.queue_log import DEFAULT_REORDER_S, QueueLogMapper
 from wallboard.adapters.source_time import EARLIEST, LATEST
 from wallboard.engine.ledger import (
@@ -66,7 +67,7 @@ from wallboard.engine.ledger import (
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
-from wallboard.intervals.columns import ABSENT_BIT, VERBS, ColumnReader, Columns
+from wallboard.intervals.columns import ABSENT_BIT, VERBS, ColumnReader, Columns, Interned
 from wallboard.intervals.grid import Grid
 from wallboard.intervals.streaming import bin_engine, grid_totals
 from wallboard.intervals.totals import BinTotals
@@ -383,13 +384,7 @@ def _runs(
     when to when (the last one open). A change that leaves the state as it was
     (a call's end names the agent in a queue it is a member of) starts none.
     """
-    member = changes != OUT
-    before = np.concatenate(([False], member[:-1]))
-    created = member & ~before
-    sets = (changes != IN) | created  # a change that decides the pause flag
-    flag = changes == IN_PAUSED
-    last = np.maximum.accumulate(np.where(sets, np.arange(len(changes)), -1))
-    paused = np.where(last >= 0, flag[np.maximum(last, 0)], False) & member
+    member, paused = _states(changes)
     # the state after the last change at each time, where it differs from the one before
     final = np.concatenate((times[1:] != times[:-1], [True]))
     member, paused, times = member[final], paused[final], times[final]
@@ -397,6 +392,32 @@ def _runs(
     member, paused, times = member[moved], paused[moved], times[moved]
     ends = np.concatenate((times[1:], [np.inf]))
     return member, paused, times, ends
+
+
+_Membership = tuple[np.ndarray, np.ndarray, np.ndarray]  # times, changes, line numbers
+
+
+def _states(changes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """After each change in order: whether a member, and whether paused."""
+    member = changes != OUT
+    before = np.concatenate(([False], member[:-1]))
+    created = member & ~before
+    sets = (changes != IN) | created  # a change that decides the pause flag
+    flag = changes == IN_PAUSED
+    last = np.maximum.accumulate(np.where(sets, np.arange(len(changes)), -1))
+    paused = np.where(last >= 0, flag[np.maximum(last, 0)], False) & member
+    return member, paused
+
+
+def _member_at(memberships: dict[int, _Membership], seqs: np.ndarray) -> bool:
+    """Whether the agent is a member of some queue at one of the lines `seqs` (its changes
+    on that line included)."""
+    for _, changes, seq in memberships.values():
+        member, _ = _states(changes)
+        last = np.searchsorted(seq, seqs, side="right") - 1
+        if (member[np.maximum(last, 0)] & (last >= 0)).any():
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -511,11 +532,9 @@ _CHANGE[K_UNPAUSE] = IN_UNPAUSED
 _CHANGE[K_REMOVE] = OUT
 
 
-def _memberships(
-    lines: _Lines, agent: _AgentLines, calls: _Calls
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per queue code: the times and changes (IN, IN_PAUSED, IN_UNPAUSED, OUT) of the
-    agent's membership, in order, as the mapper's events make the engine see them."""
+def _memberships(lines: _Lines, agent: _AgentLines, calls: _Calls) -> dict[int, _Membership]:
+    """Per queue code: the times, changes (IN, IN_PAUSED, IN_UNPAUSED, OUT) and line numbers
+    of the agent's membership, in order, as the mapper's events make the engine see them."""
     rows = agent.rows
     kind = lines.kind[rows]
     queue = lines.queue[rows]
@@ -528,7 +547,7 @@ def _memberships(
     paused_mark = np.zeros(len(rows), np.bool_)
     for position in np.flatnonzero(kind == K_ADD).tolist():
         paused_mark[position] = PAUSED_MARK in lines.data.get(int(rows[position]), ())
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    out: dict[int, _Membership] = {}
     queues = np.unique(np.concatenate((queue[plus | minus], calls.end_queue)))
     spread = np.flatnonzero(everywhere)
     for q in queues.tolist():
@@ -554,12 +573,14 @@ def _memberships(
         ).astype(np.int8)
         if len(seq):
             order = np.argsort(seq, kind="stable")
-            out[q] = (lines.at[seq[order]], change[order])
+            out[q] = (lines.at[seq[order]], change[order], seq[order])
     return out
 
 
 def _agent_totals(
-    acc: _Accumulator, calls: _Calls, memberships: dict[int, tuple[np.ndarray, np.ndarray]]
+    acc: _Accumulator,
+    calls: _Calls,
+    memberships: dict[int, _Membership],
 ) -> None:
     """Add one agent's call ends, wrap-ups and state seconds (per queue and for all)."""
     s = acc.settings
@@ -595,7 +616,7 @@ def _agent_totals(
     busy_all = talking.within(edges[:-1], edges[1:])
     acc.seconds(everyone, np.arange(s.bins), BUSY, busy_all)
     states: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-    for q, (times, changes) in memberships.items():
+    for q, (times, changes, _) in memberships.items():
         member, paused, starts, ends = _runs(times, changes)
         states.append((q, starts, member, paused))
         row = int(acc.queue_index[q])
@@ -706,6 +727,10 @@ AGENT_KINDS[[K_CONNECT, K_END, K_RNA, K_RINGCANCELED, K_PAUSE, K_UNPAUSE]] = Tru
 AGENT_KINDS[[K_PAUSE_ALL, K_UNPAUSE_ALL, K_ADD, K_REMOVE]] = True
 
 
+NAMING_KINDS = np.zeros(K_ENGINE + 1, np.bool_)  # lines that name a member by member name
+NAMING_KINDS[[K_CONNECT, K_RNA, K_RINGCANCELED, K_PAUSE, K_UNPAUSE, K_PAUSE_ALL]] = True
+NAMING_KINDS[K_UNPAUSE_ALL] = True
+
 CALL_KINDS = np.zeros(K_ENGINE + 1, np.bool_)  # lines about a call that name no agent's state
 CALL_KINDS[[K_ENTER, K_ABANDON, K_EXIT, K_BLOCKED, K_CONNECT, K_END]] = True
 
@@ -733,6 +758,8 @@ class BatchTotals:
         self._grid: Grid | None = None
         self._totals: BinTotals | None = None
         self._engine_lines: list[str] = []
+        self._members: dict[str, str] = {}
+        self._aliases = np.zeros(0, np.int64)
 
     def feed(
         self,
@@ -744,8 +771,29 @@ class BatchTotals:
         """One chunk of whole lines of file `source` (see `ColumnReader.feed`)."""
         self.reader.feed(data, first_line, numbers, source)
 
-    def plan(self) -> Plan:
-        """Compute what the batch path models, and say what it leaves to the engine."""
+    @property
+    def plan_made(self) -> Plan:
+        """The plan `plan` made."""
+        assert self._plan is not None, "plan() first"
+        return self._plan
+
+    def needs_member_names(self) -> bool:
+        """Whether some interface is named only on ADDMEMBER/REMOVEMEMBER lines: then `plan`
+        needs the member names the files teach (`LogSet.member_names`), as the mapper does."""
+        columns = self.reader.columns()
+        kind = KIND[columns.verb]
+        has_agent = (columns.absent & ABSENT_BIT[3]) == 0
+        changing = np.unique(columns.agent[((kind == K_ADD) | (kind == K_REMOVE)) & has_agent])
+        naming = np.unique(columns.agent[NAMING_KINDS[kind] & has_agent])
+        return bool(len(np.setdiff1d(changing, naming)))
+
+    def plan(self, members: Mapping[str, str] | None = None) -> Plan:
+        """Compute what the batch path models, and say what it leaves to the engine.
+
+        `members`: interface -> member name pairs (see `needs_member_names`).
+        """
+        self._members = dict(members or {})
+        self._aliases = _aliases(self.reader.agents, self.config, self._members)
         columns = _plausible(self.reader.columns())
         reason = _unmodelled(columns, self.config)
         if reason is not None:
@@ -760,6 +808,7 @@ class BatchTotals:
                 else "no events in the input"
             )
         del columns
+        lines.agent = self._canonical(lines.agent)
         self._grid, self._totals, self._plan = self._compute(lines)
         return self._plan
 
@@ -776,7 +825,8 @@ class BatchTotals:
             # Call ends go by their call: the agent they name is the one the call was
             # connected to, which may not be the one on the line.
             kind = KIND[columns.verb]
-            own = AGENT_KINDS[kind] & (kind != K_END) & np.isin(columns.agent, agents)
+            agent = self._canonical(columns.agent)
+            own = AGENT_KINDS[kind] & (kind != K_END) & np.isin(agent, agents)
             theirs = CALL_KINDS[kind] & np.isin(columns.call, calls)
             return own | theirs | (kind == K_START)
 
@@ -792,7 +842,7 @@ class BatchTotals:
         return grid, totals
 
     def _engine_part(self, grid: Grid, queues: list[str]) -> BinTotals:
-        mapper = QueueLogMapper(self.config)
+        mapper = QueueLogMapper(self.config, members=self._members)
 
         def events() -> Iterator[Event]:
             for line in self._engine_lines:
@@ -801,6 +851,11 @@ class BatchTotals:
             yield from mapper.flush()
 
         return grid_totals(events(), bin_engine(self.config, self.interval_s), grid, queues)
+
+    def _canonical(self, codes: np.ndarray) -> np.ndarray:
+        """Agent codes as the agents the mapper names (one code for every alias of one)."""
+        aliases = self._aliases
+        return np.where(codes < len(aliases), aliases[np.minimum(codes, len(aliases) - 1)], codes)
 
     def _compute(self, lines: _Lines) -> tuple[Grid, BinTotals, Plan]:
         config = self.config
@@ -833,7 +888,7 @@ class BatchTotals:
         rows = np.flatnonzero(AGENT_KINDS[lines.kind])
         rows = rows[np.argsort(_small(named[rows]), kind="stable")]
         cuts = np.flatnonzero(np.diff(named[rows])) + 1
-        modelled: list[tuple[_AgentLines, _Calls]] = []
+        modelled: list[tuple[int, _Calls, dict[int, _Membership]]] = []
         left = clash
         for agent_rows in np.split(rows, cuts):
             if not len(agent_rows):
@@ -841,15 +896,34 @@ class BatchTotals:
             code = int(named[agent_rows[0]])
             agent = _AgentLines(agent_rows, answered[agent_rows])
             found = None if code in left else _agent_calls(lines, agent, restarts)
-            if found is None:
+            member_of = None if found is None else _memberships(lines, agent, found)
+            # A restart ends memberships made by ADDMEMBER and every pause (the mapper's
+            # rule): an agent who is a member somewhere when Asterisk restarts goes to
+            # the engine (at night, when restarts happen, few are).
+            if found is None or member_of is None or _member_at(member_of, restarts):
                 left.add(code)
             else:
-                modelled.append((agent, found))
+                modelled.append((code, found, member_of))
         agents, calls = _closure(lines, left)
-        for agent, agent_calls in modelled:
-            if int(named[agent.rows[0]]) not in agents:
-                _agent_totals(acc, agent_calls, _memberships(lines, agent, agent_calls))
+        for code, agent_calls, member_of in modelled:
+            if code not in agents:
+                _agent_totals(acc, agent_calls, member_of)
         return grid, totals, Plan(None, frozenset(agents), frozenset(calls))
+
+
+def _aliases(agents: Interned, config: EngineConfig, members: Mapping[str, str]) -> np.ndarray:
+    """Per agent code, the code of the agent it stands for (`AgentDirectory`, as the mapper
+    builds it from the `[agents]` table and the member names learnt)."""
+    directory = AgentDirectory(config.agents)
+    for device, member in members.items():
+        directory.member(member, device)
+    names = list(agents.names)
+    out = np.arange(max(len(names), 1), dtype=np.int64)
+    for code, name in enumerate(names):
+        target = directory.alias(name)
+        if target != name:
+            out[code] = agents.code(target.encode())
+    return out
 
 
 def _closure(lines: _Lines, agents: set[int]) -> tuple[set[int], set[int]]:

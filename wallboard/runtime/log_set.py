@@ -27,7 +27,7 @@ from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from wallboard.adapters.base import RawRecord, SourceStatus
-from wallboard.adapters.queue_log import CappedWarnings, QueueLogMapper, parse_line
+from wallboard.adapters.queue_log import CappedWarnings, QueueLogMapper, member_names, parse_line
 from wallboard.adapters.recording import RecordingSource, is_recording
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
@@ -279,8 +279,12 @@ class LogSet:
 
     # --------------------------------------------------------------- reading
 
-    def chunks(self) -> Iterator[Chunk]:
-        """Every queue_log line of every file, in file order, each overlapping line once."""
+    def chunks(self, *, counted: bool = True) -> Iterator[Chunk]:
+        """Every queue_log line of every file, in file order, each overlapping line once.
+
+        `counted`: the reading shows on the progress bar and in `lines` (not when the
+        files are read again for what a first reading needs to know).
+        """
         overlap = _Overlap()
         done_bytes = 0
         for index, file in enumerate(self.files):
@@ -292,8 +296,9 @@ class LogSet:
                 if checking:
                     chunk, checking = _drop_repeats(chunk, overlap, earlier_last)
                 _keep_tail(chunk, overlap, following)
-                self.lines += chunk.lines
-                self.progress.update(done_bytes + position, file.path.name, self.lines)
+                if counted:
+                    self.lines += chunk.lines
+                    self.progress.update(done_bytes + position, file.path.name, self.lines)
                 if chunk.data:
                     yield chunk
             done_bytes += file.size
@@ -313,8 +318,20 @@ class LogSet:
                         "earlier files, and are applied out of time order"
                     )
                 self.note(text)
-        self.progress.update(done_bytes, "", self.lines)
-        self.progress.close()
+        if counted:
+            self.progress.update(done_bytes, "", self.lines)
+            self.progress.close()
+
+    def member_names(self) -> dict[str, str]:
+        """The interface -> member name pairs the whole set teaches, as a queue_log file's own
+        reader learns them (`adapters.queue_log.member_names`; the files are read twice more)."""
+
+        def lines() -> Iterator[str]:
+            for chunk in self.chunks(counted=False):
+                for _, line in chunk.numbered_lines():
+                    yield line
+
+        return member_names(self.files[0].path if len(self.files) == 1 else Path(self.label), lines)
 
     def _read(self, file: InputFile) -> Iterator[tuple[Chunk, int]]:
         """The file in chunks of whole lines, with the bytes of the file read so far."""
@@ -353,7 +370,7 @@ class LogSet:
         if self.kind == "recording":
             yield from self._recording_events(config)
             return
-        mapper = QueueLogMapper(config)
+        mapper = QueueLogMapper(config, members=self.member_names())
         warn: CappedWarnings | None = None
         number = 0
         try:

@@ -23,19 +23,28 @@ def batch_totals(
     path leaves to the engine, and input it does not model at all is read again
     through the streaming engine, with a note that says why.
     """
-    batch = BatchTotals(config, interval_s, period)
-    for chunk in log_set.chunks():
-        batch.feed(chunk.data, chunk.first_line, chunk.numbers, source=str(chunk.file.path))
-    for problem in batch.reader.problems.values():
-        more = f" ({problem.count - 1:,} more like it)" if problem.count > 1 else ""
-        log.warning("%s: %s%s", problem.where, problem.message, more)
-    plan = batch.plan()
+    batch = batch_plan(log_set, config, interval_s, period)
+    plan = batch.plan_made
     if plan.everything is not None:
         log_set.note(f"read through the streaming engine, not the batch path: {plan.everything}")
         return engine_totals(
             log_set.events(config), bin_engine(config, interval_s), interval_s, period
         )
     if plan.agents:
-        for chunk in log_set.chunks():
+        for chunk in log_set.chunks(counted=False):
             batch.feed_engine(chunk.data, chunk.first_line, chunk.numbers)
     return batch.totals()
+
+
+def batch_plan(
+    log_set: LogSet, config: EngineConfig, interval_s: float, period: tuple[float, float] | None
+) -> BatchTotals:
+    """The files read into columns and the batch path's plan made (`BatchTotals.plan_made`)."""
+    batch = BatchTotals(config, interval_s, period)
+    for chunk in log_set.chunks():
+        batch.feed(chunk.data, chunk.first_line, chunk.numbers, source=str(chunk.file.path))
+    for problem in batch.reader.problems.values():
+        more = f" ({problem.count - 1:,} more like it)" if problem.count > 1 else ""
+        log.warning("%s: %s%s", problem.where, problem.message, more)
+    batch.plan(log_set.member_names() if batch.needs_member_names() else None)
+    return batch
