@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from tests.intervals.queue_logs import QueueLogCase, queue_logs
+from tests.queue_log_month import write_month
 from wallboard.engine.ledger import JOINS
 from wallboard.engine.settings import AgentSettings, EngineConfig, QueueSettings
 from wallboard.errors import WallboardError
@@ -199,3 +200,15 @@ def test_what_the_batch_path_does_not_model_goes_whole_to_the_engine(tmp_path, l
     path.write_text("\n".join(lines) + "\n")
     plan, _ = batch([str(path)], WRAPUPS, 60.0)
     assert plan.everything is not None and reason in plan.everything
+
+
+def test_a_day_of_the_benchmarks_busy_centre_equals_the_engine(tmp_path):
+    """The synthetic month `make bench` reads (rotated, gzip, ring-all queues, restarts), one
+    day of it: every agent in numpy."""
+    month = write_month(tmp_path, days=1, agents=30, queues=4, rotate_days=1)
+    config = EngineConfig(
+        queues={q: QueueSettings(wrapup_s=w) for q, w in month.wrapups().items()},
+        timezone="Europe/Paris",
+    )
+    plan = check([str(tmp_path)], config, 900.0)
+    assert plan.agents == frozenset()
