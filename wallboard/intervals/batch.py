@@ -240,29 +240,32 @@ class _Accumulator:
             )
 
 
-def _waits(lines: _Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per line: whether its outcome counts, its wait, and whether a blocked line is an exit.
+def _waits(lines: _Lines, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line of `rows` (the lines about calls' outcomes): whether its outcome counts, its
+    wait, and whether a blocked line is an exit.
 
     An outcome with its own wait counts with it; without one, the engine takes the
     time since the call joined, if it is still waiting (else drops the outcome).
     A FULL/JOINEMPTY line for a call the mapper holds as waiting is an exit. Both
     need the waiting lists as they run, kept here for the few calls concerned.
     """
-    kind = lines.kind
-    counts = lines.has_wait.copy()
-    wait = lines.wait.copy()
-    exits = np.zeros(len(lines), np.bool_)
+    kind = lines.kind[rows]
+    has_wait = lines.has_wait[rows]
+    counts = has_wait.copy()
+    wait = lines.wait[rows]
+    exits = np.zeros(len(rows), np.bool_)
     outcome = (kind == K_CONNECT) | (kind == K_ABANDON) | (kind == K_EXIT)
-    concerned = (outcome & ~lines.has_wait) | (kind == K_BLOCKED)
+    concerned = (outcome & ~has_wait) | (kind == K_BLOCKED)
     if not concerned.any():
         return counts, wait, exits
-    calls = np.unique(lines.call[concerned])
-    waiting_kinds = outcome | (kind == K_BLOCKED) | (kind == K_ENTER)
-    rows = np.flatnonzero((waiting_kinds & np.isin(lines.call, calls)) | (kind == K_START))
+    calls = np.unique(lines.call[rows[concerned]])
+    every = lines.kind
+    waiting_kinds = _OUTCOME_LINES[every] & (every != K_RNA) | (every == K_ENTER)
+    followed = np.flatnonzero((waiting_kinds & np.isin(lines.call, calls)) | (every == K_START))
     mapper_waiting: set[tuple[int, int]] = set()
     engine_waiting: dict[tuple[int, int], float] = {}
-    for i in rows.tolist():
-        k = int(kind[i])
+    for i in followed.tolist():
+        k = int(every[i])
         if k == K_START:  # the mapper ends every waiting call with CallerGone
             for key in mapper_waiting:
                 engine_waiting.pop(key, None)
@@ -274,27 +277,34 @@ def _waits(lines: _Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             mapper_waiting.add(key)
             engine_waiting.setdefault(key, at)
             continue
+        j = int(np.searchsorted(rows, i))  # its place among `rows`
         if k == K_BLOCKED:
             if key not in mapper_waiting:
-                counts[i] = True  # a blocked call
+                counts[j] = True  # a blocked call
                 continue
-            exits[i] = True  # refused after joining: an exit with no wait of its own
+            exits[j] = True  # refused after joining: an exit with no wait of its own
         mapper_waiting.discard(key)
         joined = engine_waiting.pop(key, None)
-        if lines.has_wait[i] and not exits[i]:
+        if has_wait[j] and not exits[j]:
             continue
-        counts[i] = joined is not None
-        wait[i] = at - joined if joined is not None else np.nan
+        counts[j] = joined is not None
+        wait[j] = at - joined if joined is not None else np.nan
     return counts, wait, exits
 
 
 def _outcomes(
-    lines: _Lines, acc: _Accumulator, counts: np.ndarray, wait: np.ndarray, exits: np.ndarray
+    lines: _Lines,
+    acc: _Accumulator,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    wait: np.ndarray,
+    exits: np.ndarray,
 ) -> np.ndarray:
-    """Items of calls: answers, abandons, exits, blocked calls, ring-no-answers; the answers
-    that count (they make their agent talking)."""
+    """Items of calls (the lines `rows`): answers, abandons, exits, blocked calls,
+    ring-no-answers; the answers that count (they make their agent talking), by line."""
     s = acc.settings
-    kind, queue, at = lines.kind, lines.queue, lines.at
+    kind, queue, at = lines.kind[rows], lines.queue[rows], lines.at[rows]
+    has_value, value = lines.has_value[rows], lines.value[rows]
     answered = (kind == K_CONNECT) & counts
     abandoned = (kind == K_ABANDON) & counts
     exited = ((kind == K_EXIT) | exits) & counts
@@ -315,17 +325,23 @@ def _outcomes(
         (QUEUED, offered & queued),
         (BLOCKED, blocked),
         (RING_NO_ANSWER, kind == K_RNA),
-        (RINGS, answered & lines.has_value),
+        (RINGS, answered & has_value),
     ):
         acc.add(field, queue[mask], at[mask])
     for field, mask, weights in (
         (WAIT_ANSWERED, answered, wait),
         (WAIT_ALL, offered, wait),
         (WAIT_ABANDONED, abandoned & ~short, wait),
-        (RING_TIME, answered & lines.has_value, lines.value),
+        (RING_TIME, answered & has_value, value),
     ):
         acc.add(field, queue[mask], at[mask], weights[mask])
-    return answered
+    by_line = np.zeros(len(lines), np.bool_)
+    by_line[rows[answered]] = True
+    return by_line
+
+
+_OUTCOME_LINES = np.zeros(K_ENGINE + 1, np.bool_)  # the lines `_waits` and `_outcomes` read
+_OUTCOME_LINES[[K_CONNECT, K_ABANDON, K_EXIT, K_BLOCKED, K_RNA]] = True
 
 
 # How a line changes an agent's membership of a queue (the engine's view).
@@ -407,17 +423,6 @@ def _states(changes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     last = np.maximum.accumulate(np.where(sets, np.arange(len(changes)), -1))
     paused = np.where(last >= 0, flag[np.maximum(last, 0)], False) & member
     return member, paused
-
-
-def _member_at(memberships: dict[int, _Membership], seqs: np.ndarray) -> bool:
-    """Whether the agent is a member of some queue at one of the lines `seqs` (its changes
-    on that line included)."""
-    for _, changes, seq in memberships.values():
-        member, _ = _states(changes)
-        last = np.searchsorted(seq, seqs, side="right") - 1
-        if (member[np.maximum(last, 0)] & (last >= 0)).any():
-            return True
-    return False
 
 
 @dataclass(slots=True)
@@ -532,9 +537,18 @@ _CHANGE[K_UNPAUSE] = IN_UNPAUSED
 _CHANGE[K_REMOVE] = OUT
 
 
-def _memberships(lines: _Lines, agent: _AgentLines, calls: _Calls) -> dict[int, _Membership]:
+def _memberships(
+    lines: _Lines, agent: _AgentLines, calls: _Calls, restarts: np.ndarray
+) -> dict[int, _Membership]:
     """Per queue code: the times, changes (IN, IN_PAUSED, IN_UNPAUSED, OUT) and line numbers
-    of the agent's membership, in order, as the mapper's events make the engine see them."""
+    of the agent's membership, in order, as the mapper's events make the engine see them.
+
+    The mapper holds a set of the agent's queues (a line naming the agent in a queue
+    puts it in, REMOVEMEMBER takes it out) and of its paused queues; a restart
+    (`restarts`, line numbers) takes out the queues that ADDMEMBER/REMOVEMEMBER
+    lines named before it (logged out) and unpauses the rest, after ending the
+    calls still connected.
+    """
     rows = agent.rows
     kind = lines.kind[rows]
     queue = lines.queue[rows]
@@ -550,31 +564,92 @@ def _memberships(lines: _Lines, agent: _AgentLines, calls: _Calls) -> dict[int, 
     out: dict[int, _Membership] = {}
     queues = np.unique(np.concatenate((queue[plus | minus], calls.end_queue)))
     spread = np.flatnonzero(everywhere)
+    spread_seq = rows[spread]
+    spread_pause = (kind[spread] == K_PAUSE) | (kind[spread] == K_PAUSE_ALL)
+    no_rows = np.zeros(0, np.int64)
     for q in queues.tolist():
         own = np.flatnonzero((plus | minus) & (queue == q))
-        # the mapper's set: in after a plus line, out after a REMOVEMEMBER
-        mapper_in = plus[own]
-        before = np.searchsorted(own, np.concatenate((own, spread)), side="left") - 1
-        was_in = np.where(before >= 0, mapper_in[np.maximum(before, 0)], False)
-        remove_in, spread_in = was_in[: len(own)], was_in[len(own) :]
-        changes = _CHANGE[kind[own]]
-        changes = np.where(paused_mark[own], IN_PAUSED, changes)
-        keep = (changes != OUT) | remove_in
-        spread_rows = spread[spread_in]
-        spread_change = np.where(
-            (kind[spread_rows] == K_PAUSE) | (kind[spread_rows] == K_PAUSE_ALL),
-            IN_PAUSED,
-            IN_UNPAUSED,
+        own_kind = kind[own]
+        member_lines = rows[own[(own_kind == K_ADD) | (own_kind == K_REMOVE)]]
+        ending = (
+            restarts[restarts > member_lines[0]] if len(member_lines) and len(restarts) else no_rows
+        )
+        # the mapper's set: in after a plus line, out after REMOVEMEMBER or such a restart
+        t_seq = np.concatenate((rows[own], ending))
+        t_plus = np.concatenate((plus[own], np.zeros(len(ending), np.bool_)))
+        t_change = np.concatenate(
+            (
+                np.where(paused_mark[own], IN_PAUSED, _CHANGE[own_kind]).astype(np.int8),
+                np.full(len(ending), OUT, np.int8),
+            )
+        )
+        t_restart = np.concatenate((np.zeros(len(own), np.bool_), np.ones(len(ending), np.bool_)))
+        # what the line does to the mapper's paused set: 1 pauses, 0 unpauses, -1 nothing
+        t_pause = np.concatenate(
+            (
+                np.select(
+                    [
+                        (own_kind == K_PAUSE) | paused_mark[own],
+                        (own_kind == K_UNPAUSE) | (own_kind == K_REMOVE),
+                    ],
+                    [1, 0],
+                    -1,
+                ),
+                np.zeros(len(ending), np.int64),
+            )
+        )
+        if len(ending):
+            order = np.argsort(t_seq, kind="stable")
+            t_seq, t_plus, t_change = t_seq[order], t_plus[order], t_change[order]
+            t_restart, t_pause = t_restart[order], t_pause[order]
+        before = np.searchsorted(t_seq, np.concatenate((t_seq, spread_seq)), side="left") - 1
+        was_in = np.where(before >= 0, t_plus[np.maximum(before, 0)], False)
+        entry_in, spread_in = was_in[: len(t_seq)], was_in[len(t_seq) :]
+        keep = (t_change != OUT) | entry_in
+        spread_rows = spread_seq[spread_in]
+        spread_change = np.where(spread_pause[spread_in], IN_PAUSED, IN_UNPAUSED).astype(np.int8)
+        logged_out = t_seq[keep & t_restart]
+        unpaused = _unpaused_at(
+            restarts,
+            logged_out,
+            np.concatenate((t_seq, spread_rows)),
+            np.concatenate((t_pause, spread_pause[spread_in].astype(np.int64))),
         )
         ended = calls.end_queue == q
-        seq = np.concatenate((rows[own[keep]], rows[spread_rows], calls.end_seq[ended]))
+        first = keep & ~t_restart
+        seq = np.concatenate(
+            (t_seq[first], spread_rows, calls.end_seq[ended], logged_out, unpaused)
+        )
         change = np.concatenate(
-            (changes[keep], spread_change, np.full(int(ended.sum()), IN, np.int8))
-        ).astype(np.int8)
+            (
+                t_change[first],
+                spread_change,
+                np.full(int(ended.sum()), IN, np.int8),
+                np.full(len(logged_out), OUT, np.int8),
+                np.full(len(unpaused), IN_UNPAUSED, np.int8),
+            )
+        )
         if len(seq):
-            order = np.argsort(seq, kind="stable")
+            order = np.argsort(seq, kind="stable")  # at a restart: call ends, log-outs, unpauses
             out[q] = (lines.at[seq[order]], change[order], seq[order])
     return out
+
+
+def _unpaused_at(
+    restarts: np.ndarray, logged_out: np.ndarray, seq: np.ndarray, pause: np.ndarray
+) -> np.ndarray:
+    """The restarts at which the mapper holds the queue paused (and did not log it out there):
+    `seq`/`pause` are its lines that pause (1), unpause (0) or leave it (-1), in order."""
+    if not len(restarts):
+        return restarts
+    setting = pause >= 0
+    seq = np.concatenate((seq[setting], restarts))
+    value = np.concatenate((pause[setting], np.zeros(len(restarts), np.int64)))
+    order = np.argsort(seq, kind="stable")
+    seq, value = seq[order], value[order]
+    last = np.searchsorted(seq, restarts, side="left") - 1
+    paused = (last >= 0) & (value[np.maximum(last, 0)] == 1)
+    return restarts[paused & ~np.isin(restarts, logged_out)]
 
 
 def _agent_totals(
@@ -759,7 +834,7 @@ class BatchTotals:
         self._totals: BinTotals | None = None
         self._engine_lines: list[str] = []
         self._members: dict[str, str] = {}
-        self._aliases = np.zeros(0, np.int64)
+        self._aliases: np.ndarray | None = None  # agent code -> its agent's (None: the same)
 
     def feed(
         self,
@@ -793,7 +868,8 @@ class BatchTotals:
         `members`: interface -> member name pairs (see `needs_member_names`).
         """
         self._members = dict(members or {})
-        self._aliases = _aliases(self.reader.agents, self.config, self._members)
+        aliases = _aliases(self.reader.agents, self.config, self._members)
+        self._aliases = None if (aliases == np.arange(len(aliases))).all() else aliases
         columns = _plausible(self.reader.columns())
         reason = _unmodelled(columns, self.config)
         if reason is not None:
@@ -809,7 +885,10 @@ class BatchTotals:
             )
         del columns
         lines.agent = self._canonical(lines.agent)
-        self._grid, self._totals, self._plan = self._compute(lines)
+        try:
+            self._grid, self._totals, self._plan = self._compute(lines)
+        except _Unmodelled as exc:
+            self._plan = Plan(str(exc))
         return self._plan
 
     def feed_engine(
@@ -855,12 +934,15 @@ class BatchTotals:
     def _canonical(self, codes: np.ndarray) -> np.ndarray:
         """Agent codes as the agents the mapper names (one code for every alias of one)."""
         aliases = self._aliases
+        if aliases is None:
+            return codes
         return np.where(codes < len(aliases), aliases[np.minimum(codes, len(aliases) - 1)], codes)
 
     def _compute(self, lines: _Lines) -> tuple[Grid, BinTotals, Plan]:
         config = self.config
         names = self.reader.queues.names
-        counts, wait, exits = _waits(lines)
+        outcome_rows = np.flatnonzero(_OUTCOME_LINES[lines.kind])
+        counts, wait, exits = _waits(lines, outcome_rows)
         first_at, last_at = _bounds(lines)
         grid = Grid.covering(
             first_at, last_at, self.interval_s, config.day_start, config.tz, self.period
@@ -881,7 +963,7 @@ class BatchTotals:
             bins=grid.count,
         )
         acc = _Accumulator(totals, queue_index, settings)
-        answered = _outcomes(lines, acc, counts, wait, exits)
+        answered = _outcomes(lines, acc, outcome_rows, counts, wait, exits)
         restarts = np.flatnonzero(lines.kind == K_START)
         named, clash = _named(lines)
         lines.agent = named
@@ -896,14 +978,10 @@ class BatchTotals:
             code = int(named[agent_rows[0]])
             agent = _AgentLines(agent_rows, answered[agent_rows])
             found = None if code in left else _agent_calls(lines, agent, restarts)
-            member_of = None if found is None else _memberships(lines, agent, found)
-            # A restart ends memberships made by ADDMEMBER and every pause (the mapper's
-            # rule): an agent who is a member somewhere when Asterisk restarts goes to
-            # the engine (at night, when restarts happen, few are).
-            if found is None or member_of is None or _member_at(member_of, restarts):
+            if found is None:
                 left.add(code)
             else:
-                modelled.append((code, found, member_of))
+                modelled.append((code, found, _memberships(lines, agent, found, restarts)))
         agents, calls = _closure(lines, left)
         for code, agent_calls, member_of in modelled:
             if code not in agents:
@@ -1006,16 +1084,23 @@ def _bounds(lines: _Lines) -> tuple[float, float]:
     lo = int(np.argmax(sure)) if sure.any() else len(lines)
     hi = len(lines) - 1 - int(np.argmax(sure[::-1])) if sure.any() else -1
     candidates = maybe & ~never
-    outside = [
-        *np.flatnonzero(candidates[:lo]).tolist(),
-        *(hi + 1 + np.flatnonzero(candidates[hi + 1 :])).tolist(),
-    ]
-    emitting = [i for i in outside if _emits(lines, i, named)]
-    first = min([*emitting, lo]) if lo < len(lines) or emitting else None
-    last = max([*emitting, hi]) if hi >= 0 or emitting else None
+    # the outermost candidate that gives an event, if any, on each side
+    first = next(
+        (i for i in np.flatnonzero(candidates[:lo]).tolist() if _emits(lines, i, named)), None
+    )
+    if first is None and lo < len(lines):
+        first = lo
+    tail = (hi + 1 + np.flatnonzero(candidates[hi + 1 :]))[::-1].tolist()
+    last = next((i for i in tail if _emits(lines, i, named)), None)
+    if last is None and hi >= 0:
+        last = hi
     if first is None or last is None:
         raise WallboardError("no events in the input")
     return float(lines.at[first]), float(lines.at[last])
+
+
+class _Unmodelled(Exception):
+    """What the batch path does not model, found while computing: the engine reads it all."""
 
 
 def _emits(lines: _Lines, i: int, named: np.ndarray) -> bool:
@@ -1027,15 +1112,30 @@ def _emits(lines: _Lines, i: int, named: np.ndarray) -> bool:
         since = before & (np.arange(len(lines)) > (previous[-1] if len(previous) else -1))
         waiting = _open_keys(lines, since, kind == K_ENTER, _CLOSES_WAITING[kind])
         connected = _open_keys(lines, since, kind == K_CONNECT, kind == K_END)
-        return waiting or connected
+        if waiting or connected:
+            return True
+        if (before & _MEMBER_STATE[kind]).any():
+            raise _Unmodelled(
+                "a QUEUESTART line at the edge of the input after members and pauses "
+                "(whether it logs anyone out is the engine's to say)"
+            )
+        return False
     mine = before & (lines.agent == lines.agent[i]) & named
     tracked = mine & (_PLUS[kind] | (kind == K_REMOVE))
     if kind[i] in (K_REMOVE, K_RINGCANCELED):
         tracked &= lines.queue == lines.queue[i]
+    restarts = np.flatnonzero(before & (kind == K_START))
     held = False
     for q in np.unique(lines.queue[tracked]).tolist():
         last = np.flatnonzero(tracked & (lines.queue == q))[-1]
-        held |= bool(_PLUS[kind[last]])
+        if not _PLUS[kind[last]]:
+            continue
+        # a restart since then logged the agent out of q if member lines named it there
+        member_lines = np.flatnonzero(
+            mine & (lines.queue == q) & ((kind == K_ADD) | (kind == K_REMOVE))
+        )
+        since = restarts[restarts > last]
+        held |= not (len(since) and len(member_lines) and since[-1] > member_lines[0])
     return not held if kind[i] == K_RINGCANCELED else held
 
 
@@ -1053,6 +1153,8 @@ def _open_keys(lines: _Lines, among: np.ndarray, opens: np.ndarray, closes: np.n
     return bool(opens[rows[last]].any())
 
 
+_MEMBER_STATE = np.zeros(K_ENGINE + 1, np.bool_)  # lines that make what a restart ends
+_MEMBER_STATE[[K_ADD, K_REMOVE, K_PAUSE, K_UNPAUSE, K_PAUSE_ALL, K_UNPAUSE_ALL]] = True
 _CLOSES_WAITING = np.zeros(K_ENGINE + 1, np.bool_)
 _CLOSES_WAITING[[K_CONNECT, K_ABANDON, K_EXIT, K_BLOCKED]] = True
 

@@ -144,6 +144,8 @@ class ColumnReader:
         return Columns(**{name: a[:size] for name, a in self._store.items()}, data=self._data)
 
     def _append(self, arrays: tuple[np.ndarray, ...], words: dict[int, list[str]]) -> None:
+        """Into arrays with room to spare: `np.empty` only reserves it, and a page is memory
+        once written, so an estimate too large costs nothing and one too small a copy."""
         n = len(arrays[0])
         if not n:
             return

@@ -40,7 +40,10 @@ def batch_plan(
     log_set: LogSet, config: EngineConfig, interval_s: float, period: tuple[float, float] | None
 ) -> BatchTotals:
     """The files read into columns and the batch path's plan made (`BatchTotals.plan_made`)."""
-    batch = BatchTotals(config, interval_s, period)
+    # Room for more lines than the files can hold (a line is rarely under 40 bytes, gzip
+    # rarely packs queue_log tighter than 10 to 1): it is only reserved (`ColumnReader`).
+    expected = sum(f.size * (10 if f.compressed else 1) for f in log_set.files) // 40
+    batch = BatchTotals(config, interval_s, period, expected_lines=expected)
     for chunk in log_set.chunks():
         batch.feed(chunk.data, chunk.first_line, chunk.numbers, source=str(chunk.file.path))
     for problem in batch.reader.problems.values():
