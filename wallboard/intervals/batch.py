@@ -562,6 +562,9 @@ def _memberships(
     for position in np.flatnonzero(kind == K_ADD).tolist():
         paused_mark[position] = PAUSED_MARK in lines.data.get(int(rows[position]), ())
     out: dict[int, _Membership] = {}
+    # lines after which a member REMOVEMEMBER took out is out again (an offer that rang
+    # across the removal, a call it answered): the mapper's rule
+    offers = ((kind == K_RNA) | (kind == K_RINGCANCELED)) & plus
     queues = np.unique(np.concatenate((queue[plus | minus], calls.end_queue)))
     spread = np.flatnonzero(everywhere)
     spread_seq = rows[spread]
@@ -570,20 +573,36 @@ def _memberships(
     for q in queues.tolist():
         own = np.flatnonzero((plus | minus) & (queue == q))
         own_kind = kind[own]
-        member_lines = rows[own[(own_kind == K_ADD) | (own_kind == K_REMOVE)]]
+        member_rows = own[(own_kind == K_ADD) | (own_kind == K_REMOVE)]
+        member_lines = rows[member_rows]
         ending = (
             restarts[restarts > member_lines[0]] if len(member_lines) and len(restarts) else no_rows
         )
+        triggers = np.flatnonzero((offers | (kind == K_END)) & (queue == q))
+        if len(member_lines) and len(triggers):
+            last = np.searchsorted(member_lines, rows[triggers], side="left") - 1
+            removed = (last >= 0) & (kind[member_rows[np.maximum(last, 0)]] == K_REMOVE)
+            triggers = triggers[removed]
+        else:
+            triggers = triggers[:0]
+        again_out = rows[triggers]
+        after_end = kind[triggers] == K_END  # out after the call's end, not before it
         # the mapper's set: in after a plus line, out after REMOVEMEMBER or such a restart
-        t_seq = np.concatenate((rows[own], ending))
-        t_plus = np.concatenate((plus[own], np.zeros(len(ending), np.bool_)))
+        extra = len(ending) + len(again_out)
+        t_seq = np.concatenate((rows[own], ending, again_out))
+        t_plus = np.concatenate((plus[own], np.zeros(extra, np.bool_)))
         t_change = np.concatenate(
             (
                 np.where(paused_mark[own], IN_PAUSED, _CHANGE[own_kind]).astype(np.int8),
-                np.full(len(ending), OUT, np.int8),
+                np.full(extra, OUT, np.int8),
             )
         )
-        t_restart = np.concatenate((np.zeros(len(own), np.bool_), np.ones(len(ending), np.bool_)))
+        t_restart = np.concatenate(
+            (np.zeros(len(own), np.bool_), np.ones(len(ending), np.bool_), np.zeros_like(after_end))
+        )
+        t_late = np.concatenate(
+            (np.zeros(len(own), np.bool_), np.ones(len(ending), np.bool_), after_end)
+        )
         # what the line does to the mapper's paused set: 1 pauses, 0 unpauses, -1 nothing
         t_pause = np.concatenate(
             (
@@ -596,15 +615,17 @@ def _memberships(
                     -1,
                 ),
                 np.zeros(len(ending), np.int64),
+                np.full(len(again_out), -1, np.int64),
             )
         )
-        if len(ending):
+        if extra:
             order = np.argsort(t_seq, kind="stable")
             t_seq, t_plus, t_change = t_seq[order], t_plus[order], t_change[order]
-            t_restart, t_pause = t_restart[order], t_pause[order]
-        before = np.searchsorted(t_seq, np.concatenate((t_seq, spread_seq)), side="left") - 1
-        was_in = np.where(before >= 0, t_plus[np.maximum(before, 0)], False)
-        entry_in, spread_in = was_in[: len(t_seq)], was_in[len(t_seq) :]
+            t_restart, t_late, t_pause = t_restart[order], t_late[order], t_pause[order]
+        # in before each entry: after the one before it (entries of one line run in order)
+        entry_in = np.concatenate(([False], t_plus[:-1]))
+        before = np.searchsorted(t_seq, spread_seq, side="left") - 1
+        spread_in = np.where(before >= 0, t_plus[np.maximum(before, 0)], False)
         keep = (t_change != OUT) | entry_in
         spread_rows = spread_seq[spread_in]
         spread_change = np.where(spread_pause[spread_in], IN_PAUSED, IN_UNPAUSED).astype(np.int8)
@@ -616,16 +637,15 @@ def _memberships(
             np.concatenate((t_pause, spread_pause[spread_in].astype(np.int64))),
         )
         ended = calls.end_queue == q
-        first = keep & ~t_restart
-        seq = np.concatenate(
-            (t_seq[first], spread_rows, calls.end_seq[ended], logged_out, unpaused)
-        )
+        first = keep & ~t_late
+        late_out = t_seq[keep & t_late]
+        seq = np.concatenate((t_seq[first], spread_rows, calls.end_seq[ended], late_out, unpaused))
         change = np.concatenate(
             (
                 t_change[first],
                 spread_change,
                 np.full(int(ended.sum()), IN, np.int8),
-                np.full(len(logged_out), OUT, np.int8),
+                np.full(len(late_out), OUT, np.int8),
                 np.full(len(unpaused), IN_UNPAUSED, np.int8),
             )
         )
@@ -1120,23 +1140,45 @@ def _emits(lines: _Lines, i: int, named: np.ndarray) -> bool:
                 "(whether it logs anyone out is the engine's to say)"
             )
         return False
-    mine = before & (lines.agent == lines.agent[i]) & named
-    tracked = mine & (_PLUS[kind] | (kind == K_REMOVE))
-    if kind[i] in (K_REMOVE, K_RINGCANCELED):
-        tracked &= lines.queue == lines.queue[i]
-    restarts = np.flatnonzero(before & (kind == K_START))
-    held = False
-    for q in np.unique(lines.queue[tracked]).tolist():
-        last = np.flatnonzero(tracked & (lines.queue == q))[-1]
-        if not _PLUS[kind[last]]:
-            continue
-        # a restart since then logged the agent out of q if member lines named it there
-        member_lines = np.flatnonzero(
-            mine & (lines.queue == q) & ((kind == K_ADD) | (kind == K_REMOVE))
-        )
-        since = restarts[restarts > last]
-        held |= not (len(since) and len(member_lines) and since[-1] > member_lines[0])
-    return not held if kind[i] == K_RINGCANCELED else held
+    holds = _mapper_holds(lines, i, named)
+    if kind[i] == K_RINGCANCELED:  # in if it was not (or out again, if removed before)
+        held, removed = holds.get(int(lines.queue[i]), (False, False))
+        return not held or removed
+    if kind[i] == K_REMOVE:
+        return holds.get(int(lines.queue[i]), (False, False))[0]
+    return any(held for held, _ in holds.values())
+
+
+def _mapper_holds(lines: _Lines, i: int, named: np.ndarray) -> dict[int, tuple[bool, bool]]:
+    """Per queue: whether the mapper holds line i's agent in it just before line i, and
+    whether a REMOVEMEMBER took it out last (`QueueLogMapper`'s sets, followed line by line
+    for this one agent)."""
+    kind = lines.kind
+    rows = np.flatnonzero(
+        (np.arange(len(lines)) < i)
+        & (((lines.agent == lines.agent[i]) & named & (_PLUS[kind] | (kind == K_REMOVE)))
+           | ((lines.agent == lines.agent[i]) & (kind == K_END)) | (kind == K_START))
+    )  # fmt: skip
+    held: dict[int, bool] = {}
+    removed: dict[int, bool] = {}
+    added: set[int] = set()
+    for j in rows.tolist():
+        k, q = int(kind[j]), int(lines.queue[j])
+        if k == K_START:
+            for name in added:
+                held[name] = False
+        elif k == K_ADD:
+            held[q], removed[q] = True, False
+            added.add(q)
+        elif k == K_REMOVE:
+            held[q], removed[q] = False, True
+            added.add(q)
+        elif k == K_END:
+            if removed.get(q):
+                held[q] = False
+        else:
+            held[q] = not (k in (K_RNA, K_RINGCANCELED) and removed.get(q))
+    return {q: (h, removed.get(q, False)) for q, h in held.items()}
 
 
 def _open_keys(lines: _Lines, among: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> bool:
