@@ -1,4 +1,4 @@
-"""Shared by `wallboard demo`, `replay` and `live`: options, and starting the app.
+"""Shared by `wallboard demo`, `replay`, `live` and `view`: options, and starting the app.
 
 Textual is imported only here, when a board is actually shown, so the other
 commands never pay for it.
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from wallboard.alarms import AlarmStepper
     from wallboard.engine import Engine
+    from wallboard.tui.app import WallboardApp
 
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +86,25 @@ def run_replay(path: str, args: argparse.Namespace) -> int:
     # Every event of the file lives as long as the replay: out of the cyclic collector's
     # sight, its full collections stop walking them in the middle of a refresh.
     gc.freeze()
-    WallboardApp(
-        replayer, settings.engine, theme=args.theme, wall=args.wall, paused=args.paused
-    ).run()
+    run_board(
+        WallboardApp(
+            replayer, settings.engine, theme=args.theme, wall=args.wall, paused=args.paused
+        )
+    )
     return 0
+
+
+def run_board(app: WallboardApp) -> None:
+    """Show the board until `q` or SIGTERM (systemd, a supervisor's `kill`).
+
+    Either way the terminal is given back as it was; SIGTERM's default (die at once)
+    would leave it in the board's alternate screen with the mouse still captured.
+    """
+    import asyncio
+    import signal
+
+    async def main() -> None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, app.exit)
+        await app.run_async()
+
+    asyncio.run(main())

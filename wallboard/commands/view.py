@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     except WallboardError:
         pass  # the hub is not up yet: the board shows "connecting" and retries
+    from wallboard.commands.launch import run_board
     from wallboard.tui.app import WallboardApp
 
-    WallboardApp(feed, settings.engine, theme=args.theme, wall=args.wall).run()
+    run_board(WallboardApp(feed, settings.engine, theme=args.theme, wall=args.wall))
     return 0
