@@ -12,7 +12,7 @@ use arbitrary fractions of a second instead, as real timestamps do.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import time
 from typing import TypeVar
@@ -20,7 +20,8 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from tests.engine.oracle import day_start
-from wallboard.engine.schedule import Shift
+from wallboard.engine import Engine
+from wallboard.engine.schedule import Schedule, Shift
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
@@ -440,3 +441,16 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
             checkpoints.append((count, t - draw(st.sampled_from([0.5, 30.0]))))
         low = t
     return Scenario(config, events, checkpoints, schedule)
+
+
+def played(scenario: Scenario) -> Iterator[tuple[Engine, int, float]]:
+    """One engine fed the scenario's events up to each checkpoint in turn:
+    (the engine, how many events it has applied, the checkpoint's instant)."""
+    schedule = Schedule(scenario.schedule) if scenario.schedule else None
+    engine = Engine(scenario.config, schedule)
+    applied = 0
+    for count, t in scenario.checkpoints:
+        for event in scenario.events[applied:count]:
+            engine.apply(event)
+        applied = count
+        yield engine, count, t

@@ -6,11 +6,9 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.engine.strategies import Scenario, scenarios
+from tests.engine.strategies import Scenario, played, scenarios
 from wallboard.alarms.rules import INSTANT_METRICS, SPAN_METRICS
-from wallboard.engine import Engine
 from wallboard.engine.probe import FIELDS_READ, Probe, whole_second_leaving
-from wallboard.engine.schedule import Schedule
 from wallboard.engine.settings import SL_VARIANTS
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -23,13 +21,7 @@ LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 )
 @given(scenarios(max_steps=40))
 def test_probe_figures_equal_the_snapshot(scenario: Scenario):
-    schedule = Schedule(scenario.schedule) if scenario.schedule else None
-    engine = Engine(scenario.config, schedule)
-    applied = 0
-    for count, t in scenario.checkpoints:
-        for event in scenario.events[applied:count]:
-            engine.apply(event)
-        applied = count
+    for engine, _, t in played(scenario):
         if t < engine.now:
             continue  # the past: a snapshot answers at the clock, a probe is not asked
         engine.advance(t)

@@ -57,7 +57,7 @@ from wallboard.engine.ledger import (
 from wallboard.engine.report import SpanTotals, board, span_totals
 from wallboard.engine.schedule import ALL, Schedule
 from wallboard.engine.settings import EngineConfig
-from wallboard.engine.snapshot import Snapshot
+from wallboard.engine.snapshot import AgentRow, Snapshot
 from wallboard.engine.state import (
     AVAILABLE,
     GROUP,
@@ -151,6 +151,10 @@ class Engine:
         self.totals_changed: set[QueueState] = set()
         self.waiting_changed: set[QueueState] = set()
         self.members_changed: set[QueueState] = set()
+        # Agents whose board row may have changed since the last snapshot with agents, and
+        # the rows it gave (in id order): a snapshot rebuilds only the rows that changed.
+        self.agents_changed: set[AgentState] = set()
+        self.agent_rows: dict[str, AgentRow] = {}
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             CallerJoined: self._on_joined,
             CallerAnswered: self._on_answered,
@@ -315,6 +319,7 @@ class Engine:
             self.day_start_at = at
             for agent in self.agents.values():
                 agent.calls = 0
+            self.agents_changed.update(self.agents.values())
         self._plan_boundaries()
 
     def advance(self, t: float) -> None:
@@ -363,6 +368,7 @@ class Engine:
         if agent is None:
             agent = AgentState(agent_id, self.now)
             self.agents[agent_id] = agent
+            self.agents_changed.add(agent)
             on = self._on_shift.get(agent_id)
             agent.scheduled = on is not None and ALL in on
         return agent
@@ -376,6 +382,7 @@ class Engine:
         if member is None:
             member = Member(queue, self._on_shift_for(agent.id, queue.name))
             agent.members[queue.name] = member
+            self.agents_changed.add(agent)
             if queue.former.pop(agent.id, None) is not None:
                 self.members_changed.add(queue)
         return member
@@ -435,6 +442,7 @@ class Engine:
         if state != old:
             agent.state = state
             agent.since = now
+            self.agents_changed.add(agent)
             self._tally(self.agent_counts, self.all_series, old, state)
             if agent.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
                 self._regroup(self.all_rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
@@ -443,9 +451,11 @@ class Engine:
             if reason != agent.reason:
                 agent.reason = reason
                 agent.since = now
+                self.agents_changed.add(agent)
         elif agent.reason:
             agent.reason = ""
             agent.since = now
+            self.agents_changed.add(agent)
 
     def _move(self, member: Member, state: int) -> None:
         """A membership changes state: its queue's counts and integrals follow."""
@@ -565,6 +575,7 @@ class Engine:
         agent.call = call
         if at > self.day_start_at:
             agent.calls += 1
+            self.agents_changed.add(agent)
         cum = queue.cum
         cum[OFFERED] += 1
         cum[ANSWERED] += 1
@@ -715,8 +726,9 @@ class Engine:
     def _on_logged_in(self, e: AgentLoggedIn, at: float) -> None:
         queue = self._queue(e.queue)
         agent = self._agent(e.agent)
-        if e.name:
+        if e.name and e.name != agent.name:
             agent.name = e.name
+            self.agents_changed.add(agent)
         self._member(agent, queue)
         self._refresh(agent)
 
@@ -729,6 +741,7 @@ class Engine:
         if member is None:
             return
         self.members_changed.add(queue)
+        self.agents_changed.add(agent)
         self._tally(queue.counts, queue.series, member.state, -1)
         if member.scheduled:
             self._regroup(queue.rostered, ROSTER_GROUP[member.state], -1)  # type: ignore[arg-type]
@@ -780,8 +793,9 @@ class Engine:
 
     def _on_status(self, e: AgentStatus, at: float) -> None:
         agent = self._agent(e.agent)
-        if e.name:
+        if e.name and e.name != agent.name:
             agent.name = e.name
+            self.agents_changed.add(agent)
         member = self._member(agent, self._queue(e.queue))
         member.paused = e.paused
         member.reason = e.reason if e.paused else ""

@@ -77,8 +77,18 @@ class Ledger:
         """
         entries = self.entries
         ptr = self.ptr
+        n = len(entries)
         for w, edge in enumerate(edges):
-            ptr[w] = bisect_right(entries, (edge, math.inf), ptr[w])
+            p = ptr[w]
+            # At 4 Hz a window loses a few entries, often none: step before bisecting.
+            if p < n and entries[p][0] <= edge:
+                if p + 4 < n and entries[p + 4][0] <= edge:
+                    ptr[w] = bisect_right(entries, (edge, math.inf), p + 5)
+                else:
+                    p += 1
+                    while p < n and entries[p][0] <= edge:
+                        p += 1
+                    ptr[w] = p
         if ptr[widest] < self.mark:
             return False
         self.mark = len(entries)

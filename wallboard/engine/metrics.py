@@ -6,7 +6,7 @@ independently; `tests/engine/test_oracle.py` and the property tests compare the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from wallboard.engine.ledger import (
     ABANDONED,
@@ -41,6 +41,12 @@ def ratio(num: float, den: float) -> float | None:
 def span_metrics(
     acc: list[Any], integ: list[float], variant: str, with_wrap: bool, adherence: float | None
 ) -> Span:
+    return timed_metrics(count_metrics(acc, variant), acc, integ, with_wrap, adherence)
+
+
+def count_metrics(acc: list[Any], variant: str) -> dict[str, Any]:
+    """The figures of a span that its counts and durations alone give (all but the last three
+    of `Span`): a snapshot keeps them while the span's totals stay as they are."""
     offered = acc[OFFERED]
     answered = acc[ANSWERED]
     in_sl = acc[ANSWERED_IN_SL]
@@ -55,9 +61,6 @@ def span_metrics(
         sl = ratio(in_sl, offered - short)
     att = ratio(acc[TALK], acc[ENDED])
     acw = ratio(acc[WRAP_TIME], acc[WRAPS])
-    busy, idle, wrap, paused = integ
-    occupancy = ratio(busy + wrap, busy + idle + wrap) if with_wrap else ratio(busy, busy + idle)
-    logged_h = (busy + idle + wrap + paused) / 3600.0
     return {
         "offered": offered,
         "answered": answered,
@@ -81,7 +84,22 @@ def span_metrics(
         "acw_s": acw,
         "aht_s": None if att is None or acw is None else att + acw,
         "avg_ring_s": ratio(acc[RING_TIME], acc[RINGS]),
-        "occupancy": occupancy,
-        "calls_per_hour": ratio(answered, logged_h),
-        "adherence": adherence,
     }
+
+
+def timed_metrics(
+    counts: dict[str, Any],
+    acc: list[Any],
+    integ: list[float],
+    with_wrap: bool,
+    adherence: float | None,
+) -> Span:
+    """`counts` (`count_metrics` of `acc`) with the figures of the span's state seconds."""
+    busy, idle, wrap, paused = integ
+    occupancy = ratio(busy + wrap, busy + idle + wrap) if with_wrap else ratio(busy, busy + idle)
+    logged_h = (busy + idle + wrap + paused) / 3600.0
+    figures = dict(counts)
+    figures["occupancy"] = occupancy
+    figures["calls_per_hour"] = ratio(acc[ANSWERED], logged_h)
+    figures["adherence"] = adherence
+    return cast(Span, figures)

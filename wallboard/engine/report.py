@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol, cast
 
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
-from wallboard.engine.metrics import ratio, span_metrics
+from wallboard.engine.metrics import count_metrics, ratio, timed_metrics
 from wallboard.engine.schedule import Schedule
 from wallboard.engine.settings import EngineConfig
 from wallboard.engine.snapshot import AgentCounts, AgentRow, QueueFigures, Snapshot
@@ -32,6 +32,8 @@ class Floor(Protocol):
     interval_start_at: float
     day_start_at: float
     first_at: float | None
+    agents_changed: set[AgentState]
+    agent_rows: dict[str, AgentRow]
 
 
 Totals = tuple[list[Any], list[float]]
@@ -66,34 +68,73 @@ def span_totals(engine: Floor, t: float) -> SpanTotals:
 def board(engine: Floor, t: float, agents: bool) -> Snapshot:
     """The snapshot at `t`, the engine's clock (`Engine.snapshot` brings the clock there)."""
     nw = len(engine.windows)
-    spans = {
-        name: total_spans(queue.cum, queue.ledger, queue.ibase, queue.dbase, nw)
-        for name, queue in engine.queues.items()
-    }
+    counted = {name: _counted(queue, nw) for name, queue in engine.queues.items()}
     queues = {
-        name: _queue_report(engine, engine.queues[name], spans[name], t)
+        name: _queue_report(engine, engine.queues[name], counted[name], t)
         for name in sorted(engine.queues)
     }
     report: Snapshot = {
         "at": t,
         "config": engine.config.summary(),
         "queues": queues,
-        "all": _all_report(engine, list(spans.values()), t),
+        "all": _all_report(engine, [accs for accs, _ in counted.values()], t),
     }
     if agents:
-        report["agents"] = {aid: _agent_report(engine.agents[aid]) for aid in sorted(engine.agents)}
+        report["agents"] = agent_rows(engine)
     return report
 
 
+def agent_rows(engine: Floor) -> dict[str, AgentRow]:
+    """Every agent's row, by id: only the rows of agents that changed are built again.
+
+    The rows are shared with earlier snapshots (a snapshot is read, never written to).
+    """
+    rows = engine.agent_rows
+    changed = engine.agents_changed
+    if changed:
+        known = len(rows)
+        for agent in changed:
+            rows[agent.id] = _agent_report(agent)
+        changed.clear()
+        if len(rows) != known:  # new agents: keep the rows in id order
+            ordered = {aid: rows[aid] for aid in sorted(rows)}
+            rows.clear()
+            rows.update(ordered)
+    return dict(rows)
+
+
+def _counted(queue: QueueState, nw: int) -> tuple[list[list[Any]], list[dict[str, Any]]]:
+    """A queue's totals per span and the figures they alone give, kept while they stay.
+
+    Its totals are those of its last ledger entry, less those at each window's edge
+    entry or at the interval's and the day's start: while these are the same, so are
+    the spans' counts and durations (only the state seconds move with time).
+    """
+    ledger = queue.ledger
+    edges = tuple([ledger.before(w) for w in range(nw)])
+    last = queue.counted
+    cum, ibase, dbase = queue.cum, queue.ibase, queue.dbase
+    if last is not None and last[:4] == (cum, edges, ibase, dbase):
+        return last[4], last[5]
+    accs = total_spans(cum, ledger, ibase, dbase, nw)
+    counts = [count_metrics(acc, queue.sl_variant) for acc in accs]
+    queue.counted = (cum.copy(), edges, ibase.copy(), dbase.copy(), accs, counts)
+    return accs, counts
+
+
 def _queue_report(
-    engine: Floor, queue: QueueState, spans: list[list[Any]], t: float
+    engine: Floor,
+    queue: QueueState,
+    counted: tuple[list[list[Any]], list[dict[str, Any]]],
+    t: float,
 ) -> QueueFigures:
+    accs, counts = counted
     return _group_report(
         engine,
         t,
-        spans,
+        accs,
+        counts,
         integral_spans(queue.series, t, engine.windows),
-        queue.sl_variant,
         queue.sl_threshold_s,
         queue.sl_target,
         len(queue.waiting),
@@ -142,8 +183,8 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         engine,
         t,
         accs,
+        [count_metrics(acc, config.sl_variant) for acc in accs],
         integral_spans(engine.all_series, t, engine.windows),
-        config.sl_variant,
         config.sl_threshold_s,
         config.sl_target,
         waiting,
@@ -159,8 +200,8 @@ def _group_report(
     engine: Floor,
     t: float,
     accs: list[list[Any]],
+    counts: list[dict[str, Any]],
     integrals: list[list[float]],
-    variant: str,
     threshold: float,
     target: float,
     waiting: int,
@@ -187,9 +228,10 @@ def _group_report(
                 integral_spans(rostered, t, engine.windows), starts, strict=True
             )
         ]
+    with_wrap = engine.config.occupancy_includes_wrap
     spans = [
-        span_metrics(acc, integ, variant, engine.config.occupancy_includes_wrap, adh)
-        for acc, integ, adh in zip(accs, integrals, adherence, strict=True)
+        timed_metrics(figures, acc, integ, with_wrap, adh)
+        for figures, acc, integ, adh in zip(counts, accs, integrals, adherence, strict=True)
     ]
     nw = len(engine.windows)
     window = spans[0]

@@ -7,6 +7,7 @@ the state constants say how a membership's or an agent's state is counted.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from wallboard.engine.ledger import Ledger, Series, zero_totals
 from wallboard.engine.settings import EngineConfig
@@ -29,6 +30,7 @@ class QueueState:
     """One queue: its settings resolved, its callers waiting, its totals and their ledger."""
 
     __slots__ = (
+        "counted",
         "counts",
         "cum",
         "dbase",
@@ -69,6 +71,8 @@ class QueueState:
         # Scheduled memberships per ROSTER_GROUP (only with a schedule).
         self.rostered: Series | None = None
         self.former: dict[str, float] = {}
+        # What the snapshot last formed from the totals (`wallboard.engine.report._counted`).
+        self.counted: tuple[Any, ...] | None = None
 
 
 class Member:
