@@ -88,14 +88,15 @@ class KpiPanel(Widget):
             "agents": (f"{available}/{in_service}", fmt.grade_available(available, waiting)),
             "gap": (_signed(short), fmt.grade_gap(short)),
         }
+        tiles = {key: self.query_one(f"#kpi-{key}", KpiTile) for key in values}
+        before = [tile.value for tile in tiles.values()]
         for key, (text, grade) in values.items():
-            tile = self.query_one(f"#kpi-{key}", KpiTile)
-            tile.value = text
-            tile.grade = grade
+            tiles[key].value = text
+            tiles[key].grade = grade
         for key in WINDOWED:
-            tile = self.query_one(f"#kpi-{key}", KpiTile)
-            tile.title = f"{TITLES[key]} {minutes}m"
-        self._rescale()
+            tiles[key].title = f"{TITLES[key]} {minutes}m"
+        if [tile.value for tile in tiles.values()] != before:
+            self._rescale()  # the scale follows the texts (and the size: on_resize)
 
 
 def shortfall(queues: Mapping[str, QueueFigures]) -> int | None:

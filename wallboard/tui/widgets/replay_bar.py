@@ -19,23 +19,37 @@ class ReplayBar(Widget):
         self._bar_start = 0
         self._bar_width = 0
         self._board: Board | None = None
+        self._line: Text | None = None  # as drawn, for the width it was drawn at
+        self._width = 0
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
         self.watch(self.app, "seeking_to", self._seeking, init=False)
 
     def _seeking(self, _: float | None) -> None:
-        self.refresh()
+        self._redraw()
 
     def show_board(self, board: Board | None) -> None:
-        """A repaint of this line only (never a layout): the bar is drawn at its current width."""
+        """A repaint of this line only (never a layout), and only when it reads differently:
+        at 1x its clock and bar move once a second, and the board ticks four times."""
         if board is None:
             return
         self.display = board.replay is not None
         self._board = board
-        self.refresh()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        line = self._draw(self.size.width)
+        if line != self._line:
+            self._line, self._width = line, self.size.width
+            self.refresh()
 
     def render(self) -> Text:
+        if self._line is None or self._width != self.size.width:
+            self._line, self._width = self._draw(self.size.width), self.size.width
+        return self._line
+
+    def _draw(self, width: int) -> Text:
         board = self._board
         if board is None or board.replay is None:
             return Text()
@@ -53,13 +67,13 @@ class ReplayBar(Widget):
             f"  {fmt.duration(replay.position - replay.start)} / "
             f"{fmt.duration(replay.end - replay.start)} "
         )
-        width = max(10, self.size.width - len(head) - len(tail) - 2)
-        filled = round(done * width)
-        self._bar_start, self._bar_width = len(head) + 1, width
+        bar_width = max(10, width - len(head) - len(tail) - 2)
+        filled = round(done * bar_width)
+        self._bar_start, self._bar_width = len(head) + 1, bar_width
         line = Text(head, style="bold")
         line.append("[")
         line.append("=" * max(0, filled - 1) + (">" if filled else ""), style="bold")
-        line.append("-" * (width - filled))
+        line.append("-" * (bar_width - filled))
         line.append("]")
         line.append(tail)
         return line

@@ -33,26 +33,36 @@ class StatusBar(Widget):
     def __init__(self, *, id: str = "status") -> None:
         super().__init__(id=id)
         self._board: Board | None = None
+        self._line: Text | None = None  # as drawn, for the width it was drawn at
+        self._width = 0
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self.show_board)
 
     def show_board(self, board: Board | None) -> None:
-        """A repaint of this line only (never a layout): the line is drawn at its current width."""
+        """A repaint of this line only (never a layout), and only when it reads differently:
+        at 1x the clock moves once a second, and the board ticks four times."""
         if board is None:
             return
         self._board = board
         self.set_class(board.stale_s is not None, "-stale")
-        self.refresh()
+        line = self._draw(board, self.size.width)
+        if line != self._line:
+            self._line, self._width = line, self.size.width
+            self.refresh()
 
     def render(self) -> Text:
         board = self._board
         if board is None:
             return Text()
+        if self._line is None or self._width != self.size.width:
+            self._line, self._width = self._draw(board, self.size.width), self.size.width
+        return self._line
+
+    def _draw(self, board: Board, width: int) -> Text:
         clock = board.local(board.now)
         right = _mode(board)
         state = _state(board)
-        width = self.size.width
         time = f"{clock:%H:%M:%S} {clock:%Z}"
         middle = "no data yet" if board.no_data else f"{clock:%a %Y-%m-%d} {time}"
         # Room for the name: the line less the state, the clock and the mode, a space

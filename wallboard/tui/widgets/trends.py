@@ -43,8 +43,8 @@ class TrendsPanel(Widget):
 
     def _show(self, key: str, label: str, data: Sequence[float | None]) -> None:
         title = self.query_one(f"#trend-{key}-label", Label)
-        old = str(title.content)
-        if old != label:
-            # A label of the same length takes the same room: no need to lay out the screen.
-            title.update(label, layout=len(label) != len(old))
+        if str(title.content) != label:
+            # One line of a fixed width (app.tcss): a new text never moves anything else,
+            # so it is a repaint of the label, never a layout of the screen.
+            title.update(label, layout=False)
         self.query_one(f"#trend-{key}", TrendLine).values = tuple(data)
