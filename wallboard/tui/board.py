@@ -6,6 +6,7 @@ arrived, and every panel watches it; panels never read each other.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,6 +59,17 @@ class Board:
     def now(self) -> float:
         """The board's instant: ages and time-in-state count from here, never the wall clock."""
         return float(self.snapshot["at"])
+
+    def elapsed(self, since: float) -> float:
+        """Seconds from `since` to the board's instant as the clock reads them: the clock's
+        second less the second `since` fell in (never below zero).
+
+        Every duration the board counts itself (time in state, an alarm's age) then
+        ticks with the clock, all at once and once a second, instead of each at its own
+        fraction of a second, which repainted some row at every 4 Hz tick of an idle
+        board. It differs from the exact span by less than a second either way.
+        """
+        return float(max(0, math.floor(self.now) - math.floor(since)))
 
     @property
     def label(self) -> str:

@@ -41,7 +41,7 @@ class AgentBoard(BoardTable):
 
     def board_rows(self, board: Board) -> list[Row]:
         """Only time in state changes on most rows each second; the other cells are kept."""
-        now = board.now
+        elapsed = board.elapsed
         rows: list[Row] = []
         made = self._made
         kept: dict[str, tuple[tuple[Any, ...], _AgentCells]] = {}
@@ -59,7 +59,7 @@ class AgentBoard(BoardTable):
                 entry = (fields, _agent_cells(*fields))
             kept[agent_id] = entry
             c = entry[1]
-            in_state = max(0.0, now - float(agent["since"]))
+            in_state = elapsed(float(agent["since"]))
             cells = (
                 c.name,
                 c.state,

@@ -102,7 +102,7 @@ class AlarmStrip(DataTable[Text | str]):
                     str(alarm["rule"]),
                     str(alarm.get("queue") or "all"),
                     _value(alarm),
-                    fmt.duration(board.now - float(alarm["since"])),
+                    fmt.duration(board.elapsed(float(alarm["since"]))),
                     str(alarm.get("message") or ""),
                 )
             )

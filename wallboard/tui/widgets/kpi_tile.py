@@ -47,7 +47,8 @@ class KpiTile(Widget):
         self._lines: tuple[tuple[object, ...], list[Strip]] | None = None
 
     def watch_grade(self, old: Grade, new: Grade) -> None:
-        self.remove_class(f"-{old}")
+        # One restyle for the swap, not one per class: each runs the stylesheet over the tile.
+        self.remove_class(f"-{old}", update=False)
         self.add_class(f"-{new}")
 
     def largest_scale(self) -> int:

@@ -64,7 +64,7 @@ class ReplayBar(Widget):
             state = f"⧗ SEEKING to {board.local(seeking_to):%H:%M:%S}…"
         head = f" {state} {replay.speed:g}x  {board.local(replay.position):%H:%M:%S}  "
         tail = (
-            f"  {fmt.duration(replay.position - replay.start)} / "
+            f"  {fmt.duration(board.elapsed(replay.start))} / "
             f"{fmt.duration(replay.end - replay.start)} "
         )
         bar_width = max(10, width - len(head) - len(tail) - 2)
