@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, cast
 
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
@@ -36,15 +36,18 @@ class AgentBoard(BoardTable):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        # Per agent: the report fields last seen, and the cells and sort values made of them.
-        self._made: dict[str, tuple[tuple[Any, ...], _AgentCells]] = {}
+        # Per agent: the report fields last seen and the cells made of them, then the time
+        # in state last shown and the row made with it.
+        self._made: dict[str, _Made] = {}
 
     def board_rows(self, board: Board) -> list[Row]:
-        """Only time in state changes on most rows each second; the other cells are kept."""
+        """A row is made again only when its agent reads differently: its fields, or its
+        time in state, which moves once a second (with the clock) while the board ticks four
+        times; the other cells are kept while the fields stay."""
         elapsed = board.elapsed
         rows: list[Row] = []
         made = self._made
-        kept: dict[str, tuple[tuple[Any, ...], _AgentCells]] = {}
+        kept: dict[str, _Made] = {}
         duration = fmt.duration
         for agent_id, agent in board.snapshot["agents"].items():
             fields = (
@@ -54,21 +57,24 @@ class AgentBoard(BoardTable):
                 agent["calls"],
                 agent["queues"],
             )
-            entry = made.get(agent_id)
-            if entry is None or entry[0] != fields:
-                entry = (fields, _agent_cells(*fields))
-            kept[agent_id] = entry
-            c = entry[1]
             in_state = elapsed(float(agent["since"]))
-            cells = (
-                c.name,
-                c.state,
-                c.reason,
-                Styled(duration(in_state), c.component, "right"),
-                c.calls,
-                c.queues,
-            )
-            rows.append((agent_id, cells, (*c.sort_head, in_state, *c.sort_tail)))
+            entry = made.get(agent_id)
+            if entry is None or entry.fields != fields:
+                entry = _Made(fields, _agent_cells(*fields))
+            if entry.row is None or entry.in_state != in_state:
+                c = entry.cells
+                cells = (
+                    c.name,
+                    c.state,
+                    c.reason,
+                    Styled(duration(in_state), c.component, "right"),
+                    c.calls,
+                    c.queues,
+                )
+                sort = (*c.sort_head, in_state, *c.sort_tail)
+                entry = _Made(fields, c, in_state, (agent_id, cells, sort))
+            kept[agent_id] = entry
+            rows.append(cast(Row, entry.row))
         self._made = kept
         return rows
 
@@ -81,6 +87,13 @@ class AgentBoard(BoardTable):
             or needle in agent["name"].lower()
             or any(needle in q.lower() for q in agent["queues"])
         )
+
+
+class _Made(NamedTuple):
+    fields: tuple[Any, ...]
+    cells: _AgentCells
+    in_state: float | None = None
+    row: Row | None = None
 
 
 class _AgentCells(NamedTuple):
