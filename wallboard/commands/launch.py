@@ -99,12 +99,16 @@ def run_board(app: WallboardApp) -> None:
 
     Either way the terminal is given back as it was; SIGTERM's default (die at once)
     would leave it in the board's alternate screen with the mouse still captured.
+    Log lines of the run follow the board out (`held_while_on_screen`).
     """
     import asyncio
     import signal
+
+    from wallboard.commands.log_setup import held_while_on_screen
 
     async def main() -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, app.exit)
         await app.run_async()
 
-    asyncio.run(main())
+    with held_while_on_screen():
+        asyncio.run(main())

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from wallboard.commands.log_setup import held_while_on_screen
     from wallboard.runtime.collector import Collector
     from wallboard.runtime.config import load_settings
     from wallboard.runtime.sources import open_live_source
@@ -56,5 +57,6 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(failure, Exception):
             raise failure
 
-    asyncio.run(main())
+    with held_while_on_screen():
+        asyncio.run(main())
     return 0

@@ -6,9 +6,15 @@ parser, never import `logging` (and the traceback machinery behind it).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+
+# Log lines kept while a board owns the terminal; older ones are counted, not kept.
+MAX_HELD = 1000
 
 
 def configure_logging(verbosity: int) -> None:
@@ -62,3 +68,56 @@ class JournalFormatter(logging.Formatter):
         )
         priority = next((p for level, p in ladder if record.levelno >= level), 7)
         return f"<{priority}>{super().format(record)}"
+
+
+@contextlib.contextmanager
+def held_while_on_screen() -> Iterator[None]:
+    """Log lines wait while a board owns the terminal, then follow it out.
+
+    Textual draws on stderr: a line written there during the board flashes over
+    it (and `2>file` would mix the two). The terminal's log handlers are set
+    aside for the board's run; what they would have written (the last MAX_HELD
+    lines, and how many came before) is written once the terminal is given back.
+    """
+    root = logging.getLogger()
+    terminal = [
+        handler
+        for handler in root.handlers
+        if isinstance(handler, logging.StreamHandler)
+        and handler.stream in (sys.stderr, sys.__stderr__)
+    ]
+    held = _Held()
+    for handler in terminal:
+        root.removeHandler(handler)
+    root.addHandler(held)
+    try:
+        yield
+    finally:
+        root.removeHandler(held)
+        for handler in terminal:
+            root.addHandler(handler)
+        held.write_to(terminal)
+
+
+class _Held(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: deque[logging.LogRecord] = deque(maxlen=MAX_HELD)
+        self.seen = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen += 1
+        self.records.append(record)
+
+    def write_to(self, handlers: Sequence[logging.Handler]) -> None:
+        records = list(self.records)
+        dropped = self.seen - len(records)
+        if dropped:
+            note = f"{dropped} earlier log line(s) of the board's run left out"
+            records.insert(
+                0, logging.LogRecord("wallboard", logging.WARNING, __file__, 0, note, None, None)
+            )
+        for record in records:
+            for handler in handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
