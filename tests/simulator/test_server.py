@@ -208,3 +208,13 @@ def test_accounts_come_from_the_environment_only():
     assert users_from_env({"WALLBOARD_AMI_SECRET": "x"}) == {"wallboard": SimUser("wallboard", "x")}
     with pytest.raises(WallboardError):
         users_from_env({})
+
+
+def test_a_user_reads_only_its_read_classes():
+    users = users_from_env({"WALLBOARD_SIM_USERS": "ro:s:e:ro:read=call+Agent+reporting,all:pw"})
+    assert users["ro"] == SimUser("ro", "s:e", read=frozenset({"call", "agent", "reporting"}))
+    assert users["ro"].reads("agent,all") and not users["ro"].reads("dialplan,all")
+    assert users["all"].reads("dialplan,all") and users["all"].reads("system,all")
+    for bad in ("read=", "read=call+dialplna"):
+        with pytest.raises(WallboardError, match=r"read= takes manager.conf read classes"):
+            users_from_env({"WALLBOARD_SIM_USERS": f"ro:pw:{bad}"})

@@ -28,7 +28,9 @@ together). The same --seed gives the same calls, event for event.
 
 Accounts come from the environment, never the command line: WALLBOARD_AMI_SECRET
 creates the read-only user "wallboard"; {SIMULATOR_USERS_ENV}="user:secret[:rw],..." sets
-several. Connect with: wallboard live ami://wallboard@HOST:PORT
+several, and ":read=call+agent+reporting" after a secret gives that user only
+those manager.conf read classes (default all), to see the board as a
+restricted AMI user would. Connect with: wallboard live ami://wallboard@HOST:PORT
 
 Only loopback addresses are accepted unless --allow-remote is given.
 """

@@ -6,5 +6,5 @@ loading the configuration reader (and the engine settings behind it).
 
 AMI_SECRET_ENV = "WALLBOARD_AMI_SECRET"
 HUB_TOKEN_ENV = "WALLBOARD_HUB_TOKEN"
-# `wallboard simulate`'s AMI accounts (user:secret[:rw],...).
+# `wallboard simulate`'s AMI accounts (user:secret[:rw][:read=CLASS+...],...).
 SIMULATOR_USERS_ENV = "WALLBOARD_SIM_USERS"

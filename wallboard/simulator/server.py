@@ -45,32 +45,64 @@ WRITE_ACTIONS = frozenset(
 )  # fmt: skip
 
 
+# manager.conf's read classes (main/manager.c `perms`); "all" reads every one.
+READ_CLASSES = frozenset(
+    {
+        "system", "call", "log", "verbose", "command", "agent", "user", "config", "dtmf",
+        "reporting", "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test", "security",
+        "message", "all",
+    }
+)  # fmt: skip
+ALL_CLASSES = frozenset({"all"})
+_READ_MARK = ":read="
+
+
 @dataclass(frozen=True, slots=True)
 class SimUser:
     name: str
     secret: str
     write: bool = False
+    read: frozenset[str] = ALL_CLASSES
+    """manager.conf `read`: the user gets an event only if it shares one of its classes."""
+
+    def reads(self, privilege: str) -> bool:
+        """Whether Asterisk would send this user an event of that `Privilege:` line."""
+        return "all" in self.read or not self.read.isdisjoint(privilege.split(","))
 
 
 def users_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, SimUser]:
-    """Accounts from WALLBOARD_SIM_USERS ("user:secret[:rw],...") or WALLBOARD_AMI_SECRET.
+    """Accounts from WALLBOARD_SIM_USERS ("user:secret[:rw][:read=call+agent],...") or
+    WALLBOARD_AMI_SECRET.
 
     Secrets never come from argv; the single-secret form creates the read-only
     user "wallboard", like the `[wallboard]` account of the captured manager.conf.
+    `read=` gives the manager.conf read classes, joined by "+" (default all), to
+    try the board as a restricted user sees it.
     """
     users: dict[str, SimUser] = {}
     spec = environ.get(SIMULATOR_USERS_ENV, "").strip()
     if spec:
         for item in spec.split(","):
             name, sep, secret = item.strip().partition(":")
+            read = ALL_CLASSES
+            if _READ_MARK in secret:
+                secret, _, classes = secret.rpartition(_READ_MARK)
+                read = frozenset(c.strip().lower() for c in classes.split("+")) - {""}
+                unknown = sorted(read - READ_CLASSES)
+                if unknown or not read:
+                    raise WallboardError(
+                        f"{SIMULATOR_USERS_ENV}: user {name!r}: read= takes manager.conf read "
+                        f"classes joined by '+' (e.g. read=call+agent+reporting), "
+                        f"not {classes!r}"
+                    )
             mode = ""
             if secret.endswith((":rw", ":ro")):
                 secret, mode = secret[:-3], secret[-2:]
             if not sep or not name or not secret:
                 raise WallboardError(
-                    f"{SIMULATOR_USERS_ENV}: expected user:secret[:rw],... entries"
+                    f"{SIMULATOR_USERS_ENV}: expected user:secret[:rw][:read=CLASS+...],... entries"
                 )
-            users[name] = SimUser(name, secret, write=mode == "rw")
+            users[name] = SimUser(name, secret, write=mode == "rw", read=read)
     elif environ.get(AMI_SECRET_ENV):
         users[DEFAULT_USER] = SimUser(DEFAULT_USER, environ[AMI_SECRET_ENV])
     if not users:
@@ -274,13 +306,13 @@ class AmiServer:
             if self.queue_log is not None and lines:
                 self.queue_log.write("".join(line + "\n" for line in lines))
             for event in events:
-                self._broadcast(_block(event))
+                self._broadcast(_block(event), event[1][1])
         if self.queue_log is not None and happenings:
             self.queue_log.flush()
 
-    def _broadcast(self, data: bytes) -> None:
+    def _broadcast(self, data: bytes, privilege: str) -> None:
         for session in list(self._sessions):
-            if session.user is None or not session.events:
+            if session.user is None or not session.events or not session.user.reads(privilege):
                 continue
             transport = session.writer.transport
             if transport.get_write_buffer_size() > self.max_buffer:
@@ -382,17 +414,18 @@ class AmiServer:
             return False
         session.user = user
         session.send(_response(action_id, Message="Authentication accepted"))
-        session.send(
-            _block(
-                [
-                    ["Event", "FullyBooted"],
-                    ["Privilege", "system,all"],
-                    ["Uptime", str(int(self.sim_now - self.model.scenario.start))],
-                    ["LastReload", str(int(self.sim_now - self.model.scenario.start))],
-                    ["Status", "Fully Booted"],
-                ]
+        if user.reads("system,all"):
+            session.send(
+                _block(
+                    [
+                        ["Event", "FullyBooted"],
+                        ["Privilege", "system,all"],
+                        ["Uptime", str(int(self.sim_now - self.model.scenario.start))],
+                        ["LastReload", str(int(self.sim_now - self.model.scenario.start))],
+                        ["Status", "Fully Booted"],
+                    ]
+                )
             )
-        )
         return True
 
     @staticmethod
