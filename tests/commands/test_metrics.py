@@ -202,3 +202,35 @@ def test_a_read_only_users_recording_says_what_that_user_could_not_see(capsys, r
     assert f"the source cannot see: {NO_DIALPLAN}" in table[:4]
     # The exits still counted right: the recording's header carried the queues' settings.
     assert snapshot["queues"]["billing"]["day"]["overflow"] == 36
+
+
+async def test_a_hub_of_a_read_only_user_says_it_too(capsys, monkeypatch, run_d, tmp_path):
+    """`wallboard metrics ws://HUB`: the hub's board of that user, with what it could not see."""
+    import asyncio
+
+    from tests.adapters.ami.run_d import CONFIG as RUN_D_CONFIG
+    from tests.adapters.ami.run_d import records
+    from wallboard.adapters.ami.visibility import NO_DIALPLAN
+    from wallboard.adapters.recording import RecordingSource, RecordingWriter
+    from wallboard.hub.server import Hub
+    from wallboard.runtime.environment import HUB_TOKEN_ENV
+    from wallboard.runtime.paced_feed import PacedFileFeed
+
+    path = tmp_path / "ro.wbrec"
+    with RecordingWriter(path, source="ami://wb-ro@pbx:5042", config=RUN_D_CONFIG) as writer:
+        for record in records(run_d, "ro"):
+            writer.write(record)
+    monkeypatch.setenv(HUB_TOKEN_ENV, "token-of-the-metrics-test")
+    feed = PacedFileFeed(RecordingSource(path, RUN_D_CONFIG), RUN_D_CONFIG, speed=0)
+    hub = Hub({"floor": feed}, "token-of-the-metrics-test")
+    host, port = await hub.start("127.0.0.1", 0)
+    try:
+        url = f"ws://{host}:{port}/floor"
+        assert await asyncio.to_thread(main, ["metrics", url, "--json"]) == 0
+        snapshot = json.loads(capsys.readouterr().out)
+        assert await asyncio.to_thread(main, ["metrics", url]) == 0
+        table = capsys.readouterr().out.splitlines()
+    finally:
+        await hub.stop()
+    assert snapshot["source_limits"] == [NO_DIALPLAN]
+    assert f"the source cannot see: {NO_DIALPLAN}" in table[:4]

@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
         update = fetch_snapshot(args.source, settings.require_hub_token(), cafile=args.cafile)
         snapshot: Snapshot = update.snapshot
+        if update.status.limits:  # what the hub's source cannot see, as for a file
+            snapshot["source_limits"] = list(update.status.limits)
         if update.status.state in STALE_STATES:
             # Printed all the same (what the hub shows), but never passed off as live.
             detail = f" ({update.status.detail})" if update.status.detail else ""

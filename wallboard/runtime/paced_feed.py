@@ -88,5 +88,5 @@ class PacedFileFeed:
             yield step.board(max(source_now, step.engine.now), status, transitions)
             await asyncio.sleep(self._period)
         final_at = max(last_at, step.engine.now)
-        ended = SourceStatus(time.time(), "ended", f"end of {self.label}")
+        ended = SourceStatus(time.time(), "ended", f"end of {self.label}", status.limits)
         yield step.board(final_at, ended, transitions)
