@@ -210,6 +210,18 @@ class AgentStatus:
     in_call: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class NumberDialed:
+    """A call was placed from the PBX to a number (by `agent`, when the source can tell).
+
+    It is how a callback is seen to be made: the number leaves the callback list.
+    """
+
+    at: float
+    number: str
+    agent: str = ""
+
+
 Event = (
     CallerJoined
     | CallerAnswered
@@ -228,6 +240,7 @@ Event = (
     | AgentRinging
     | AgentRingNoAnswer
     | AgentStatus
+    | NumberDialed
 )
 
 EVENT_TYPES: tuple[type, ...] = Event.__args__

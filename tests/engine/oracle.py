@@ -42,6 +42,7 @@ from wallboard.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    NumberDialed,
 )
 
 OutcomeEvent = CallerAnswered | CallerAbandoned | CallerExited
@@ -94,6 +95,7 @@ class Call:
     queue: str
     agent: str
     answered_at: float
+    caller: str = ""
     holds: list[float] = field(default_factory=list)
     hold_since: float | None = None
 
@@ -146,6 +148,10 @@ class History:
     answers: list[tuple[float, str]] = field(default_factory=list)  # (at, agent)
     steps: list[Step] = field(default_factory=list)
     unknown_calls: int = 0
+    # In order: ("abandon", at, number, queue, wait) of every abandon (short ones excluded)
+    # of a caller with a number, ("reached", at, number) of every answer of such a caller
+    # and every number dialled.
+    numbers: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- replay
@@ -162,6 +168,8 @@ class Replay:
         self.queues: set[str] = set()
         self.waiting: dict[tuple[str, str], float] = {}
         self.leaving: dict[tuple[str, str], float] = {}
+        self.numbers: dict[tuple[str, str], str] = {}  # caller's number of a call not yet out
+        self.missed: dict[str, int] = {}  # ring-no-answers since the agent's last answer
         self.agents: dict[str, Agent] = {}
         self.calls: list[Call] = []  # in answer order
         # The call each (queue, call_id) and each call_id names: the last one answered.
@@ -272,6 +280,8 @@ class Replay:
         if key in self.waiting or key in self.leaving:
             return
         self.waiting[key] = at
+        if event.caller:
+            self.numbers[key] = event.caller
         self.history.joins.append(Stamp(at, event.queue))
 
     def wait_of(self, event: OutcomeEvent, at: float) -> float | None:
@@ -305,11 +315,15 @@ class Replay:
         self.stop_ringing_for(key)
         self.ensure_member(event.agent, event.queue)
         self.end_wraps_of(event.agent, at)
-        call = Call(key, event.queue, event.agent, at)
+        number = self.numbers.pop(key, "")
+        call = Call(key, event.queue, event.agent, at, number)
         self.calls.append(call)
         self.named_by_key[key] = self.named_by_id[event.call_id] = call
         agent.activity = Activity(call=call)
         self.history.answers.append((at, event.agent))
+        self.missed[event.agent] = 0
+        if number:
+            self.history.numbers.append(("reached", at, number))
         self.count(at, event.queue, "answered", wait, ring)
 
     def on_CallerAbandoned(self, event: CallerAbandoned, at: float) -> None:
@@ -320,12 +334,16 @@ class Replay:
         short = self.config.for_queue(event.queue).short_abandon_s
         assert short is not None
         self.count(at, event.queue, "short_abandoned" if wait < short else "abandoned", wait, None)
+        number = self.numbers.pop((event.queue, event.call_id), "")
+        if number and wait >= short:
+            self.history.numbers.append(("abandon", at, number, event.queue, wait))
 
     def on_CallerExited(self, event: CallerExited, at: float) -> None:
         wait = self.wait_of(event, at)
         if wait is None:
             return
         self.stop_ringing_for((event.queue, event.call_id))
+        self.numbers.pop((event.queue, event.call_id), None)
         self.count(at, event.queue, "overflow", wait, None)
 
     def on_CallerLeaving(self, event: CallerLeaving, at: float) -> None:
@@ -338,7 +356,11 @@ class Replay:
         key = (event.queue, event.call_id)
         self.waiting.pop(key, None)
         self.leaving.pop(key, None)
+        self.numbers.pop(key, None)
         self.stop_ringing_for(key)
+
+    def on_NumberDialed(self, event: NumberDialed, at: float) -> None:
+        self.history.numbers.append(("reached", at, event.number))
 
     def on_CallBlocked(self, event: CallBlocked, at: float) -> None:
         self.history.blocked.append(Stamp(at, event.queue))
@@ -427,6 +449,7 @@ class Replay:
     def on_AgentRingNoAnswer(self, event: AgentRingNoAnswer, at: float) -> None:
         self.ensure_member(event.agent, event.queue)
         self.history.ring_no_answers.append(Stamp(at, event.queue))
+        self.missed[event.agent] = self.missed.get(event.agent, 0) + 1
         agent = self.agents[event.agent]
         if agent.activity is not None and agent.activity.call is None:
             agent.activity = None
@@ -559,16 +582,23 @@ def mean(values: Sequence[float]) -> float | None:
 
 
 def state_seconds(
-    steps: Sequence[Step], start: float, t: float, queue: str | None
+    steps: Sequence[Step],
+    start: float,
+    t: float,
+    queue: str | None,
+    agents: frozenset[str] | None = None,
 ) -> dict[str, float]:
-    """Seconds spent in each state over [start, t]: by memberships of `queue`, or by agents."""
+    """Seconds spent in each state over [start, t]: by memberships of `queue`, or by agents
+    (those of `agents` only, when given)."""
     pieces: dict[str, list[float]] = {state: [] for state in STATES}
     for index, step in enumerate(steps):
         until = steps[index + 1].at if index + 1 < len(steps) else t
         length = min(until, t) - max(step.at, start)
         if length <= 0:
             continue
-        if queue is None:
+        if agents is not None:
+            states = [s for a, s in step.agents.items() if a in agents]
+        elif queue is None:
             states = list(step.agents.values())
         else:
             states = [s for (_, q), s in step.memberships.items() if q == queue]
@@ -666,10 +696,15 @@ def scheduled_seconds(shifts: Sequence[Shift], start: float, end: float) -> floa
 
 
 def adherence(
-    steps: Sequence[Step], shifts: Sequence[Shift], start: float, t: float, queue: str | None
+    steps: Sequence[Step],
+    shifts: Sequence[Shift],
+    start: float,
+    t: float,
+    queue: str | None,
+    team: frozenset[str] | None = None,
 ) -> float | None:
-    """Ready seconds on shift / seconds on shift, over [start, t]."""
-    agents = {s.agent for s in shifts}
+    """Ready seconds on shift / seconds on shift, over [start, t] (of a team's agents only)."""
+    agents = {s.agent for s in shifts if team is None or s.agent in team}
     scheduled = math.fsum(scheduled_seconds(shifts_for(shifts, a, queue), start, t) for a in agents)
     ready: list[float] = []
     for index, step in enumerate(steps):
@@ -685,6 +720,67 @@ def adherence(
             if agent in agents and state in IN_SERVICE:
                 ready.append(scheduled_seconds(shifts_for(shifts, agent, queue), low, high))
     return ratio(math.fsum(ready), scheduled)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def digits(number: str) -> str:
+    return "".join(c for c in number if c in "0123456789")
+
+
+def one_number(a: str, b: str) -> bool:
+    """Same digits, or the same last 9 digits (all of the shorter when it has 7 or 8)."""
+    if a == b:
+        return True
+    short = min(len(a), len(b))
+    if short < 7:
+        return False
+    return all(a[-i] == b[-i] for i in range(1, min(short, 9) + 1))
+
+
+def callback_list(history: History, t: float, keep_s: float) -> list[dict[str, Any]]:
+    """The callback list at `t`, rebuilt from every abandon and reach of a number."""
+    entries: list[dict[str, Any]] = []  # in the order of their last abandon
+
+    def alive(u: float) -> list[dict[str, Any]]:
+        return [e for e in entries if u - keep_s < e["at"]]
+
+    for item in history.numbers:
+        kind, at, number = item[:3]
+        key = digits(number)
+        if not key:
+            continue
+        entries = alive(at)
+        same = [e for e in entries if one_number(digits(e["number"]), key)]
+        if kind == "reached":
+            entries = [e for e in entries if not any(e is x for x in same)]
+            continue
+        queue, wait = item[3:]
+        if same:
+            entry = same[-1]
+            entries = [e for e in entries if e is not entry]
+            entry.update(number=number, queue=queue, at=at, wait_s=wait)
+            entry["queues"] = sorted({*entry["queues"], queue})
+            entry["attempts"] += 1
+        else:
+            entry = {
+                "number": number,
+                "queue": queue,
+                "queues": [queue],
+                "at": at,
+                "first_at": at,
+                "wait_s": wait,
+                "attempts": 1,
+            }
+        entries.append(entry)
+    return alive(t)
+
+
+def masked(number: str) -> str:
+    """Letters and digits hidden but the last three digits."""
+    shown = [i for i, c in enumerate(number) if c in "0123456789"][-3:]
+    return "".join(c if i in shown or not c.isalnum() else "*" for i, c in enumerate(number))
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -766,6 +862,7 @@ def oracle_snapshot(
             "waiting": len(waits),
             "leaving": leaving,
             "longest_wait_s": t - min(waits) if waits else 0.0,
+            "callbacks_pending": sum(1 for c in callbacks if queue in (None, c["queue"])),
             "agents": counts,
             "agents_required": required,
             "staffing_gap": gap,
@@ -778,10 +875,69 @@ def oracle_snapshot(
             "windows": {str(int(w)): span(t - w) for w in config.extra_windows_s},
         }
 
+    callbacks = callback_list(history, t, config.callbacks_keep_s)
+    mask = masked if config.mask_numbers else (lambda number: number)
+    teams = config.team_members()
+    team_of = {a: team for team, members in teams.items() for a in members}
+
+    def team_block(members: frozenset[str]) -> dict[str, Any]:
+        counts = dict.fromkeys(STATES, 0)
+        for agent_id in members:
+            seen = agent_id in state.agents
+            counts[state.agent_state(agent_id)[0] if seen else "logged_off"] += 1
+
+        def span(start: float) -> dict[str, Any]:
+            seconds = state_seconds(history.steps, start, t, None, members)
+            busy = seconds["talking"] + seconds["hold"]
+            idle = seconds["available"] + seconds["ringing"]
+            if config.occupancy_includes_wrap:
+                busy += seconds["wrap"]
+            return {
+                "occupancy": ratio(busy, busy + idle),
+                "pause_s": seconds["paused"],
+                "adherence": None
+                if shifts is None
+                else adherence(history.steps, shifts, start, t, None, members),
+            }
+
+        scheduled = None
+        if shifts is not None:
+            scheduled = sum(1 for a in members if on_shift(shifts_for(shifts, a, None), t))
+        return {
+            "members": sorted(members),
+            "agents": counts,
+            "scheduled": scheduled,
+            "window": span(t - config.window_s),
+            "interval": span(interval),
+            "day": span(day),
+            "windows": {str(int(w)): span(t - w) for w in config.extra_windows_s},
+        }
+
+    absent: dict[str, float | None] = {}
+    for agent_id in sorted({s.agent for s in shifts or ()}):
+        own = shifts_for(shifts or (), agent_id, None)
+        absent[agent_id] = None
+        if not on_shift(own, t):
+            continue
+        came = stretch_start(own, t)
+        if agent_id not in state.agents:
+            absent[agent_id] = came
+        elif state.agent_state(agent_id)[0] == "logged_off":
+            absent[agent_id] = max(came, state.since[agent_id])
+
     agents = {}
     for agent_id in sorted(state.agents):
         agent = state.agents[agent_id]
         shown_state, reason = state.agent_state(agent_id)
+        activity = agent.activity
+        call = activity.call if activity is not None else None
+        if activity is None:
+            caller = ""
+        elif call is None:
+            assert activity.ringing_for is not None
+            caller = state.numbers.get(activity.ringing_for, "")
+        else:
+            caller = call.caller
         agents[agent_id] = {
             "name": agent.name,
             "state": shown_state,
@@ -789,11 +945,29 @@ def oracle_snapshot(
             "since": state.since[agent_id],
             "queues": sorted(agent.memberships),
             "calls": sum(1 for at, a in history.answers if a == agent_id and day < at <= t),
+            "team": team_of.get(agent_id, ""),
+            "caller": mask(caller),
+            "answered_at": None if call is None else call.answered_at,
+            "ring_no_answer": state.missed.get(agent_id, 0),
         }
     return {
         "at": t,
         "config": config.summary(),
         "queues": {q: queue_block(q) for q in sorted(state.queues)},
         "all": queue_block(None),
+        "teams": {team: team_block(members) for team, members in teams.items()},
+        "callbacks": [{**c, "number": mask(c["number"])} for c in callbacks],
+        "absent": absent,
         "agents": agents,
     }
+
+
+def stretch_start(shifts: Sequence[Shift], t: float) -> float:
+    """When the unbroken stretch on shift that holds `t` began (shifts touching or overlapping
+    make one stretch)."""
+    start = t
+    while True:
+        earlier = [s.start for s in shifts if s.start < start <= s.end and s.end > s.start]
+        if not earlier:
+            return start
+        start = min(earlier)

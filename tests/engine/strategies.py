@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.engine.oracle import day_start
 from wallboard.engine import Engine
 from wallboard.engine.schedule import Schedule, Shift
-from wallboard.engine.settings import EngineConfig, QueueSettings
+from wallboard.engine.settings import AgentSettings, EngineConfig, QueueSettings
 from wallboard.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -42,6 +42,7 @@ from wallboard.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    NumberDialed,
 )
 
 T = TypeVar("T")
@@ -53,6 +54,23 @@ REASONS = ("", "lunch", "break")
 GAPS = (0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 4.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 LONG_GAPS = (600.0, 3600.0, 43200.0, 86400.0)  # rare: spans roll over with states running
 WRAPS = (0.0, 0.0, 0.5, 1.0, 5.0, 10.0, 30.0, 90.0)
+# Callers' numbers: few, so that numbers come back; spellings of one number (a country code,
+# an outside-line prefix, separators), numbers sharing their last digits, an extension,
+# numbers with no digits at all.
+NUMBERS = (
+    "5551234",
+    "+1 555 555-1234",
+    "15555551234",
+    "95551234",
+    "4445551234",
+    "0201234567",
+    "+44 20 1234567",
+    "101",
+    "1101",
+    "",
+    "anonymous",
+)
+TEAMS = ("t1", "t2")
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,17 @@ def configs(draw: st.DrawFn, anchor: Anchor) -> EngineConfig:
         timezone=anchor.timezone,
         occupancy_includes_wrap=draw(st.booleans()),
         queues=overrides,
+        callbacks_keep_s=draw(st.sampled_from([86400.0, 30.0, 120.0])),
+        mask_numbers=draw(st.booleans()),
+        # Teams from the [agents] table (by an alias or by name) and from a teams file,
+        # which wins; "A9" never shows up.
+        agents={
+            f"PJSIP/{agent}" if draw(st.booleans()) else agent: AgentSettings(agent, team)
+            for agent, team in draw(
+                st.dictionaries(st.sampled_from((*AGENTS, "A9")), st.sampled_from(TEAMS))
+            ).items()
+        },
+        teams=draw(st.dictionaries(st.sampled_from((*AGENTS, "A9")), st.sampled_from(TEAMS))),
     )
 
 
@@ -157,6 +186,7 @@ class Steps:
     def event(self, at: float) -> Event:
         m = self.model
         kinds = ["join"] * 4 + ["login", "logout", "pause", "unpause", "blocked", "status", "rogue"]
+        kinds += ["dial"]
         if m.waiting:
             kinds += ["ring"] * 3 + ["answer"] * 2 + ["abandon", "exit", "gone", "rejoin", "leave"]
         if m.leaving:
@@ -170,11 +200,14 @@ class Steps:
     def join(self, at: float) -> Event:
         key = (self.pick(QUEUES), self.model.new_call_id())
         self.model.waiting[key] = at
-        return CallerJoined(at, key[0], key[1], caller="555")
+        return CallerJoined(at, key[0], key[1], caller=self.pick(NUMBERS))
 
     def rejoin(self, at: float) -> Event:
         queue, call_id = self.pick(self.model.waiting)
-        return CallerJoined(at, queue, call_id)
+        return CallerJoined(at, queue, call_id, caller=self.pick(NUMBERS))
+
+    def dial(self, at: float) -> Event:
+        return NumberDialed(at, self.pick(NUMBERS), agent=self.pick(("", *AGENTS)))
 
     def login(self, at: float) -> Event:
         agent, queue = self.pick(AGENTS), self.pick(QUEUES)
@@ -351,7 +384,8 @@ class Steps:
 def edges_between(
     events: list[Event], config: EngineConfig, low: float, high: float, shift_edges: set[float]
 ) -> set[float]:
-    """Instants in [low, high] where something changes: span edges, wrap ends, shift edges."""
+    """Instants in [low, high] where something changes: span edges, wrap ends, shift edges,
+    callbacks running out."""
     edges = {low, high, *shift_edges}
     for edge in shift_edges:
         for width in (config.window_s, *config.extra_windows_s):
@@ -365,6 +399,8 @@ def edges_between(
             edges.add(e.at + width)
         if isinstance(e, CallEnded):
             edges.add(e.at + e.wrap_s)
+        if isinstance(e, CallerAbandoned):
+            edges.add(e.at + config.callbacks_keep_s)  # where a callback expires
     day = day_start(high, config)
     edges.add(day)
     return {x for x in edges if low <= x <= high}
@@ -397,7 +433,9 @@ def schedules(draw: st.DrawFn, origin: float) -> list[Shift]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
+def scenarios(draw: st.DrawFn, max_steps: int = 60, long_gaps: bool = True) -> Scenario:
+    """`long_gaps` False: no gap of ten minutes or more (streams an every-second check can
+    walk through)."""
     anchor = draw(st.sampled_from(ANCHORS))
     config = draw(configs(anchor))
     clock = anchor.at - draw(st.sampled_from([0.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0]))
@@ -413,7 +451,7 @@ def scenarios(draw: st.DrawFn, max_steps: int = 60) -> Scenario:
         steps.model.members.add((agent, queue))
         events.append(AgentLoggedIn(clock, agent, queue))
     for _ in range(draw(st.integers(0, max_steps))):
-        long_gap = draw(st.integers(0, 40)) == 0
+        long_gap = long_gaps and draw(st.integers(0, 40)) == 0
         clock += draw(st.sampled_from(LONG_GAPS if long_gap else GAPS))
         if fractional and draw(st.booleans()):
             clock += draw(st.floats(0.0, 1.0, exclude_max=True))

@@ -136,6 +136,10 @@ def test_implicit_membership():
         "since": T + 1,
         "queues": ["sales"],
         "calls": 0,
+        "team": "",
+        "caller": "",
+        "answered_at": None,
+        "ring_no_answer": 0,
     }
     assert snap["queues"]["sales"]["agents"]["ringing"] == 1
 

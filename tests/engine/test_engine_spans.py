@@ -293,4 +293,4 @@ def test_snapshot_does_not_move_the_clock_back():
     snap = engine.snapshot(T + 20)
     assert snap["at"] == T + 20 and engine.now == T + 20
     assert snap["config"] == EngineConfig().summary()
-    assert set(snap) == {"at", "config", "queues", "all", "agents"}
+    assert set(snap) == {"at", "config", "queues", "all", "teams", "callbacks", "absent", "agents"}

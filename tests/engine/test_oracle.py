@@ -141,6 +141,10 @@ def test_agent_state_integrals_and_call_averages():
         "since": T0 + 60,
         "queues": ["q"],
         "calls": 1,
+        "team": "",
+        "caller": "",
+        "answered_at": None,
+        "ring_no_answer": 0,
     }
     assert board["queues"]["q"]["agents"]["paused"] == 1
 

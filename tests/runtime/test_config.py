@@ -8,7 +8,7 @@ import pytest
 
 from wallboard.engine import Engine
 from wallboard.engine.settings import AgentSettings, EngineConfig, QueueSettings
-from wallboard.errors import ConfigError
+from wallboard.errors import ConfigError, WallboardError
 from wallboard.events import AgentLoggedIn
 from wallboard.runtime.config import AMI_SECRET_ENV, Settings, load_settings
 
@@ -58,7 +58,7 @@ def test_mistakes_are_named(tmp_path, body, words):
     assert str(caught.value).startswith(str(path))
 
 
-TABLES = "(the tables are [engine], [agents], [ami], [hub])"
+TABLES = "(the tables are [engine], [agents], [privacy], [ami], [hub])"
 
 
 @pytest.mark.parametrize(
@@ -96,6 +96,15 @@ TABLES = "(the tables are [engine], [agents], [ami], [hub])"
         ),
         ("[hub]\ntokens_file = ''\n", "2: [hub].tokens_file must be a non-empty string"),
         ("[engine]\nschedule = 7\n", "2: [engine].schedule must be a file name"),
+        (
+            "[engine]\nteams = []\n",
+            "2: [engine].teams must be a file name (a CSV of agent,team)",
+        ),
+        (
+            "[privacy]\nmask_number = true\n",
+            "2: [privacy]: unknown key 'mask_number' (the one key here is 'mask_numbers')",
+        ),
+        ('[privacy]\nmask_numbers = "yes"\n', "2: [privacy].mask_numbers must be true or false"),
         (
             '[engine.queues.support]\nleavewhenempty = "paused,sleepy"\n',
             "2: [engine].queues.support.leavewhenempty: unknown condition 'sleepy' (queues.conf "
@@ -144,6 +153,44 @@ def test_schedule_is_read_relative_to_the_config_and_reaches_every_engine(tmp_pa
     engine.apply(AgentLoggedIn(120.0, "Agent/1", "sales"))
     assert engine.snapshot(150.0)["all"]["attendance"] == 1.0
     assert Engine(EngineConfig()).snapshot(150.0)["all"]["attendance"] is None
+
+
+def test_privacy_masks_numbers_and_a_teams_file_names_teams(tmp_path):
+    (tmp_path / "teams.csv").write_text("agent,team\nAlice,blue\nBob , red\n\n")
+    path = tmp_path / "wallboard.toml"
+    path.write_text(
+        '[engine]\nteams = "teams.csv"\n[agents]\n"PJSIP/103" = {name = "Carol", team = "red"}\n'
+        '"PJSIP/101" = {name = "Alice", team = "green"}\n[privacy]\nmask_numbers = true\n'
+    )
+    config = load_settings(path).engine
+    assert config.mask_numbers is True
+    # The teams file wins over the [agents] table.
+    assert config.team_members() == {
+        "blue": frozenset({"Alice"}),
+        "red": frozenset({"Bob", "Carol"}),
+    }
+    assert load_settings(None).engine.mask_numbers is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("agent,group\nAlice,blue\n", "teams.csv:1: expected the header agent,team"),
+        ("agent,team\nAlice,blue,x\n", "teams.csv:2: expected 2 fields (agent,team), found 3"),
+        ("agent,team\nAlice,\n", "teams.csv:2: an agent and a team, neither empty"),
+        (
+            "agent,team\nAlice,blue\n\nAlice,red\n",
+            "teams.csv:4: 'Alice' is already in team 'blue' (line 2)",
+        ),
+    ],
+)
+def test_a_bad_teams_file_names_its_line(tmp_path, text, message):
+    (tmp_path / "teams.csv").write_text(text)
+    path = tmp_path / "wallboard.toml"
+    path.write_text('[engine]\nteams = "teams.csv"\n')
+    with pytest.raises(WallboardError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{tmp_path / message}"
 
 
 def test_secrets_prefer_the_environment_and_say_where_to_put_them(monkeypatch):

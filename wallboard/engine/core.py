@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wallboard.engine.calendar import day_start, next_day_start
+from wallboard.engine.callbacks import CallbackList
 from wallboard.engine.ledger import (
     ABANDONED,
     ABANDONED_IN_SL,
@@ -72,6 +73,7 @@ from wallboard.engine.state import (
     Call,
     Member,
     QueueState,
+    TeamState,
     Wrap,
 )
 from wallboard.events import (
@@ -93,6 +95,7 @@ from wallboard.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    NumberDialed,
 )
 
 # How often (seconds of event time) ledgers are trimmed when nobody takes snapshots.
@@ -130,12 +133,19 @@ class Engine:
         self._edge_index = 0
         self._next_edge = math.inf
         self.all_rostered: Series | None = None
+        # When each agent of the schedule last came on shift (for `all`), while on shift.
+        self.shift_since: dict[str, float] = {}
         if schedule is not None:
             self._on_shift = {agent: set() for agent in schedule.named}
             self.all_rostered = Series(0.0, nw)
             self._series.append(self.all_rostered)
             if schedule.edges:
                 self._next_edge = schedule.edges[0][0]
+        self.callbacks = CallbackList(config.callbacks_keep_s)
+        self.teams: dict[str, TeamState] = {}
+        self._team_of: dict[str, TeamState] = {}
+        for name, members in config.team_members().items():
+            self._add_team(name, members, 0.0)
         self._timers: list[tuple[float, int, Wrap]] = []
         self._timer_seq = 0
         self._widest = self.windows.index(max(self.windows))
@@ -173,6 +183,7 @@ class Engine:
             AgentRinging: self._on_ringing,
             AgentRingNoAnswer: self._on_ring_no_answer,
             AgentStatus: self._on_status,
+            NumberDialed: self._on_dialed,
         }
 
     # ----------------------------------------------------------------- clock
@@ -188,6 +199,22 @@ class Engine:
         if self.all_rostered is not None:
             self.all_rostered = Series(t, self._nw)
             self._series[1] = self.all_rostered
+        for name, team in list(self.teams.items()):
+            self._series.remove(team.series)
+            if team.rostered is not None:
+                self._series.remove(team.rostered)
+            self._add_team(name, team.members, t)
+
+    def _add_team(self, name: str, members: frozenset[str], t: float) -> None:
+        team = TeamState(name, members, t, self._nw)
+        self._series.append(team.series)
+        if self.schedule is not None:
+            team.rostered = Series(t, self._nw)
+            team.headcount = self.schedule.headcount_of(members)
+            self._series.append(team.rostered)
+        self.teams[name] = team
+        for agent in members:
+            self._team_of[agent] = team
 
     def _interval_start(self, t: float) -> float:
         return math.floor(t / self.config.interval_s) * self.config.interval_s
@@ -280,12 +307,20 @@ class Engine:
             keys.add(key)
         else:
             keys.discard(key)
+        if key is ALL:
+            if on:
+                self.shift_since[agent_id] = self.now
+            else:
+                del self.shift_since[agent_id]
         agent = self.agents.get(agent_id)
         if agent is None:
             return
         if key is ALL:
             agent.scheduled = on
             self._roster(self.all_rostered, agent.state, on)  # type: ignore[arg-type]
+            team = agent.team
+            if team is not None:
+                self._roster(team.rostered, agent.state, on)  # type: ignore[arg-type]
             return
         for name, member in agent.members.items():
             if schedule.agent_key(agent_id, name) == key:
@@ -326,6 +361,7 @@ class Engine:
         """Move the clock to `t` without a snapshot: wraps end and spans roll over on the way."""
         if not self._started:
             self._start(t)
+            self._advance(t)  # shift edges at the very instant
         if t > self.now:
             self._advance(t)
             self._set_next_due()
@@ -366,11 +402,14 @@ class Engine:
     def _agent(self, agent_id: str) -> AgentState:
         agent = self.agents.get(agent_id)
         if agent is None:
-            agent = AgentState(agent_id, self.now)
+            team = self._team_of.get(agent_id)
+            agent = AgentState(agent_id, self.now, team)
             self.agents[agent_id] = agent
             self.agents_changed.add(agent)
             on = self._on_shift.get(agent_id)
             agent.scheduled = on is not None and ALL in on
+            if team is not None:
+                team.unseen -= 1
         return agent
 
     def _on_shift_for(self, agent_id: str, queue: str) -> bool:
@@ -444,8 +483,14 @@ class Engine:
             agent.since = now
             self.agents_changed.add(agent)
             self._tally(self.agent_counts, self.all_series, old, state)
-            if agent.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
+            rostered = agent.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]
+            if rostered:
                 self._regroup(self.all_rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
+            team = agent.team
+            if team is not None:
+                self._tally(team.counts, team.series, old, state)
+                if rostered:
+                    self._regroup(team.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
         if state == PAUSED:
             reason = agent.members[min(agent.members)].reason
             if reason != agent.reason:
@@ -550,6 +595,8 @@ class Engine:
         if e.call_id not in queue.waiting and e.call_id not in queue.leaving:
             queue.waiting[e.call_id] = at
             self.waiting_changed.add(queue)
+            if e.caller:
+                queue.callers[e.call_id] = e.caller
             self._count(queue, at, JOINS)
 
     def _on_answered(self, e: CallerAnswered, at: float) -> None:
@@ -568,11 +615,16 @@ class Engine:
         self._end_ringing(key)
         if agent.wraps:
             self._end_wraps(agent, at)
-        call = Call(key, queue, agent, at)
+        caller = queue.callers.pop(e.call_id, "") if queue.callers else ""
+        call = Call(key, queue, agent, at, caller)
         self._calls[key] = call
         self._calls_by_id[e.call_id] = call
         agent.activity = TALKING
         agent.call = call
+        agent.streak = 0
+        self.agents_changed.add(agent)  # its caller, answered_at and streak
+        if caller and self.callbacks:
+            self.callbacks.reached(caller, at)
         if at > self.day_start_at:
             agent.calls += 1
             self.agents_changed.add(agent)
@@ -597,6 +649,7 @@ class Engine:
         if wait is None:
             return
         self._end_ringing((e.queue, e.call_id))
+        caller = queue.callers.pop(e.call_id, "") if queue.callers else ""
         cum = queue.cum
         cum[OFFERED] += 1
         if wait < queue.short_abandon_s:
@@ -604,6 +657,8 @@ class Engine:
         else:
             cum[ABANDONED] += 1
             cum[WAIT_ABANDONED] += wait
+            if caller:
+                self.callbacks.abandoned(caller, queue.name, at, wait)
         if wait <= queue.sl_threshold_s:
             cum[ABANDONED_IN_SL] += 1
         if wait > self._queued_min_s:
@@ -617,6 +672,8 @@ class Engine:
         if wait is None:
             return
         self._end_ringing((e.queue, e.call_id))
+        if queue.callers:
+            queue.callers.pop(e.call_id, None)
         cum = queue.cum
         cum[OFFERED] += 1
         cum[OVERFLOW] += 1
@@ -641,7 +698,11 @@ class Engine:
             self.waiting_changed.add(queue)
         if queue.leaving.pop(e.call_id, None) is not None:
             self.waiting_changed.add(queue)
+        queue.callers.pop(e.call_id, None)
         self._end_ringing((e.queue, e.call_id))
+
+    def _on_dialed(self, e: NumberDialed, at: float) -> None:
+        self.callbacks.reached(e.number, at)
 
     def _on_blocked(self, e: CallBlocked, at: float) -> None:
         self._count(self._queue(e.queue), at, BLOCKED)
@@ -786,6 +847,8 @@ class Engine:
         agent = self._agent(e.agent)
         self._member(agent, queue)
         self._count(queue, at, RING_NO_ANSWER)
+        agent.streak += 1
+        self.agents_changed.add(agent)
         if agent.activity == RINGING:
             self._stop_ringing(agent)
             agent.activity = 0
@@ -847,4 +910,5 @@ class Engine:
             t = self.now
         self.advance(t)
         self._expire(self.now)
+        self.callbacks.expire(self.now)
         return self.now

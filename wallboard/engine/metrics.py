@@ -31,11 +31,22 @@ from wallboard.engine.ledger import (
     WRAP_TIME,
     WRAPS,
 )
-from wallboard.engine.snapshot import Span
+from wallboard.engine.snapshot import Span, TeamSpan
 
 
 def ratio(num: float, den: float) -> float | None:
     return None if den == 0 else num / den
+
+
+def occupancy(integ: list[float], with_wrap: bool) -> float | None:
+    """(talk + hold) over the ready time, from member- or agent-seconds per state group."""
+    busy, idle, wrap, _ = integ
+    return ratio(busy + wrap, busy + idle + wrap) if with_wrap else ratio(busy, busy + idle)
+
+
+def team_span(integ: list[float], with_wrap: bool, adherence: float | None) -> TeamSpan:
+    """A team's figures of one span, from its agents' seconds per state group."""
+    return {"occupancy": occupancy(integ, with_wrap), "pause_s": integ[3], "adherence": adherence}
 
 
 def span_metrics(
@@ -95,11 +106,9 @@ def timed_metrics(
     adherence: float | None,
 ) -> Span:
     """`counts` (`count_metrics` of `acc`) with the figures of the span's state seconds."""
-    busy, idle, wrap, paused = integ
-    occupancy = ratio(busy + wrap, busy + idle + wrap) if with_wrap else ratio(busy, busy + idle)
-    logged_h = (busy + idle + wrap + paused) / 3600.0
+    logged_h = sum(integ) / 3600.0
     figures = dict(counts)
-    figures["occupancy"] = occupancy
+    figures["occupancy"] = occupancy(integ, with_wrap)
     figures["calls_per_hour"] = ratio(acc[ANSWERED], logged_h)
     figures["adherence"] = adherence
     return cast(Span, figures)

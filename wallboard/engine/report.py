@@ -9,13 +9,32 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol, cast
 
+from wallboard.engine.callbacks import CallbackList, mask_number
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
-from wallboard.engine.metrics import count_metrics, ratio, timed_metrics
+from wallboard.engine.metrics import count_metrics, ratio, team_span, timed_metrics
 from wallboard.engine.schedule import Schedule
 from wallboard.engine.settings import EngineConfig
-from wallboard.engine.snapshot import AgentCounts, AgentRow, QueueFigures, Snapshot
-from wallboard.engine.state import AWAY_G, IN_SERVICE, READY_G, STATE_NAMES, AgentState, QueueState
+from wallboard.engine.snapshot import (
+    AgentCounts,
+    AgentRow,
+    QueueFigures,
+    Snapshot,
+    TeamFigures,
+)
+from wallboard.engine.state import (
+    AWAY_G,
+    HOLDING,
+    IN_SERVICE,
+    LOGGED_OFF,
+    READY_G,
+    RINGING,
+    STATE_NAMES,
+    TALKING,
+    AgentState,
+    QueueState,
+    TeamState,
+)
 
 
 class Floor(Protocol):
@@ -34,6 +53,9 @@ class Floor(Protocol):
     first_at: float | None
     agents_changed: set[AgentState]
     agent_rows: dict[str, AgentRow]
+    callbacks: CallbackList
+    teams: dict[str, TeamState]
+    shift_since: dict[str, float]
 
 
 Totals = tuple[list[Any], list[float]]
@@ -73,11 +95,15 @@ def board(engine: Floor, t: float, agents: bool) -> Snapshot:
         name: _queue_report(engine, engine.queues[name], counted[name], t)
         for name in sorted(engine.queues)
     }
+    mask = engine.config.mask_numbers
     report: Snapshot = {
         "at": t,
         "config": engine.config.summary(),
         "queues": queues,
         "all": _all_report(engine, [accs for accs, _ in counted.values()], t),
+        "teams": {name: _team_report(engine, team, t) for name, team in engine.teams.items()},
+        "callbacks": engine.callbacks.report(mask),
+        "absent": absent(engine),
     }
     if agents:
         report["agents"] = agent_rows(engine)
@@ -94,7 +120,7 @@ def agent_rows(engine: Floor) -> dict[str, AgentRow]:
     if changed:
         known = len(rows)
         for agent in changed:
-            rows[agent.id] = _agent_report(agent)
+            rows[agent.id] = agent_report(engine, agent, engine.config.mask_numbers)
         changed.clear()
         if len(rows) != known:  # new agents: keep the rows in id order
             ordered = {aid: rows[aid] for aid in sorted(rows)}
@@ -140,6 +166,7 @@ def _queue_report(
         len(queue.waiting),
         len(queue.leaving),
         longest_wait(queue, t),
+        engine.callbacks.pending.get(queue.name, 0),
         queue_agents(queue, engine.day_start_at),
         queue.rostered,
         queue.name,
@@ -190,6 +217,7 @@ def _all_report(engine: Floor, queue_spans: list[list[list[Any]]], t: float) -> 
         waiting,
         leaving,
         longest,
+        len(engine.callbacks),
         agents,
         engine.all_rostered,
         None,
@@ -207,6 +235,7 @@ def _group_report(
     waiting: int,
     leaving: int,
     longest: float,
+    callbacks: int,
     agents: AgentCounts,
     rostered: Series | None,
     queue: str | None,
@@ -242,6 +271,7 @@ def _group_report(
         "waiting": waiting,
         "leaving": leaving,
         "longest_wait_s": longest,
+        "callbacks_pending": callbacks,
         "agents": agents,
         "agents_required": required,
         "staffing_gap": gap,
@@ -278,7 +308,70 @@ def staffing_figures(
     return required, required - in_service, predicted
 
 
-def _agent_report(agent: AgentState) -> AgentRow:
+def _team_report(engine: Floor, team: TeamState, t: float) -> TeamFigures:
+    """A team's agents by agent state (members never seen: logged off) and its spans."""
+    counts = list(team.counts)
+    counts[LOGGED_OFF] += team.unseen
+    scheduled = None
+    adherence: list[float | None] = [None] * (len(engine.windows) + 2)
+    if team.rostered is not None and team.headcount is not None:
+        headcount = team.headcount
+        scheduled = headcount.at(t)
+        starts = [t - width for width in engine.windows] + [
+            engine.interval_start_at,
+            engine.day_start_at,
+        ]
+        adherence = [
+            ratio(ready[READY_G], headcount.seconds(start, t))
+            for ready, start in zip(
+                integral_spans(team.rostered, t, engine.windows), starts, strict=True
+            )
+        ]
+    with_wrap = engine.config.occupancy_includes_wrap
+    integrals = integral_spans(team.series, t, engine.windows)
+    spans = [
+        team_span(integ, with_wrap, adh) for integ, adh in zip(integrals, adherence, strict=True)
+    ]
+    nw = len(engine.windows)
+    return {
+        "members": sorted(team.members),
+        "agents": cast(AgentCounts, dict(zip(STATE_NAMES, counts, strict=True))),
+        "scheduled": scheduled,
+        "window": spans[0],
+        "interval": spans[nw],
+        "day": spans[nw + 1],
+        "windows": {str(int(width)): spans[w] for w, width in enumerate(engine.windows) if w > 0},
+    }
+
+
+def absent(engine: Floor) -> dict[str, float | None]:
+    """Every agent of the schedule: since when it is on shift (for `all`) and logged off,
+    None when it is not both."""
+    if engine.schedule is None:
+        return {}
+    return {agent: absent_since(engine, agent) for agent in sorted(engine.schedule.named)}
+
+
+def absent_since(engine: Floor, agent_id: str) -> float | None:
+    on_since = engine.shift_since.get(agent_id)
+    if on_since is None:
+        return None
+    agent = engine.agents.get(agent_id)
+    if agent is None:
+        return on_since
+    return max(on_since, agent.since) if agent.state == LOGGED_OFF else None
+
+
+def agent_report(engine: Floor, agent: AgentState, mask: bool) -> AgentRow:
+    """One agent's row of the board (`agents` in the snapshot)."""
+    activity = agent.activity
+    call = agent.call
+    caller = ""
+    if activity == RINGING and agent.ring_key is not None:
+        name, call_id = agent.ring_key
+        caller = engine.queues[name].callers.get(call_id, "")
+    elif call is not None and activity in (TALKING, HOLDING):
+        caller = call.caller
     return {
         "name": agent.name or agent.id,
         "state": STATE_NAMES[agent.state],
@@ -286,4 +379,8 @@ def _agent_report(agent: AgentState) -> AgentRow:
         "since": agent.since,
         "queues": sorted(agent.members),
         "calls": agent.calls,
+        "team": agent.team.name if agent.team is not None else "",
+        "caller": mask_number(caller) if mask and caller else caller,
+        "answered_at": call.answered_at if call is not None else None,
+        "ring_no_answer": agent.streak,
     }

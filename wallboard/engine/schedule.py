@@ -96,6 +96,8 @@ class Schedule:
                 own_queue = [(s.start, s.end) for s in own if s.queue == queue]
                 keys[queue] = merge([*anywhere, *own_queue])
             sets[agent] = keys
+        # Each agent's merged shifts (its set for `all`), for headcounts of any group.
+        self._spans: dict[str, list[tuple[float, float]]] = {a: k[ALL] for a, k in sets.items()}
         # (time, agent, key, on), ends before starts at one instant (they never meet
         # within one key: touching spans were merged).
         edges = [
@@ -116,6 +118,10 @@ class Schedule:
     def agent_key(self, agent: str, queue: str) -> str:
         """The key of `agent`'s scheduled set for `queue`."""
         return queue if queue in self.named.get(agent, ()) else ""
+
+    def headcount_of(self, agents: Iterable[str]) -> Headcount:
+        """Agents of `agents` scheduled (for `all`): a team's headcount."""
+        return Headcount(self._spans[a] for a in agents if a in self._spans)
 
     def headcount(self, queue: str | None) -> Headcount:
         """Agents scheduled for `queue` (None: for `all`)."""

@@ -92,13 +92,19 @@ class EngineConfig:
     agents: Mapping[str, AgentSettings] = field(default_factory=dict)
     # Agents' shifts, for adherence and attendance (`wallboard.runtime.schedule_csv`).
     schedule: Schedule | None = None
+    # A callback leaves the list this long after its last abandon (docs/ENGINE.md).
+    callbacks_keep_s: float = 86400.0
+    # Numbers leave the engine masked ([privacy] mask_numbers).
+    mask_numbers: bool = False
+    # Agent id -> team, from a teams file; wins over the teams of `[agents]`.
+    teams: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.sl_variant not in SL_VARIANTS:
             raise ConfigError(
                 f"sl_variant must be one of {', '.join(SL_VARIANTS)}", key=("sl_variant",)
             )
-        for name in ("window_s", "interval_s", "source_max_jump_s"):
+        for name in ("window_s", "interval_s", "source_max_jump_s", "callbacks_keep_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive", key=(name,))
         if any(w <= 0 for w in self.extra_windows_s):
@@ -113,6 +119,16 @@ class EngineConfig:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def team_members(self) -> dict[str, frozenset[str]]:
+        """Each team and the agent ids in it: the `[agents]` teams, then the teams file's."""
+        team_of = {a.name: a.team for a in self.agents.values() if a.team}
+        team_of.update(self.teams)
+        members: dict[str, set[str]] = {}
+        for agent, team in team_of.items():
+            if team:
+                members.setdefault(team, set()).add(agent)
+        return {team: frozenset(members[team]) for team in sorted(members)}
 
     def for_queue(self, queue: str) -> QueueSettings:
         """The effective settings of one queue, every field resolved."""
@@ -160,6 +176,8 @@ _ENGINE_KEYS = {f.name for f in fields(EngineConfig)} - {
     "day_start",
     "extra_windows_s",
     "schedule",
+    "mask_numbers",
+    "teams",
 }
 _QUEUE_KEYS = {f.name for f in fields(QueueSettings)}
 

@@ -64,6 +64,7 @@ class QueueFigures(TypedDict):
     waiting: int
     leaving: int  # left the queue, outcome not yet known (docs/ENGINE.md)
     longest_wait_s: float
+    callbacks_pending: int  # entries of the callback list whose last abandon was here
     agents: AgentCounts
     agents_required: int | None
     staffing_gap: int | None
@@ -83,6 +84,42 @@ class AgentRow(TypedDict):
     since: float
     queues: list[str]  # current memberships, sorted
     calls: int  # answered today
+    team: str  # "" when in none
+    caller: str  # the number of the call ringing or answered ("" none; masked when private)
+    answered_at: float | None  # when its call was answered (None: no call)
+    ring_no_answer: int  # offers let ring out since its last answered call
+
+
+class TeamSpan(TypedDict):
+    """A team's figures of one span, from its agents' state seconds."""
+
+    occupancy: float | None
+    pause_s: float  # agent-seconds paused
+    adherence: float | None  # None without a schedule
+
+
+class TeamFigures(TypedDict):
+    """One team: its agents now, by state (members never seen count as logged off)."""
+
+    members: list[str]  # agent ids, sorted
+    agents: AgentCounts
+    scheduled: int | None  # members on shift now; None without a schedule
+    window: TeamSpan
+    interval: TeamSpan
+    day: TeamSpan
+    windows: dict[str, TeamSpan]
+
+
+class CallbackEntry(TypedDict):
+    """A caller who abandoned and was not reached since (docs/ENGINE.md "Callbacks")."""
+
+    number: str  # as the source gave it on the last abandon (masked when private)
+    queue: str  # of the last abandon
+    queues: list[str]  # every queue it abandoned, sorted
+    at: float  # the last abandon
+    first_at: float  # the first
+    wait_s: float  # waited before the last abandon
+    attempts: int  # abandons, counted once each
 
 
 class QueueTargets(TypedDict):
@@ -128,6 +165,9 @@ class Snapshot(TypedDict):
     config: ConfigSummary
     queues: dict[str, QueueFigures]  # every queue ever seen, by name
     all: QueueFigures
+    teams: dict[str, TeamFigures]  # by name; {} when no agent has a team
+    callbacks: list[CallbackEntry]  # oldest last abandon first
+    absent: dict[str, float | None]  # scheduled agents: since when logged off on shift, or None
     agents: NotRequired[dict[str, AgentRow]]  # left out by `snapshot(t, agents=False)`
     source: NotRequired[str]
     # What the source could not see (`SourceStatus.limits`), where `metrics` reports a file.

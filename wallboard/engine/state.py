@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from wallboard.engine.ledger import Ledger, Series, zero_totals
+from wallboard.engine.schedule import Headcount
 from wallboard.engine.settings import EngineConfig
 from wallboard.engine.snapshot import AGENT_STATES
 
@@ -30,6 +31,7 @@ class QueueState:
     """One queue: its settings resolved, its callers waiting, its totals and their ledger."""
 
     __slots__ = (
+        "callers",
         "counted",
         "counts",
         "cum",
@@ -59,6 +61,8 @@ class QueueState:
         self.waiting: dict[str, float] = {}
         # Callers who left the queue and whose outcome is still to come: id -> join time.
         self.leaving: dict[str, float] = {}
+        # The caller's number of every call waiting (or leaving) that had one.
+        self.callers: dict[str, str] = {}
         # Same scheme as `Series`: a span is `cum` minus `cum` at its start.
         self.cum = zero_totals()
         self.ibase = zero_totals()
@@ -91,12 +95,18 @@ class Member:
 class Call:
     """An answered call in progress (`key` None: the unknown call of an AgentStatus)."""
 
-    __slots__ = ("agent", "answered_at", "hold_start", "hold_total", "key", "queue")
+    __slots__ = ("agent", "answered_at", "caller", "hold_start", "hold_total", "key", "queue")
 
     def __init__(
-        self, key: tuple[str, str] | None, queue: QueueState | None, agent: AgentState, at: float
+        self,
+        key: tuple[str, str] | None,
+        queue: QueueState | None,
+        agent: AgentState,
+        at: float,
+        caller: str = "",
     ) -> None:
         self.key = key
+        self.caller = caller
         self.queue = queue
         self.agent = agent
         self.answered_at = at
@@ -133,11 +143,14 @@ class AgentState:
         "scheduled",
         "since",
         "state",
+        "streak",
+        "team",
         "wraps",
     )
 
-    def __init__(self, agent_id: str, t: float) -> None:
+    def __init__(self, agent_id: str, t: float, team: TeamState | None) -> None:
         self.id = agent_id
+        self.team = team
         self.name = ""
         self.members: dict[str, Member] = {}
         self.activity = 0  # 0 none, else RINGING / TALKING / HOLDING
@@ -150,3 +163,20 @@ class AgentState:
         self.since = t
         self.calls = 0
         self.scheduled = False  # for `all`
+        self.streak = 0  # ring-no-answers since the last answered call
+
+
+class TeamState:
+    """The agents a team names: their agent states counted and integrated like `all`'s."""
+
+    __slots__ = ("counts", "headcount", "members", "name", "rostered", "series", "unseen")
+
+    def __init__(self, name: str, members: frozenset[str], t: float, n_windows: int) -> None:
+        self.name = name
+        self.members = members
+        self.counts = [0] * 7
+        self.unseen = len(members)  # members no event has named yet: logged off
+        self.series = Series(t, n_windows)
+        # With a schedule: scheduled members per ROSTER_GROUP, and members scheduled.
+        self.rostered: Series | None = None
+        self.headcount: Headcount | None = None

@@ -19,6 +19,7 @@ from wallboard.engine.settings import (
 )
 from wallboard.errors import ConfigError
 from wallboard.runtime.environment import AMI_SECRET_ENV, HUB_TOKEN_ENV
+from wallboard.runtime.teams_csv import load_teams
 from wallboard.runtime.toml_lines import read_toml
 
 
@@ -55,7 +56,7 @@ class Settings:
 
 
 # The tables of a config file; [ami] and [hub] hold a secret each (and [hub] its tokens file).
-TABLES = ("engine", "agents", "ami", "hub")
+TABLES = ("engine", "agents", "privacy", "ami", "hub")
 _SECRETS = {"ami": ("secret",), "hub": ("token", "tokens_file")}
 
 
@@ -95,6 +96,19 @@ def load_settings(path: str | Path | None) -> Settings:
     schedule_file = table.pop("schedule", None)
     if schedule_file is not None and not isinstance(schedule_file, str):
         raise fail("[engine].schedule must be a file name", "engine", "schedule")
+    teams_file = table.pop("teams", None)
+    if teams_file is not None and not isinstance(teams_file, str):
+        raise fail("[engine].teams must be a file name (a CSV of agent,team)", "engine", "teams")
+    privacy = data.get("privacy", {})
+    for key, value in privacy.items():
+        if key != "mask_numbers":
+            raise fail(
+                f"[privacy]: unknown key {key!r} (the one key here is 'mask_numbers')",
+                "privacy",
+                key,
+            )
+        if not isinstance(value, bool):
+            raise fail("[privacy].mask_numbers must be true or false", "privacy", key)
     if "agents" in table:
         raise fail("[engine]: unknown key 'agents' (the agents table is [agents])", "engine")
     try:
@@ -111,6 +125,9 @@ def load_settings(path: str | Path | None) -> Settings:
         # Relative to the config file, so a config and its shifts travel together.
         shifts = file.parent / schedule_file
         engine = replace(engine, schedule=load_schedule(shifts, engine.tz))
+    if teams_file is not None:
+        engine = replace(engine, teams=load_teams(file.parent / teams_file))
+    engine = replace(engine, mask_numbers=privacy.get("mask_numbers", False))
     tokens_file = hub.get("tokens_file")
     return Settings(
         engine=engine,

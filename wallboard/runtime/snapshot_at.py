@@ -77,6 +77,10 @@ def snapshot_at(
         "all": snapshot["all"],
         "agents": snapshot["agents"],
         "alarms": stepper.active() if stepper else [],
+        # Beyond METRICS.md's layout (docs/ENGINE.md):
+        "teams": snapshot["teams"],
+        "callbacks": snapshot["callbacks"],
+        "absent": snapshot["absent"],
     }
     if limits:  # only when it could not see everything: the METRICS.md layout otherwise
         board["source_limits"] = list(limits)
