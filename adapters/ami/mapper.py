@@ -54,6 +54,7 @@ from wallboard.adapters.ami.exits import (
     member_state,
     timeout_matches,
 )
+from wallboard.adapters.ami.outbound import OfferLegs, device_of, dialled_number
 from wallboard.adapters.ami.status import (
     StatusList,
     agent_of,
@@ -96,6 +97,7 @@ from wallboard.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    NumberDialed,
 )
 from wallboard.status import SourceStatus
 
@@ -150,6 +152,7 @@ class _State:
     queue_apps: dict[str, _QueueApp] = field(default_factory=dict)
     calls: dict[str, _Call] = field(default_factory=dict)
     call_keys: dict[str, str] = field(default_factory=dict)
+    legs: OfferLegs = field(default_factory=OfferLegs)
 
 
 def _queue_app(app_data: str) -> _QueueApp:
@@ -231,6 +234,7 @@ class AmiMapper:
             "Unhold": self._hold,
             "BlindTransfer": self._transfer,
             "AttendedTransfer": self._transfer,
+            "DialBegin": self._dial_begin,
             "DialEnd": self._dial_end,
             "Dial": self._dial_end,
             "HangupRequest": self._hangup_request,
@@ -306,7 +310,9 @@ class AmiMapper:
             return self._release(at) if self._pending else []
         headers: Headers = dict(payload)
         if name == "Dial" and headers.get("SubEvent") != "End":
-            return []
+            if headers.get("SubEvent") != "Begin":
+                return []
+            handler = self._dial_begin
         if any(key in headers for key in AMI_DURATIONS):
             self._warnings += drop_bad_durations(name, headers)
         out = self._release(at) if at >= self._next_deadline else []
@@ -424,6 +430,21 @@ class AmiMapper:
         self._next_deadline = min(self._next_deadline, pending.deadline)
         return [CallerLeaving(at, queue, uid)]
 
+    def _dial_begin(self, h: Headers, at: float) -> Output:
+        """A dial from a channel: a queue's offer to a member, or a call placed (outbound.py)."""
+        channel = h.get("Channel", "")
+        state = self._state
+        if not channel:
+            return []  # an Originate's first leg
+        if _uid(h) in state.waiting or channel in state.legs:
+            state.legs.add(h.get("DestChannel", ""))
+            return []
+        number = dialled_number(h.get("DialString") or h.get("Dialstring", ""), h.get("Exten", ""))
+        if not number:
+            return []
+        device, ids = device_of(channel), self._agents.ids
+        return [NumberDialed(at, number, ids.get(device) or ids.get(f"{device}/n", ""))]
+
     def _dial_end(self, h: Headers, at: float) -> Output:
         uid = _uid(h)
         if h.get("DialStatus") == "ANSWER" and uid in self._state.waiting:
@@ -449,6 +470,7 @@ class AmiMapper:
         """A channel is gone: drop what was kept about it; a caller still waiting is lost."""
         uid = _uid(h)
         state = self._state
+        state.legs.discard(h.get("Channel", ""))
         state.queue_apps.pop(uid, None)
         state.hangup_requested.discard(uid)
         state.answering.discard(uid)
@@ -793,4 +815,5 @@ class AmiMapper:
         state.answering.clear()
         state.music.clear()
         state.queue_apps.clear()
+        state.legs.clear()
         self._status = None
