@@ -15,6 +15,7 @@ from typing import Any
 from wallboard import __version__
 from wallboard.commands import (
     alerts,
+    callbacks,
     demo,
     live,
     metrics,
@@ -36,6 +37,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     live,
     view,
     metrics,
+    callbacks,
     report,
     alerts,
     record,
