@@ -142,8 +142,8 @@ def test_a_queue_scope_leaves_out_other_queues_their_agents_and_alarms():
     assert scoped["config"]["queues"] == {}
     # Cy works both queues: shown, with billing left off the row; Bo is not shown.
     assert scoped["agents"] == {
-        "A1": {"name": "Ann", "state": "available", "queues": ["sales"]},
-        "A3": {"name": "Cy", "state": "available", "queues": ["sales"]},
+        "A1": {"name": "Ann", "state": "available", "queues": ["sales"], "team": "blue"},
+        "A3": {"name": "Cy", "state": "available", "queues": ["sales"], "team": "blue"},
     }
     assert [a["fingerprint"] for a in scoped["alarms"]] == ["s", "p3"]
     assert kept == [transitions[1]]
@@ -168,3 +168,29 @@ def test_the_whole_board_goes_unchanged_and_is_encoded_once_for_all_who_see_it()
     sales = frame.encoded(Scope(queues=("sales",)))
     assert frame.encoded(Scope(queues=("sales",))) is sales
     assert msgpack.unpackb(everything)["snapshot"] == board(1).snapshot
+
+
+def test_callbacks_teams_and_absent_agents_follow_the_scope():
+    board = {
+        **floor(),
+        "callbacks": [
+            {"number": "5550001", "queue": "sales", "queues": ["billing", "sales"], "at": 1.0},
+            {"number": "5550002", "queue": "billing", "queues": ["billing", "sales"], "at": 2.0},
+        ],
+        "teams": {"blue": {"members": ["A1", "A3"]}, "red": {"members": ["A2"]}},
+        "absent": {"A1": None, "A2": 5.0, "A9": 7.0},
+    }
+    sales, _ = scoped_board(board, [], Scope(queues=("sales",)))
+    # By the queue of the last abandon, its other queues cut to those the scope sees.
+    assert sales["callbacks"] == [
+        {"number": "5550001", "queue": "sales", "queues": ["sales"], "at": 1.0}
+    ]
+    assert sales["teams"] == {}  # a team's figures count agents of every queue
+    assert sales["absent"] == {"A1": None}
+    assert "billing" not in repr(sales) and "5550002" not in repr(sales)
+    blue, _ = scoped_board(board, [], Scope(teams=("blue",)))
+    assert blue["callbacks"] == board["callbacks"]
+    assert list(blue["teams"]) == ["blue"]
+    assert blue["absent"] == {"A1": None}
+    everything, _ = scoped_board(board, [], Scope(sources=("east",)))
+    assert everything["teams"] == board["teams"] and everything["absent"] == board["absent"]

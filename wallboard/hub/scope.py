@@ -25,8 +25,31 @@ from wallboard.hub.access import Scope
 
 AGGREGATE = "all"
 # The top-level keys of a snapshot a scoped viewer may get; the rest are left out.
-SNAPSHOT_KEYS = ("at", "source", "config", "queues", "all", "agents", "alarms")
-AGENT_FIELDS = ("name", "state", "reason", "since", "queues", "calls")
+# (`callbacks`, `teams`, `absent` are cut to the scope below, as the queues and agents are.)
+SNAPSHOT_KEYS = (
+    "at",
+    "source",
+    "config",
+    "queues",
+    "all",
+    "agents",
+    "alarms",
+    "callbacks",
+    "teams",
+    "absent",
+)
+AGENT_FIELDS = (
+    "name",
+    "state",
+    "reason",
+    "since",
+    "queues",
+    "calls",
+    "team",
+    "caller",
+    "answered_at",
+    "ring_no_answer",
+)
 # Figures of a QUEUE row that add up over queues, and the one that is a maximum.
 SUMMED = ("waiting", "leaving")
 LONGEST = "longest_wait_s"
@@ -88,6 +111,26 @@ def _scoped(
             out.get("config", {}).get("sl_variant"),
         )
     visible_agents = set(agents)
+    if "callbacks" in snapshot:
+        # By the queue of the last abandon, as its `callbacks_pending` counts it.
+        out["callbacks"] = [
+            {**entry, "queues": [q for q in entry["queues"] if scope.sees_queue(q)]}
+            for entry in snapshot["callbacks"]
+            if scope.sees_queue(entry["queue"])
+        ]
+    if "teams" in snapshot:
+        # A team's figures count all its agents: only for a scope that sees all of them.
+        out["teams"] = {
+            name: block
+            for name, block in snapshot["teams"].items()
+            if scope.queues is None and scope.sees_team(name)
+        }
+    if "absent" in snapshot:
+        out["absent"] = {
+            agent_id: since
+            for agent_id, since in snapshot["absent"].items()
+            if scope.whole_source or agent_id in visible_agents
+        }
     if "alarms" in snapshot:
         out["alarms"] = [a for a in snapshot["alarms"] if _sees_alarm(a, scope, visible_agents)]
     # The keys of a Snapshot, each cut down; a key it does not know, left out.
