@@ -57,7 +57,7 @@ async def test_the_header_stays_on_top_while_the_rows_scroll(replayer):
         await pilot.pause()
         assert board.cursor_row == board.row_count - 1
         assert board.scroll_y > 0
-        assert line_text(board.render_line(0)).split()[:3] == ["Agent▲", "State", "Reason"]
+        assert line_text(board.render_line(0)).split()[:3] == ["Agent▲", "State", "Detail"]
         last = board.texts(board.keys[-1])[0]
         height = board.scrollable_content_region.height
         assert line_text(board.render_line(height - 1)).split()[0] == last.split()[0]

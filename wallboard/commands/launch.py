@@ -26,12 +26,42 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--theme", default="dark", help=f"colour theme: {', '.join(THEME_NAMES)} (t cycles them)"
     )
+    add_wall_arguments(parser)
+    parser.add_argument(
+        "--rules", metavar="FILE", help="alarm rules (TOML; default: the built-in rules)"
+    )
+
+
+def add_wall_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"
     )
     parser.add_argument(
-        "--rules", metavar="FILE", help="alarm rules (TOML; default: the built-in rules)"
+        "--rotate",
+        metavar="DURATION",
+        help="with --wall: turn pages every DURATION (20s, 1m): the floor, each queue, each team",
     )
+
+
+def wall_rotation(args: argparse.Namespace) -> float | None:
+    """Seconds per wall page (`--rotate`), None without; a one-line error for a bad one."""
+    if args.rotate is None:
+        return None
+    if not args.wall:
+        raise WallboardError("--rotate turns the pages of the wall display: add --wall")
+    from wallboard.alarms.rules import parse_duration
+
+    try:
+        seconds = parse_duration(args.rotate if args.rotate[-1:].isalpha() else f"{args.rotate}s")
+    except ValueError as exc:
+        raise WallboardError(f"--rotate: {exc}") from None
+    if seconds < MIN_ROTATE_S:
+        raise WallboardError(f"--rotate: at least {MIN_ROTATE_S:g}s, or nobody can read a page")
+    return seconds
+
+
+# The shortest page time: a wall is read from across the room.
+MIN_ROTATE_S = 5.0
 
 
 def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +96,7 @@ def run_replay(path: str, args: argparse.Namespace) -> int:
     from wallboard.runtime.sources import open_file_source
 
     settings = load_settings(args.config)
+    rotate_s = wall_rotation(args)
     if not SPEEDS[0] <= args.speed <= SPEEDS[-1]:
         raise WallboardError(f"--speed must be between {SPEEDS[0]:g} and {SPEEDS[-1]:g}")
     source = open_file_source(path, settings.engine)
@@ -88,7 +119,12 @@ def run_replay(path: str, args: argparse.Namespace) -> int:
     gc.freeze()
     run_board(
         WallboardApp(
-            replayer, settings.engine, theme=args.theme, wall=args.wall, paused=args.paused
+            replayer,
+            settings.engine,
+            theme=args.theme,
+            wall=args.wall,
+            rotate_s=rotate_s,
+            paused=args.paused,
         )
     )
     return 0

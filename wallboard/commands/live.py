@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 
-from wallboard.commands.launch import add_display_arguments, alarm_factory
+from wallboard.commands.launch import add_display_arguments, alarm_factory, wall_rotation
 
 NAME = "live"
 HELP = "the live board of an Asterisk (ami://USER@HOST[:PORT])"
@@ -31,10 +31,16 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.tui.app import WallboardApp
 
     settings = load_settings(args.config)
+    rotate_s = wall_rotation(args)
     source = open_live_source(args.source, settings)
     collector = Collector(source, settings.engine, alarms=alarm_factory(args.rules))
     app = WallboardApp(
-        collector, settings.engine, theme=args.theme, wall=args.wall, alarms=collector.alarms
+        collector,
+        settings.engine,
+        theme=args.theme,
+        wall=args.wall,
+        rotate_s=rotate_s,
+        alarms=collector.alarms,
     )
 
     async def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from wallboard.commands.launch import add_wall_arguments, wall_rotation
 from wallboard.errors import WallboardError
 
 NAME = "view"
@@ -28,9 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--theme", default="dark", help=f"colour theme: {', '.join(THEME_NAMES)} (t cycles them)"
     )
-    parser.add_argument(
-        "--wall", action="store_true", help="wall-display layout: only big tiles and alarms"
-    )
+    add_wall_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.runtime.config import load_settings
 
     settings = load_settings(args.config)
+    rotate_s = wall_rotation(args)
     token = settings.require_hub_token()
     feed = HubFeed(args.url, token, cafile=args.cafile)
     try:
@@ -52,5 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from wallboard.commands.launch import run_board
     from wallboard.tui.app import WallboardApp
 
-    run_board(WallboardApp(feed, settings.engine, theme=args.theme, wall=args.wall))
+    run_board(
+        WallboardApp(feed, settings.engine, theme=args.theme, wall=args.wall, rotate_s=rotate_s)
+    )
     return 0

@@ -96,6 +96,8 @@ class WallboardApp(App[None]):
         Binding("q", "quit", "Quit", tooltip="Quit the wallboard"),
         Binding("slash", "filter", "Filter", tooltip="Filter queues and agents"),
         Binding("t", "cycle_theme", "Theme", tooltip="Cycle the colour theme"),
+        Binding("c", "toggle_panel('callbacks')", "Callbacks", tooltip="Show the callback list"),
+        Binding("T", "toggle_panel('teams')", "Teams", tooltip="Show the team table"),
         *REPLAY_BINDINGS,
     ]
 
@@ -113,6 +115,7 @@ class WallboardApp(App[None]):
         *,
         theme: str = "dark",
         wall: bool = False,
+        rotate_s: float | None = None,
         paused: bool = False,
         alarms: AlarmStepper | None = None,
     ) -> None:
@@ -134,6 +137,7 @@ class WallboardApp(App[None]):
         else:
             self.control = LiveControl(source, config, alarms=alarms)
         self.wall = wall
+        self.rotate_s = rotate_s
         # The replayer is not thread-safe: while a seek runs in a thread nothing else touches
         # it (the panels keep the last board, whose trend history that thread moves on, so it
         # is not published again); the newest target asked for meanwhile waits for its turn.
@@ -144,7 +148,7 @@ class WallboardApp(App[None]):
         return self.control.replayer if isinstance(self.control, ReplayControl) else None
 
     def get_default_screen(self) -> Screen[None]:
-        return WallScreen() if self.wall else BoardScreen()
+        return WallScreen(self.rotate_s) if self.wall else BoardScreen()
 
     def on_mount(self) -> None:
         if isinstance(self.control, LiveControl):
@@ -286,6 +290,12 @@ class WallboardApp(App[None]):
         bar = self.screen.query_one(FilterBar)
         bar.display = True
         bar.focus()
+
+    def action_toggle_panel(self, panel: str) -> None:
+        screen = self.screen
+        if isinstance(screen, BoardScreen) and screen.toggle_panel(panel):
+            widget = screen.query_one(f"#{panel}")
+            widget.focus()
 
     def on_filter_changed(self, message: FilterChanged) -> None:
         self.filter_text = message.text

@@ -1,4 +1,5 @@
-"""Every agent: state (colour AND symbol, so it reads without colour), reason, time in state."""
+"""Every agent: state (colour AND symbol, so it reads without colour), reason or caller,
+time in state."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.widgets.board_table import BoardTable, Row, Styled
+from wallboard.tui.widgets.team_table import TEAM_PREFIX, team_matches
 
 # Distinct shapes, one cell wide in common terminal fonts.
 STATE_SYMBOLS: dict[str, str] = {
@@ -20,6 +22,8 @@ STATE_SYMBOLS: dict[str, str] = {
 }
 # Board order when sorting by state: who can take a call first, who is gone last.
 STATE_ORDER = {state: i for i, state in enumerate(STATE_SYMBOLS)}
+# States with a caller on the line (or ringing): the detail column shows the number.
+WITH_CALLER = frozenset({"ringing", "talking", "hold"})
 
 
 class AgentBoard(BoardTable):
@@ -27,12 +31,12 @@ class AgentBoard(BoardTable):
     COLUMNS = (
         ("Agent", 14),
         ("State", 12),
-        ("Reason", 9),
+        ("Detail", 11),  # the pause reason, or the caller's number while on a call
         ("In state", 8),
         ("Calls", 5),
         ("Queues", 12),
     )
-    FLEXIBLE = (0, 2, 5)  # name, reason, queues
+    FLEXIBLE = (0, 2, 5)  # name, detail, queues
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
@@ -50,10 +54,11 @@ class AgentBoard(BoardTable):
         kept: dict[str, _Made] = {}
         duration = fmt.duration
         for agent_id, agent in board.snapshot["agents"].items():
+            state = agent["state"]
             fields = (
                 agent["name"],
-                agent["state"],
-                agent["reason"],
+                state,
+                agent["caller"] if state in WITH_CALLER else agent["reason"],
                 agent["calls"],
                 agent["queues"],
             )
@@ -66,7 +71,7 @@ class AgentBoard(BoardTable):
                 cells = (
                     c.name,
                     c.state,
-                    c.reason,
+                    c.detail,
                     Styled(duration(in_state), c.component, "right"),
                     c.calls,
                     c.queues,
@@ -79,12 +84,16 @@ class AgentBoard(BoardTable):
         return rows
 
     def matches(self, board: Board, key: str, filter_text: str) -> bool:
-        """An agent matches by id, name, or any queue it is logged into."""
+        """An agent matches by id, name, team, or any queue it is logged into; `team:NAME`
+        keeps the agents of that team only."""
         needle = filter_text.lower()
         agent = board.snapshot["agents"][key]
+        if needle.startswith(TEAM_PREFIX):
+            return team_matches(agent["team"], needle)
         return (
             needle in key.lower()
             or needle in agent["name"].lower()
+            or needle in agent["team"].lower()
             or any(needle in q.lower() for q in agent["queues"])
         )
 
@@ -99,7 +108,7 @@ class _Made(NamedTuple):
 class _AgentCells(NamedTuple):
     name: str
     state: Styled
-    reason: str
+    detail: str  # the pause reason or the caller's number
     calls: str
     queues: str
     component: str
@@ -107,16 +116,16 @@ class _AgentCells(NamedTuple):
     sort_tail: tuple[int, str]  # and after it
 
 
-def _agent_cells(name: str, state: str, reason: str, calls: int, queues: list[str]) -> _AgentCells:
+def _agent_cells(name: str, state: str, detail: str, calls: int, queues: list[str]) -> _AgentCells:
     component = f"state--{state}"
     joined = ",".join(queues)
     return _AgentCells(
         name,
         Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", component),
-        reason,
+        detail,
         str(calls).rjust(5),
         joined,
         component,
-        (name.lower(), STATE_ORDER.get(state, len(STATE_ORDER)), reason),
+        (name.lower(), STATE_ORDER.get(state, len(STATE_ORDER)), detail),
         (calls, joined),
     )

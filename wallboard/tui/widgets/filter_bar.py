@@ -16,7 +16,10 @@ class FilterBar(Input):
     ]
 
     def __init__(self) -> None:
-        super().__init__(placeholder="filter queues and agents (Esc clears)", id="filter")
+        super().__init__(
+            placeholder="filter queues, agents, callbacks; team:NAME for one team (Esc clears)",
+            id="filter",
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

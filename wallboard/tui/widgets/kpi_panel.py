@@ -1,4 +1,4 @@
-"""The row (or wall grid) of KPI tiles for the whole floor."""
+"""The row (or wall grid) of KPI tiles for the whole floor (or one queue, on a wall page)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ IN_SERVICE = ("available", "ringing", "talking", "hold", "wrap")
 class KpiPanel(Widget):
     """Rolling-window figures (the engine's primary window), graded against the targets."""
 
+    # The queue shown (a wall page's); None: the whole floor.
+    group: str | None = None
+
     def compose(self) -> ComposeResult:
         for key, title, short, _ in TILES:
             yield KpiTile(title, short, id=f"kpi-{key}")
@@ -58,7 +61,10 @@ class KpiPanel(Widget):
     def show_board(self, board: Board | None) -> None:
         if board is None:
             return
-        floor = board.snapshot["all"]
+        queues = board.snapshot["queues"]
+        floor = (
+            queues.get(self.group, board.snapshot["all"]) if self.group else board.snapshot["all"]
+        )
         window = floor["window"]
         config = board.config
         agents = cast(Mapping[str, int], floor["agents"])
@@ -66,7 +72,7 @@ class KpiPanel(Widget):
         in_service = sum(int(agents[s]) for s in IN_SERVICE)
         waiting = int(floor["waiting"])
         minutes = round(config.window_s / 60)
-        short = shortfall(board.snapshot["queues"])
+        short = shortfall({self.group: floor} if self.group in queues else queues)
         values: dict[str, tuple[str, fmt.Grade]] = {
             "sl": (
                 fmt.percent(window["service_level"]),

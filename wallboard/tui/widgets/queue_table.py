@@ -8,6 +8,7 @@ from typing import ClassVar, cast
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
 from wallboard.tui.widgets.board_table import BoardTable, Cell, Row, Styled
+from wallboard.tui.widgets.team_table import TEAM_PREFIX
 
 AGENT_COLUMNS = ("available", "talking", "wrap", "paused")
 
@@ -63,6 +64,12 @@ class QueueTable(BoardTable):
             sort = (name, waiting, longest, sl, abandon, asa, *(agents[s] for s in AGENT_COLUMNS))
             rows.append((name, cells, sort))
         return rows
+
+    def matches(self, board: Board, key: str, filter_text: str) -> bool:
+        # A team filter narrows the agents and the teams; every queue stays.
+        return filter_text.lower().startswith(TEAM_PREFIX) or super().matches(
+            board, key, filter_text
+        )
 
     def grade(self, text: str, grade: fmt.Grade) -> Styled:
         return Styled(text, f"grade--{grade}", "right")
