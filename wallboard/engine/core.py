@@ -836,6 +836,7 @@ class Engine:
             self._stop_ringing(agent)
         agent.activity = RINGING
         agent.ring_key = key
+        self.agents_changed.add(agent)  # another call's caller, however its state stays
         agent.ring_start = at
         self._ringing.setdefault(key, []).append(agent)
         if agent.wraps:
