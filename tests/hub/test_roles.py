@@ -75,13 +75,19 @@ class SampleFeed:
     for supervisors' acknowledgements, as a file feed's does.
     """
 
-    def __init__(self, until_s: float = 2400.0, every_s: float = 20.0) -> None:
+    def __init__(
+        self, until_s: float = 2400.0, every_s: float = 20.0, go: asyncio.Event | None = None
+    ) -> None:
         self.label = str(SAMPLE)
         self.alarms: AlarmStepper | None = None
         self._until_s = until_s
         self._every_s = every_s
+        self._go = go  # when given, the first board waits for it (viewers in place)
 
     async def updates(self) -> AsyncIterator[BoardUpdate]:
+        if self._go is not None:
+            async with asyncio.timeout(TIMEOUT_S):
+                await self._go.wait()
         step = BoardStep(EngineConfig(), self.label, AlarmStepper.factory(load_rules(None)))
         self.alarms = step.stepper
         live = SourceStatus(time.time(), "live")
@@ -127,9 +133,16 @@ async def every_frame(viewer: Any) -> list[tuple[bytes, dict[str, Any]]]:
 
 
 async def test_a_scoped_token_gets_only_its_queues_in_every_frame(start_hub, tokens):
-    _, url = await start_hub({"main": SampleFeed()}, access=tokens.access(), rate_hz=1000.0)
+    # The feed starts once both viewers are in: under load their token checks could
+    # outlast the whole feed, leaving them its last board only.
+    go = asyncio.Event()
+    hub, url = await start_hub({"main": SampleFeed(go=go)}, access=tokens.access(), rate_hz=1000.0)
     scoped = await open_viewer(url, tokens.tokens["sales-wall"])
     everyone = await open_viewer(url)
+    async with asyncio.timeout(TIMEOUT_S):
+        while len(hub.viewers) < 2:
+            await asyncio.sleep(0.01)
+    go.set()
     scoped_frames, all_frames = await asyncio.gather(every_frame(scoped), every_frame(everyone))
 
     hello = scoped_frames[0][1]
