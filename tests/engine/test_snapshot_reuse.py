@@ -10,6 +10,7 @@ from tests.engine.strategies import Scenario, played, scenarios
 from tests.synthetic import generate_shift
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
+from wallboard.events import AgentLoggedIn, AgentRinging, CallerJoined
 
 
 @settings(
@@ -41,3 +42,17 @@ def test_a_busy_shift_at_four_hertz():
             else:
                 engine.snapshot(t)
         engine.apply(event)
+
+
+def test_an_offer_before_its_callers_join_shows_the_number_once_it_joins():
+    """Found by the property above (fresh-clone CI): an agent ringing for a call whose
+    CallerJoined came later kept its reused row without the caller's number."""
+    engine = Engine(EngineConfig())
+    start = 1_732_262_999.0
+    engine.apply(AgentLoggedIn(start, "A1", "q1"))
+    engine.apply(AgentRinging(start + 600, "A1", "q2", "c1"))
+    assert engine.snapshot(start + 601)["agents"]["A1"]["caller"] == ""
+    engine.apply(CallerJoined(start + 1200, "q2", "c1", "+1 555 555-1234"))
+    kept = engine.snapshot(start + 1201)
+    assert kept["agents"]["A1"]["caller"] == "+1 555 555-1234"
+    assert kept == recomputed_snapshot(engine, start + 1201)

@@ -597,6 +597,8 @@ class Engine:
             self.waiting_changed.add(queue)
             if e.caller:
                 queue.callers[e.call_id] = e.caller
+                # An agent ringing for this call already (the offer came first) shows it now.
+                self.agents_changed.update(self._ringing.get((queue.name, e.call_id), ()))
             self._count(queue, at, JOINS)
 
     def _on_answered(self, e: CallerAnswered, at: float) -> None:
