@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from wallboard.adapters.validate import printable
 from wallboard.engine.settings import AgentSettings
 
 
@@ -185,7 +186,10 @@ def learn_member_names(read: Callable[[], Iterable[str]]) -> LearntNames:
 def _split(lines: Iterable[str]) -> Iterator[list[str]]:
     """The lines that parse: epoch, then at least five fields (the verb upper-cased)."""
     for line in lines:
-        fields = line.rstrip("\r\n").split("|")
+        text = line.rstrip("\r\n")
+        if not text.isprintable():
+            text = printable(text)  # as the mapper reads it, so names match
+        fields = text.split("|")
         if len(fields) < 5:
             continue
         try:

@@ -36,6 +36,7 @@ from wallboard.adapters.source_time import SourceClock
 from wallboard.adapters.validate import (
     QUEUE_LOG_DURATIONS,
     blank_bad_durations,
+    printable,
     source_status,
 )
 from wallboard.engine.settings import EngineConfig
@@ -188,6 +189,7 @@ class QueueLogMapper:
         self._newest = float("-inf")
         self._released = float("-inf")
         self._warnings: list[str] = []
+        self._controls_told = False
         self._waiting: dict[tuple[str, str], float] = {}
         self._connected: dict[tuple[str, str], str] = {}
         self._queues_of: dict[str, set[str]] = {}
@@ -233,6 +235,8 @@ class QueueLogMapper:
             self._warnings.append(f"skipped: a {type(text).__name__}, not a line of text")
             return []
         line = text.rstrip("\r\n")
+        if not line.isprintable():
+            line = self._printable(line)
         fields = line.split("|")
         try:
             if len(fields) < 5:
@@ -274,6 +278,16 @@ class QueueLogMapper:
         if self._clock.warnings:
             self._warnings += self._clock.take_warnings()
         return out
+
+    def _printable(self, line: str) -> str:
+        """The line with its control characters as U+FFFD, told for the first such line."""
+        text = printable(line)
+        if text != line and not self._controls_told:
+            self._controls_told = True
+            self._warnings.append(
+                "control characters (terminal escapes) shown as U+FFFD, here and in later lines"
+            )
+        return text
 
     def _place(
         self, at: float, handler: _Handler, verb: str, fields: list[str], out: list[Event]

@@ -11,6 +11,7 @@ believing it. docs/INPUT.md lists the limits.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, get_args
 
@@ -31,6 +32,9 @@ AMI_DURATIONS: tuple[str, ...] = (
     "Wait",
 )
 _MILLISECONDS = frozenset({"AgentRingNoAnswer"})
+# C0 and C1 control characters and DEL: on a terminal they are commands, not text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+REPLACEMENT = "\ufffd"
 _STATES = frozenset(get_args(ConnectionState))
 
 
@@ -45,6 +49,17 @@ def ami_block_problem(payload: Any) -> str | None:
         if type(key) is not str or type(value) is not str:
             return f"header {str(key)[:40]!r} is not text: {type(value).__name__} value"
     return None
+
+
+def printable(text: str) -> str:
+    """`text` with every control character as U+FFFD.
+
+    A caller's number or name is set by whoever places the call (a SIP From
+    header is enough), and an escape sequence in it would drive the
+    supervisor's terminal (retitle it, clear it, move the cursor) and break the
+    board's columns. What the wallboard shows, logs or serves is text only.
+    """
+    return _CONTROLS.sub(REPLACEMENT, text)
 
 
 def duration_problem(text: str, scale: float = 1.0) -> str | None:

@@ -75,6 +75,7 @@ from wallboard.adapters.validate import (
     AMI_DURATIONS,
     ami_block_problem,
     drop_bad_durations,
+    printable,
     source_status,
 )
 from wallboard.engine.settings import EngineConfig, QueueSettings
@@ -204,6 +205,7 @@ class AmiMapper:
             config.source_max_jump_s, name=_record_name
         )
         self._warnings: list[str] = []
+        self._controls_told: set[str] = set()  # headers whose control characters were told
         self._pending: dict[str, PendingExit] = {}
         self._next_deadline = math.inf
         self._visibility = Visibility()
@@ -309,6 +311,8 @@ class AmiMapper:
             # A response (a Ping answer tells the PBX's clock) or an event not read.
             return self._release(at) if self._pending else []
         headers: Headers = dict(payload)
+        if not "".join(headers.values()).isprintable():
+            self._printable(name, headers)
         if name == "Dial" and headers.get("SubEvent") != "End":
             if headers.get("SubEvent") != "Begin":
                 return []
@@ -325,6 +329,20 @@ class AmiMapper:
             return found
         out.extend(found)
         return out
+
+    def _printable(self, event: str, headers: Headers) -> None:
+        """Control characters out of every value (a caller can put them in its own number)."""
+        for key, value in headers.items():
+            text = printable(value)
+            if text == value:
+                continue
+            headers[key] = text
+            if key not in self._controls_told:
+                self._controls_told.add(key)
+                self._warnings.append(
+                    f"{event}: {key} holds control characters (terminal escapes); shown as "
+                    f"U+FFFD, here and in later events"
+                )
 
     # connection health
 

@@ -35,6 +35,15 @@ class Terminal:
             check=True,
         ).stdout
 
+    def title(self) -> str:
+        """The pane's title: what an OSC 2 escape sequence would set."""
+        return subprocess.run(
+            ["tmux", "display-message", "-p", "-t", self.name, "#{pane_title}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
     def keys(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
 
@@ -107,6 +116,25 @@ def test_make_demo_opens_on_a_busy_floor_and_takes_the_trainers_keys():
         term.wait_for(lambda s: "Keys  (Esc closes)" not in s, "help to close")
         term.keys("q")
         term.wait_for(lambda s: "WALLBOARD-EXITED-0" in s, "a clean exit")
+
+
+def test_escape_sequences_in_a_queue_log_do_not_drive_the_terminal(tmp_path):
+    """An agent name and a caller's number that would retitle and clear the terminal."""
+    escapes = "\x1b]2;PWNED\x07\x1b[2J"
+    log = tmp_path / "queue_log"
+    log.write_text(
+        "1795381978|NONE|NONE|NONE|QUEUESTART|\n"
+        f"1795381979|MANAGER|support|Eve{escapes}|ADDMEMBER|\n"
+        f"1795381983|c1|support|NONE|ENTERQUEUE||555{escapes}01|1\n"
+        f"1795381985|c1|support|Eve{escapes}|CONNECT|2|c1.2|2\n"
+        "1795381999|c1|support|NONE|QUEUESTART|\n"
+    )
+    command = f"{WALLBOARD} replay {log} --at +10s --paused; sleep 60"
+    with terminal(command) as term:
+        screen = term.wait_for(lambda s: "talking" in s, "the agent talking")
+        assert "Eve\ufffd]2;PWNED" in screen and "555\ufffd]2;PWNED" in screen, screen
+        assert "PWNED" not in term.title()
+        term.keys("q")
 
 
 def _seconds(clock: str) -> int:
