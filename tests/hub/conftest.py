@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from wallboard.engine import Engine
+from wallboard.engine.settings import EngineConfig
 from wallboard.hub import protocol
 from wallboard.hub.server import Hub
 from wallboard.runtime.feed import BoardUpdate
@@ -17,6 +19,7 @@ from wallboard.status import SourceStatus
 
 TOKEN = "t0ken-for-hub-tests"
 TIMEOUT_S = 20.0
+EMPTY_FLOOR = dict(Engine(EngineConfig()).snapshot(1_700_000_000.0))
 
 
 class DrivenFeed:
@@ -38,7 +41,8 @@ class DrivenFeed:
 
 
 def board(seq: int, *, transitions: list[dict[str, Any]] | None = None, pad: int = 0):
-    snapshot = {"at": 1_700_000_000.0 + seq, "seq": seq, "pad": "x" * pad}
+    """Board number `seq`: an empty floor's snapshot (as a hub sends it), `pad` bytes larger."""
+    snapshot = {**EMPTY_FLOOR, "at": 1_700_000_000.0 + seq, "seq": seq, "pad": "x" * pad}
     return BoardUpdate(snapshot, SourceStatus(time.time(), "live"), transitions or [])
 
 

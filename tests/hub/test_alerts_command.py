@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from tests.hub.conftest import TIMEOUT_S, TOKEN, DrivenFeed
+from tests.hub.conftest import EMPTY_FLOOR, TIMEOUT_S, TOKEN, DrivenFeed
 from wallboard.alarms import Evaluator, parse_rules
 from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
@@ -30,8 +30,9 @@ class Floor:
 
     def board(self, at: float, **waiting: int) -> BoardUpdate:
         snapshot: dict[str, Any] = {
+            **EMPTY_FLOOR,
             "at": at,
-            "queues": {q: {"waiting": n} for q, n in waiting.items()},
+            "queues": {q: {**EMPTY_FLOOR["all"], "waiting": n} for q, n in waiting.items()},
         }
         transitions = [t.to_dict() for t in self.evaluator.evaluate(snapshot)]
         snapshot["alarms"] = self.evaluator.active()

@@ -19,6 +19,7 @@ import msgpack
 
 from wallboard import __version__
 from wallboard.hub.access import Grant, Role, Scope
+from wallboard.hub.board_schema import missing_field
 from wallboard.hub.scope import scoped_board
 from wallboard.runtime.feed import BoardUpdate
 from wallboard.status import SourceStatus
@@ -161,6 +162,13 @@ def parse_hub_frame(data: bytes | str) -> HubHello | HubBoard | HubResult:
         if frame["type"] == "result":
             return HubResult(int(frame["id"]), bool(frame["ok"]), str(frame["message"]))
         if frame["type"] == "board":
+            gap = missing_field(frame["snapshot"])
+            if gap is not None:
+                raise ProtocolError(
+                    f"the hub's board has no {gap}: the hub runs another wallboard version "
+                    f"than this viewer ({__version__}); view it with the hub's version, "
+                    "or upgrade the hub"
+                )
             update = BoardUpdate(
                 frame["snapshot"],
                 SourceStatus.from_payload(frame["status"]),
