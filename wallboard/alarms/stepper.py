@@ -98,6 +98,7 @@ class _Watch:
         "probe",
         "rule",
         "shown",
+        "span_fields",
         "staffing",
         "value",
     )
@@ -113,7 +114,10 @@ class _Watch:
         self.staffing = rule.metric in STAFFING_METRICS
         self.interval = rule.span == "interval"
         self.day = rule.span == "day" or rule.metric == "agents.logged_off"
-        self.fields = probe.inputs_of(rule.span, rule.metric)
+        inputs = probe.inputs_of(rule.span, rule.metric)
+        self.fields = inputs if self.staffing else None  # a staffing figure's inputs
+        # A still span figure's totals (its group reads them once for all such alarms).
+        self.span_fields = inputs if not self.staffing and self.motion == STILL else None
         self.key: tuple[Any, ...] | None = None  # its figure's inputs when last looked at
         self.due = math.inf  # when it must be stepped whatever its figure (hold-downs, ...)
         self.value: float | None = None  # its figure when last stepped
@@ -138,10 +142,12 @@ class _Group:
     __slots__ = (
         "_flagged",
         "due",
+        "fields",
         "integrals",
         "leaving",
         "members",
         "probe",
+        "read",
         "totals",
         "waiting",
         "watches",
@@ -157,15 +163,26 @@ class _Group:
         self.leaving: list[_Watch] = []  # the alarms that read the window
         self.integrals = False  # ... or its time integrals
         self.due = math.inf  # the next item out of the window
-        self._flagged: dict[int, list[_Watch]] = {}
+        # Per span, the totals its alarms on still figures read, and their values when
+        # last read: while those stay, so do all of these alarms' figures.
+        self.fields: dict[str, tuple[int, ...]] = {}
+        self.read: dict[str, tuple[Any, ...]] = {}
+        self._flagged: dict[int, tuple[list[tuple[str, list[_Watch]]], list[_Watch]]] = {}
 
     def forget(self) -> None:
         self._flagged.clear()
+        fields: dict[str, set[int]] = {}
+        for watch in self.watches:
+            if watch.span_fields is not None:
+                fields.setdefault(watch.rule.span, set()).update(watch.span_fields)
+        self.fields = {span: tuple(sorted(f)) for span, f in fields.items()}
+        self.read.clear()
 
-    def flagged(self, kinds: int) -> list[_Watch]:
-        """The alarms that read what `kinds` (bits of _TOTALS, _WAITING, ...) says changed."""
-        watches = self._flagged.get(kinds)
-        if watches is None:
+    def flagged(self, kinds: int) -> tuple[list[tuple[str, list[_Watch]]], list[_Watch]]:
+        """The alarms that read what `kinds` (bits of _TOTALS, _WAITING, ...) says changed:
+        those on a still span figure by span, then the others."""
+        known = self._flagged.get(kinds)
+        if known is None:
             lists = (
                 (_TOTALS, self.totals),
                 (_WAITING, self.waiting),
@@ -173,8 +190,14 @@ class _Group:
                 (_LEAVING, self.leaving),
             )
             chosen = {id(w) for kind, ws in lists if kinds & kind for w in ws}
-            watches = self._flagged[kinds] = [w for w in self.watches if id(w) in chosen]
-        return watches
+            watches = [w for w in self.watches if id(w) in chosen]
+            by_span: dict[str, list[_Watch]] = {}
+            for w in watches:
+                if w.span_fields is not None:
+                    by_span.setdefault(w.rule.span, []).append(w)
+            others = [w for w in watches if w.span_fields is None]
+            known = self._flagged[kinds] = (list(by_span.items()), others)
+        return known
 
 
 class AlarmStepper:
@@ -317,7 +340,7 @@ class AlarmStepper:
         names = list(engine.queues)[self._queues_seen :]
         new: list[_Watch] = []
         for name in names:
-            group = self._groups[name] = _Group(Probe(engine, engine.queues[name]))
+            group = _Group(Probe(engine, engine.queues[name]))
             for index, rule in enumerate(self.evaluator.rules):
                 selector = rule.queue
                 if selector == name or (
@@ -326,6 +349,8 @@ class AlarmStepper:
                     and _glob_matches(selector, name)
                 ):
                     new.append(self._watch(index, name, group))
+            if group.watches:  # a queue no rule names is never looked at
+                self._groups[name] = group
         self._queues_seen = len(engine.queues)
         return new
 
@@ -361,28 +386,30 @@ class AlarmStepper:
             # figure is unknown at `s` (a span just restarted), that one stays on the board.
             self._show(math.ceil(s) - 1.0)
         engine.advance(s)
-        self._done = max(self._done or -math.inf, math.floor(s) + 1.0)
+        top = math.floor(s) + 1.0
+        if self._done is None or top > self._done:
+            self._done = top
         self._last = s
         self.evaluations += 1
+        # The alarms stepped whatever their figure, and those looked at outside their group.
         must: set[_Watch] = set()
         check: set[_Watch] = set()
         if len(engine.queues) != self._queues_seen:
             must.update(self._add_queues())
-        if engine.interval_start_at != self._interval_at:
-            self._interval_at = engine.interval_start_at
-            if self._busy_interval:
-                check.update(w for w in self._spans if w.interval)
-            self._busy_interval = False
-        if engine.day_start_at != self._day_at:
-            self._day_at = engine.day_start_at
-            if self._busy_day:
-                check.update(w for w in self._spans if w.day)
-            self._busy_day = False
+        if engine.interval_start_at != self._interval_at or engine.day_start_at != self._day_at:
+            check = self._restarted()
         flagged: dict[_Group, int] = {}
         groups = self._groups
         every_kind = _TOTALS | _WAITING | _MEMBERS if self._event else 0
+        changed = engine.totals_changed
+        if changed:
+            every_kind |= _TOTALS
+            for queue in changed:
+                group = groups.get(queue.name)
+                if group is not None:
+                    flagged[group] = _TOTALS
+            changed.clear()
         for kind, changed in (
-            (_TOTALS, engine.totals_changed),
             (_WAITING, engine.waiting_changed),
             (_MEMBERS, engine.members_changed),
         ):
@@ -401,51 +428,54 @@ class AlarmStepper:
             self._busy_interval = self._busy_day = True
         heap = self._heap
         while heap and heap[0][0] <= s:
-            _, _, item = heapq.heappop(heap)
+            item = heapq.heappop(heap)[2]
             if item.due <= s:
                 if isinstance(item, _Group):
                     flagged[item] = flagged.get(item, 0) | _LEAVING
                 else:
                     must.add(item)
         if every:
-            must.update(w for g in self._all_groups() for w in g.watches)
-        for group, kinds in flagged.items():
-            check.update(group.flagged(kinds))
-        check -= must
-        evaluator = self.evaluator
+            for g in self._all_groups():
+                must.update(g.watches)
+                g.read.clear()  # read at `s`, maybe between whole seconds
         out: list[tuple[tuple[int, str], Transition]] = []
-        for watch in must:
-            self._step(watch, s, out)
-        for watch in check:
-            if watch.staffing and self._first_window(s):
-                self._step(watch, s, out)  # its figure moves with `s` alone
-                continue
-            rule = watch.rule
-            probe = watch.probe
-            probe.at(s)
-            if watch.motion == STILL:
-                key = probe.inputs(rule.span, rule.metric, watch.fields)
-            elif rule.metric == "longest_wait_s":
-                key = (probe.oldest_join(),)
-            else:
-                key = None  # a time integral: its slope may have changed
-            if key is not None and key == watch.key:
-                continue
-            watch.key = key
-            value = probe.read(rule.span, rule.metric, rule.min_offered)
-            if value == watch.value and key is not None and watch.motion == STILL:
-                continue
-            if value is not None and watch.zone_holds(value):
-                self.evaluator.show(watch.alarm, value)
-                watch.value = value
-                continue
-            self._step(watch, s, out, value)
+        if must or check:
+            for watch in must:
+                self._step(watch, s, out)
+            for watch in check - must:
+                watch.probe.at(s)
+                self._check(watch, s, out)
+            skip = must | check
+        else:
+            skip = must
+        first_window = None
         for group, kinds in flagged.items():
+            probe = group.probe
+            probe.at(s)
+            by_span, others = group.flagged(kinds)
+            for span, watches in by_span:
+                totals = probe.totals(span, group.fields[span])
+                if group.read.get(span) == totals:
+                    continue  # every one of these figures is as it was
+                group.read[span] = totals
+                for watch in watches:
+                    if watch not in skip:
+                        self._check(watch, s, out)
+            for watch in others:
+                if watch in skip:
+                    continue
+                if watch.staffing:
+                    if first_window is None:
+                        first_window = self._first_window(s)
+                    if first_window:
+                        self._step(watch, s, out)  # its figure moves with `s` alone
+                        continue
+                self._check(watch, s, out)
             # New items leave after those already in the window: only a window left
             # with nothing to lose, or the item that just left, asks again.
             if group.leaving and (kinds & _LEAVING or group.due == math.inf):
-                group.probe.at(s)
-                self._plan(group, group.probe.next_leaving(group.integrals))
+                self._plan(group, probe.next_leaving(group.integrals))
+        evaluator = self.evaluator
         if evaluator.silenced and any(until <= s for until, _ in evaluator.silence_ends()):
             self._show(s)  # a renotified firing carries its figure now
         if len(out) > 1:
@@ -453,6 +483,58 @@ class AlarmStepper:
         transitions = [transition for _, transition in out]
         evaluator.end_step(s, transitions)
         return [transition.to_dict() for transition in transitions]
+
+    def _restarted(self) -> set[_Watch]:
+        """An interval or a day started: the alarms on the spans that restart (if the floor
+        was not quiet since the last restart: a quiet span restarts to the same figures)."""
+        engine = self.engine
+        check: set[_Watch] = set()
+        for span, start, at, busy in (
+            ("interval", engine.interval_start_at, self._interval_at, self._busy_interval),
+            ("day", engine.day_start_at, self._day_at, self._busy_day),
+        ):
+            if start == at:
+                continue
+            for group in self._all_groups():
+                group.read.pop(span, None)
+            if busy:
+                check.update(
+                    w for w in self._spans if (w.interval if span == "interval" else w.day)
+                )
+        if engine.interval_start_at != self._interval_at:
+            self._interval_at = engine.interval_start_at
+            self._busy_interval = False
+        if engine.day_start_at != self._day_at:
+            self._day_at = engine.day_start_at
+            self._busy_day = False
+        return check
+
+    def _check(
+        self, watch: _Watch, s: float, out: list[tuple[tuple[int, str], Transition]]
+    ) -> None:
+        """Step an alarm whose inputs may have changed if its figure did (the probe is at `s`)."""
+        rule = watch.rule
+        probe = watch.probe
+        if watch.fields is not None or watch.motion != STILL:
+            # A staffing figure (its inputs are cheaper than Erlang C) or a moving one.
+            if watch.fields is not None:
+                key: tuple[Any, ...] | None = probe.inputs(rule.span, rule.metric, watch.fields)
+            elif rule.metric == "longest_wait_s":
+                key = (probe.oldest_join(),)
+            else:
+                key = None  # a time integral: its slope may have changed
+            if key is not None and key == watch.key:
+                return
+            watch.key = key
+        value = probe.read(rule.span, rule.metric, rule.min_offered)
+        if watch.motion == STILL:
+            if value == watch.value:
+                return
+            if value is not None and watch.zone_holds(value):
+                self.evaluator.show(watch.alarm, value)
+                watch.value = value
+                return
+        self._step(watch, s, out, value)
 
     def _all_groups(self) -> list[_Group]:
         groups = list(self._groups.values())

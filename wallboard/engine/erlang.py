@@ -74,7 +74,15 @@ def staffing(
         k += 1
         ab = traffic * b
         b = ab / (k + ab)
-        sl = _sl(k, traffic, b, aht, threshold)
+        if required and k != in_service:
+            continue  # only the blocking probability is needed on the way
+        # `_sl`, written out: this loop is the hot part of every staffing figure.
+        if k <= traffic:
+            sl = 0.0
+        else:
+            sl = 1.0 - k * b / (k - traffic * (1.0 - b)) * math.exp(
+                -(k - traffic) * threshold / aht
+            )
         if not required and sl >= target:
             required = k
         if k == in_service:

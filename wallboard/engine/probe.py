@@ -31,10 +31,9 @@ from wallboard.engine.ledger import (
     integral_now,
     zero_totals,
 )
-from wallboard.engine.metrics import span_metrics
+from wallboard.engine.metrics import count_metrics, span_metrics
 from wallboard.engine.report import Floor, longest_wait, queue_agents, staffing_figures
 from wallboard.engine.settings import SL_VARIANTS
-from wallboard.engine.snapshot import AgentCounts
 from wallboard.engine.state import IN_SERVICE, STATE_NAMES, QueueState
 
 SPANS = ("window", "interval", "day")
@@ -42,7 +41,6 @@ SPANS = ("window", "interval", "day")
 INTEGRAL_METRICS = frozenset({"occupancy", "calls_per_hour"})
 STAFFING_METRICS = frozenset({"agents_required", "staffing_gap", "predicted_sl"})
 _STAFFING_INDEX = {"agents_required": 0, "staffing_gap": 1, "predicted_sl": 2}
-_NO_INTEGRALS = [0.0, 0.0, 0.0, 0.0]
 
 
 def _figures(acc: list[Any], integ: list[float], variant: str, with_wrap: bool) -> dict[str, Any]:
@@ -156,24 +154,24 @@ class Probe:
         equal inputs, equal figure."""
         if fields is None:
             return (self._instant_value(metric),)
-        span = "window" if span == "instant" else span
+        key = self.totals("window" if span == "instant" else span, fields)
+        if metric in STAFFING_METRICS:
+            return (*key, self._in_service())
+        return key
+
+    def totals(self, span: str, fields: tuple[int, ...]) -> tuple[Any, ...]:
+        """The span's totals of `fields` (what `inputs_of` names): equal totals, equal figures."""
         queue = self._queue
         if queue is None or span in self._accs:
             acc = self._acc(span)
-            key = tuple([acc[f] for f in fields])
-        else:
-            # One queue: the few fields asked for, not the whole accumulator.
-            cum = queue.cum
-            if span == "window":
-                before = self._window_before(queue)
-                key = tuple([cum[f] - before[f + 1] for f in fields])
-            else:
-                base = queue.ibase if span == "interval" else queue.dbase
-                key = tuple([cum[f] - base[f] for f in fields])
-        if metric in STAFFING_METRICS:
-            agents = self._agents()
-            return (*key, sum(agents[STATE_NAMES[s]] for s in IN_SERVICE))
-        return key
+            return tuple([acc[f] for f in fields])
+        # One queue: the few fields asked for, not the whole accumulator.
+        cum = queue.cum
+        if span == "window":
+            before = self._window_before(queue)
+            return tuple([cum[f] - before[f + 1] for f in fields])
+        base = queue.ibase if span == "interval" else queue.dbase
+        return tuple([cum[f] - base[f] for f in fields])
 
     def _instant_value(self, metric: str) -> Any:
         if metric == "waiting":
@@ -185,16 +183,18 @@ class Probe:
         return self._agents()[metric.partition(".")[2]]
 
     def _span(self, span: str, integrals: bool) -> dict[str, Any]:
-        """The span's figures; with `integrals` False, occupancy and calls per hour are left
-        unknown (nobody asked for them: time integrals cost as much as the rest)."""
+        """The span's figures; with `integrals` False, without occupancy and calls per hour
+        (nobody asked for them: time integrals cost as much as the rest)."""
         key = (span, integrals)
         figures = self._spans.get(key)
         if figures is None:
-            integ = self._integrals(span, self._t, store=True) if integrals else _NO_INTEGRALS
             variant = self._grading()[0]
-            figures = _figures(
-                self._acc(span), integ, variant, self._engine.config.occupancy_includes_wrap
-            )
+            if integrals:
+                integ = self._integrals(span, self._t, store=True)
+                with_wrap = self._engine.config.occupancy_includes_wrap
+                figures = _figures(self._acc(span), integ, variant, with_wrap)
+            else:
+                figures = count_metrics(self._acc(span), variant)
             self._spans[key] = figures
         return figures
 
@@ -269,18 +269,17 @@ class Probe:
             return dict(zip(STATE_NAMES, self._engine.agent_counts, strict=True))
         return cast(dict[str, int], queue_agents(self._queue, self._engine.day_start_at))
 
+    def _in_service(self) -> int:
+        """Members (agents, for `all`) available, ringing, talking, holding or in wrap-up."""
+        counts = self._engine.agent_counts if self._queue is None else self._queue.counts
+        return sum([counts[s] for s in IN_SERVICE])
+
     def _staffing(self) -> tuple[int | None, int | None, float | None]:
         _, threshold, target = self._grading()
         acc = self._acc("window")
         aht = self._span("window", False)["aht_s"]
         return staffing_figures(
-            self._engine,
-            self._t,
-            acc[JOINS],
-            aht,
-            cast(AgentCounts, self._agents()),
-            threshold,
-            target,
+            self._engine, self._t, acc[JOINS], aht, self._in_service(), threshold, target
         )
 
     # ------------------------------------------------------------ change instants

@@ -264,8 +264,10 @@ def _group_report(
     ]
     nw = len(engine.windows)
     window = spans[0]
+    by_state = cast(dict[str, int], agents)
+    in_service = sum(by_state[STATE_NAMES[s]] for s in IN_SERVICE)
     required, gap, predicted = staffing_figures(
-        engine, t, accs[0][JOINS], window["aht_s"], agents, threshold, target
+        engine, t, accs[0][JOINS], window["aht_s"], in_service, threshold, target
     )
     return {
         "waiting": waiting,
@@ -290,13 +292,12 @@ def staffing_figures(
     t: float,
     joins: int,
     aht: float | None,
-    agents: AgentCounts,
+    in_service: int,
     threshold: float,
     target: float,
 ) -> tuple[int | None, int | None, float | None]:
-    """`(agents_required, staffing_gap, predicted_sl)` from the window's joins and handle time."""
-    by_state = cast(dict[str, int], agents)
-    in_service = sum(by_state[STATE_NAMES[s]] for s in IN_SERVICE)
+    """`(agents_required, staffing_gap, predicted_sl)` from the window's joins and handle time,
+    with `in_service` members available, ringing, talking, holding or in wrap-up."""
     lam = None
     if engine.first_at is not None:
         observed = min(engine.windows[0], t - engine.first_at)
