@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from textual.content import Content
 
 from wallboard.engine.settings import EngineConfig
 from wallboard.runtime.replayer import Replayer
@@ -33,7 +34,11 @@ TEAMS = {agent: "North" if i % 2 else "South" for i, agent in enumerate(AGENTS)}
 @pytest.fixture
 def teams_replayer(shift_events) -> Replayer:
     """An hour in, with teams, and numbers masked or not as the test asks."""
-    r = Replayer(shift_events, EngineConfig(teams=TEAMS), label="synthetic")
+    return played_an_hour(shift_events, EngineConfig(teams=TEAMS))
+
+
+def played_an_hour(shift_events, config: EngineConfig) -> Replayer:
+    r = Replayer(shift_events, config, label="synthetic")
     r.seek(r.start + 3600)
     return r
 
@@ -74,6 +79,24 @@ async def test_c_shows_the_callback_list_in_place_of_the_trends(teams_replayer):
         assert not callbacks.display and trends.display
 
 
+async def test_a_hidden_list_shows_the_newest_board_when_shown(teams_replayer):
+    """Hidden, it builds nothing while the replay moves on; shown, it draws the board of now."""
+    app = WallboardApp(teams_replayer, teams_replayer.config, paused=True)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        callbacks = app.screen.query_one(CallbackList)
+        before = len(board_of(app).snapshot["callbacks"])
+        app.seek_to(teams_replayer.position + 1800)
+        await pilot.pause()
+        entries = board_of(app).snapshot["callbacks"]
+        assert len(entries) != before, "the half hour has abandons"
+        await pilot.press("c")
+        await pilot.pause()
+        assert callbacks.row_count == len(entries)
+        assert callbacks.border_title == f"Callbacks {len(entries)}"
+        assert callbacks.texts(callbacks.keys[-1])[2] == entries[-1]["number"]
+
+
 async def test_the_filter_finds_a_callers_number(teams_replayer):
     app = WallboardApp(teams_replayer, teams_replayer.config, paused=True)
     async with app.run_test(size=BIG) as pilot:
@@ -105,8 +128,7 @@ async def test_the_agent_row_shows_the_callers_number_on_a_call_and_the_reason_i
 
 
 async def test_masked_numbers_on_the_agents_and_the_callback_list(shift_events):
-    r = Replayer(shift_events, EngineConfig(mask_numbers=True), label="synthetic")
-    r.seek(r.start + 3600)
+    r = played_an_hour(shift_events, EngineConfig(mask_numbers=True))
     app = WallboardApp(r, r.config, paused=True)
     async with app.run_test(size=BIG) as pilot:
         await pilot.press("c")
@@ -144,6 +166,18 @@ async def test_shift_t_shows_the_team_table(teams_replayer):
             "--",  # no schedule, no adherence
         )
         assert sum(agents.values()) == 7
+
+
+async def test_without_teams_the_table_says_where_to_give_them_as_written(shift_events):
+    app = WallboardApp(played_an_hour(shift_events, EngineConfig()), EngineConfig(), paused=True)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("T")
+        await pilot.pause()
+        table = app.screen.query_one(TeamTable)
+        # Section names in brackets, not read as markup (which left "in , or  teams").
+        assert Content.from_markup(table.border_title or "").plain == (
+            "Teams: none (give agents a team in [agents], or [engine] teams)"
+        )
 
 
 async def test_a_team_filter_keeps_that_teams_agents_and_every_queue(teams_replayer):

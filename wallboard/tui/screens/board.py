@@ -46,8 +46,6 @@ class BoardScreen(Screen[None]):
         self.query_one(QueueTable).border_title = "Queues"
         self.query_one(AgentBoard).border_title = "Agents"
         self.query_one(TrendsPanel).border_title = "Trends"
-        self.query_one(TeamTable).border_title = "Teams"
-        self.query_one(CallbackList).border_title = "Callbacks"
         self.query_one(AlarmStrip).border_title = "Alarms"
 
     def toggle_panel(self, panel: str) -> bool:

@@ -18,6 +18,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -82,6 +83,7 @@ class BoardTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._board: Board | None = None
+        self._title = ""
         # The cursor follows its row through re-sorts once the supervisor has put it
         # there; until then it stays on the first row, and the table at its top.
         self._placed = False
@@ -133,6 +135,10 @@ class BoardTable(ScrollView, can_focus=True):
         if board is None:
             return
         self._board = board
+        if not self.display:
+            # A hidden table (the team table, the callback list) builds no rows: shown
+            # again it gets a Resize, which draws the board it kept.
+            return
         filter_text: str = getattr(self.app, "filter_text", "")
         rows = self.board_rows(board)
         if filter_text:
@@ -199,6 +205,13 @@ class BoardTable(ScrollView, can_focus=True):
         # moves each tick, and the lines between them are as they were (line 0: header).
         for first, last in _runs(changed):
             self.refresh_lines(first + 1, last - first + 1)
+
+    def show_title(self, title: str) -> None:
+        """The border title as written (never markup: `[agents]` is a config section), set
+        only when it reads differently: Textual parses and restyles a title on every set."""
+        if title != self._title:
+            self._title = title
+            self.border_title = Content(title)
 
     def _refilter(self, _text: str) -> None:
         self.show_board(self._board)

@@ -55,7 +55,7 @@ class CallbackList(BoardTable):
             sort = (at, ago, entry["number"], entry["queue"], entry["wait_s"], attempts)
             rows.append((key, cells, sort))
         self._entries = entries
-        self.border_title = f"Callbacks {len(rows)}"
+        self.show_title(f"Callbacks {len(rows)}")
         return rows
 
     def matches(self, board: Board, key: str, filter_text: str) -> bool:

@@ -51,7 +51,7 @@ class TeamTable(BoardTable):
                 Styled(fmt.percent(adherence), "team--figure", "right"),
             )
             rows.append((name, cells, (name.lower(), *counts, occupancy, paused, adherence)))
-        self.border_title = (
+        self.show_title(
             "Teams" if rows else "Teams: none (give agents a team in [agents], or [engine] teams)"
         )
         return rows
