@@ -42,7 +42,7 @@ from wallboard.runtime.replayer import Replayer
 from wallboard.runtime.sources import open_file_source
 from wallboard.tui.app import REFRESH_HZ, WallboardApp
 from wallboard.tui.board import Board
-from wallboard.tui.widgets.board_table import BoardTable, Cell
+from wallboard.tui.widgets.board_table import BoardTable, Cell, Since
 
 CONFIG = EngineConfig()
 REFRESHES = 40
@@ -76,9 +76,11 @@ class RebuiltTable(DataTable[Text | str]):
             return
         self.clear()
         for key, cells, _ in sorted(self.model.board_rows(board), key=lambda row: row[2][0]):
-            self.add_row(*map(self._cell, cells), key=key)
+            self.add_row(*(self._cell(cell, board) for cell in cells), key=key)
 
-    def _cell(self, cell: Cell) -> Text | str:
+    def _cell(self, cell: Cell, board: Board) -> Text | str:
+        if isinstance(cell, Since):
+            cell = cell.read(board)
         if isinstance(cell, str):
             return Text(cell)
         return Text(cell.text, style=self.colours[cell.component], justify=cell.justify)  # type: ignore[arg-type]

@@ -3,11 +3,11 @@ time in state."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NamedTuple, cast
+import math
+from typing import Any, ClassVar, NamedTuple
 
-from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
-from wallboard.tui.widgets.board_table import BoardTable, Row, Styled
+from wallboard.tui.widgets.board_table import BoardTable, Row, Since, Styled
 from wallboard.tui.widgets.team_table import TEAM_PREFIX, team_matches
 
 # Distinct shapes, one cell wide in common terminal fonts.
@@ -37,49 +37,39 @@ class AgentBoard(BoardTable):
         ("Queues", 12),
     )
     FLEXIBLE = (0, 2, 5)  # name, detail, queues
+    TICKING = 3  # in state
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        # Per agent: the report fields last seen and the cells made of them, then the time
-        # in state last shown and the row made with it.
+        # Per agent: its report as last seen and the row made of it. The engine shares an
+        # unchanged agent's report between snapshots; a hub's arrive anew, so the fields
+        # are compared too.
         self._made: dict[str, _Made] = {}
 
     def board_rows(self, board: Board) -> list[Row]:
-        """A row is made again only when its agent reads differently: its fields, or its
-        time in state, which moves once a second (with the clock) while the board ticks four
-        times; the other cells are kept while the fields stay."""
-        elapsed = board.elapsed
+        """A row is made again only when its agent reads differently: its time in state is
+        the instant the state began (`Since`), so the row stays while the agent does."""
         rows: list[Row] = []
         made = self._made
         kept: dict[str, _Made] = {}
-        duration = fmt.duration
         for agent_id, agent in board.snapshot["agents"].items():
-            state = agent["state"]
-            fields = (
-                agent["name"],
-                state,
-                agent["caller"] if state in WITH_CALLER else agent["reason"],
-                agent["calls"],
-                agent["queues"],
-            )
-            in_state = elapsed(float(agent["since"]))
             entry = made.get(agent_id)
-            if entry is None or entry.fields != fields:
-                entry = _Made(fields, _agent_cells(*fields))
-            if entry.row is None or entry.in_state != in_state:
-                c = entry.cells
-                cells = (
-                    c.name,
-                    c.state,
-                    c.detail,
-                    Styled(duration(in_state), c.component, "right"),
-                    c.calls,
-                    c.queues,
+            if entry is None or entry.agent is not agent:
+                state = agent["state"]
+                fields = (
+                    agent["name"],
+                    state,
+                    agent["caller"] if state in WITH_CALLER else agent["reason"],
+                    agent["calls"],
+                    agent["queues"],
+                    float(agent["since"]),
                 )
-                sort = (*c.sort_head, in_state, *c.sort_tail)
-                entry = _Made(fields, c, in_state, (agent_id, cells, sort))
+                if entry is None or entry.fields != fields:
+                    entry = _Made(agent, fields, _agent_row(agent_id, *fields))
+                else:
+                    entry = entry._replace(agent=agent)
             kept[agent_id] = entry
-            rows.append(cast(Row, entry.row))
+            rows.append(entry.row)
         self._made = kept
         return rows
 
@@ -99,33 +89,26 @@ class AgentBoard(BoardTable):
 
 
 class _Made(NamedTuple):
+    agent: object  # the report the row was made of, or found equal to
     fields: tuple[Any, ...]
-    cells: _AgentCells
-    in_state: float | None = None
-    row: Row | None = None
+    row: Row
 
 
-class _AgentCells(NamedTuple):
-    name: str
-    state: Styled
-    detail: str  # the pause reason or the caller's number
-    calls: str
-    queues: str
-    component: str
-    sort_head: tuple[str, int, str]  # the sort values before time in state
-    sort_tail: tuple[int, str]  # and after it
-
-
-def _agent_cells(name: str, state: str, detail: str, calls: int, queues: list[str]) -> _AgentCells:
+def _agent_row(
+    agent_id: str, name: str, state: str, detail: str, calls: int, queues: list[str], since: float
+) -> Row:
     component = f"state--{state}"
     joined = ",".join(queues)
-    return _AgentCells(
+    cells = (
         name,
         Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", component),
         detail,
+        Since(since, component),
         str(calls).rjust(5),
         joined,
-        component,
-        (name.lower(), STATE_ORDER.get(state, len(STATE_ORDER)), detail),
-        (calls, joined),
     )
+    # Longer in state sorts after: by the second the state began, latest first (the same
+    # order as the time in state the clock reads, ties included).
+    in_state = -math.floor(since)
+    sort = (name.lower(), STATE_ORDER.get(state, len(STATE_ORDER)), detail, in_state, calls, joined)
+    return (agent_id, cells, sort)

@@ -5,10 +5,16 @@ changes almost entirely each tick. A general-purpose table re-renders cells
 through Rich for that; this one builds a visible row's line straight from its
 cell texts, and keeps it while the row's cells, its place (zebra, cursor) and
 the theme stay the same, so an unchanged row costs one dict lookup.
+
+A time-in-state cell holds the instant it counts from (`Since`), not its text:
+a row then reads the same until its agent changes, so a board whose rows are
+all as they were is not sorted, fitted or compared again, and only the shown
+lines are repainted when the clock's second moves.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
@@ -25,6 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from wallboard.tui.board import Board
+from wallboard.tui.format import duration
 
 
 class Styled(NamedTuple):
@@ -35,7 +42,17 @@ class Styled(NamedTuple):
     justify: str = "left"
 
 
-Cell = Styled | str
+class Since(NamedTuple):
+    """Seconds from an instant to the board's, as the clock reads them (`Board.elapsed`)."""
+
+    at: float
+    component: str
+
+    def read(self, board: Board) -> Styled:
+        return Styled(duration(board.elapsed(self.at)), self.component, "right")
+
+
+Cell = Styled | Since | str
 Row = tuple[str, tuple[Cell, ...], tuple[Any, ...]]  # key, cells, sort values per column
 CELL_PADDING = 1  # blank cells either side of every column
 SORT_ASCENDING, SORT_DESCENDING = "▲", "▼"
@@ -58,6 +75,8 @@ class BoardTable(ScrollView, can_focus=True):
 
     COLUMNS: ClassVar[tuple[tuple[str, int], ...]] = ()
     FLEXIBLE: ClassVar[tuple[int, ...]] = ()
+    # The column of `Since` cells, if any: it reads differently at every second of the clock.
+    TICKING: ClassVar[int | None] = None
     COMPONENT_CLASSES: ClassVar[set[str]] = set(PART_CLASSES)
     SORT_BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
@@ -83,6 +102,10 @@ class BoardTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._board: Board | None = None
+        # What the rows were made of and how they were read (filter, sort, width), and the
+        # clock's second the shown lines were last painted at.
+        self._read_as: tuple[list[Row], tuple[Any, ...]] | None = None
+        self._second: int | None = None
         self._title = ""
         # The cursor follows its row through re-sorts once the supervisor has put it
         # there; until then it stays on the first row, and the table at its top.
@@ -123,9 +146,14 @@ class BoardTable(ScrollView, can_focus=True):
         """Row keys in the order shown."""
         return list(self._keys)
 
-    def cells(self, key: str) -> tuple[Cell, ...]:
+    def cells(self, key: str) -> tuple[Styled | str, ...]:
         """A row's cells: their texts and the styles they are drawn in."""
-        return self._rows[self._index[key]][1]
+        return self._read(self._rows[self._index[key]][1])
+
+    def _read(self, cells: tuple[Cell, ...]) -> tuple[Styled | str, ...]:
+        board = self._board
+        assert board is not None
+        return tuple(cell.read(board) if isinstance(cell, Since) else cell for cell in cells)
 
     def texts(self, key: str) -> tuple[str, ...]:
         """What each cell of a row reads."""
@@ -141,15 +169,25 @@ class BoardTable(ScrollView, can_focus=True):
             return
         filter_text: str = getattr(self.app, "filter_text", "")
         rows = self.board_rows(board)
+        column = min(self.sort_column, len(self.COLUMNS) - 1)
+        view = (filter_text, column, self.sort_reverse, self.scrollable_content_region.width)
+        second = math.floor(board.now)
+        ticked = self.TICKING is not None and second != self._second
+        self._second = second
+        if self._read_as is not None and self._read_as[1] == view and self._read_as[0] == rows:
+            # The same rows read the same way: only what counts from an instant moved.
+            if ticked:
+                self._repaint_shown()
+            return
+        self._read_as = (rows, view)
         if filter_text:
             rows = [r for r in rows if self.matches(board, r[0], filter_text)]
-        column = min(self.sort_column, len(self.COLUMNS) - 1)
-        rows.sort(key=_sort_key(column), reverse=self.sort_reverse)
+        rows = sorted(rows, key=_sort_key(column), reverse=self.sort_reverse)
         widths = self._fitted_widths(rows)
         if widths != self._widths:
             self._set_widths(widths)
             self._keys = []  # every line is drawn anew
-        self._show(rows)
+        self._show(rows, ticked)
 
     def _fitted_widths(self, rows: list[Row]) -> list[int]:
         """The least widths, then the room left shared among the flexible columns that
@@ -181,7 +219,7 @@ class BoardTable(ScrollView, can_focus=True):
         self._strips = {}
         self._cell_segments.clear()
 
-    def _show(self, rows: list[Row]) -> None:
+    def _show(self, rows: list[Row], ticked: bool) -> None:
         old = self._rows
         selected = old[self.cursor_row][0] if 0 <= self.cursor_row < len(old) else None
         self._rows = rows
@@ -197,13 +235,16 @@ class BoardTable(ScrollView, can_focus=True):
             self.cursor_row = min(cursor, max(len(rows) - 1, 0))
             self.refresh()
             return
-        # Same rows in the same order: repaint just the lines on screen whose cells changed.
+        # Same rows in the same order: repaint just the lines on screen that read differently.
+        self._repaint_shown(None if ticked else lambda i: rows[i][1] != old[i][1])
+
+    def _repaint_shown(self, changed: Callable[[int], bool] | None = None) -> None:
+        """Repaint the rows on screen that `changed` picks (all when None), each run of them
+        on its own: the lines between are as they were (line 0 is the header)."""
         top = int(self.scroll_y)
-        shown = range(top, min(top + self.scrollable_content_region.height, len(rows)))
-        changed = [index for index in shown if rows[index][1] != old[index][1]]
-        # Each run of changed lines on its own: at 1x the time in state of a few agents
-        # moves each tick, and the lines between them are as they were (line 0: header).
-        for first, last in _runs(changed):
+        shown = range(top, min(top + self.scrollable_content_region.height, len(self._rows)))
+        lines = [index for index in shown if changed is None or changed(index)]
+        for first, last in _runs(lines):
             self.refresh_lines(first + 1, last - first + 1)
 
     def show_title(self, title: str) -> None:
@@ -237,8 +278,9 @@ class BoardTable(ScrollView, can_focus=True):
         return line.crop(scroll_x, scroll_x + width)
 
     def _row_line(self, index: int, width: int) -> Strip:
-        key, cells, _ = self._rows[index]
+        key, row_cells, _ = self._rows[index]
         cursor = index == self.cursor_row
+        cells = self._read(row_cells)
         state = (cells, index % 2, cursor)
         cached = self._strips.get(key)
         if cached is not None and cached[0] == state:
@@ -252,7 +294,7 @@ class BoardTable(ScrollView, can_focus=True):
         return line
 
     def _line(
-        self, cells: Sequence[Cell], row_style: Style, width: int, cursor: bool = False
+        self, cells: Sequence[Styled | str], row_style: Style, width: int, cursor: bool = False
     ) -> Strip:
         """Cells padded to their column widths, then the row's style out to the edge."""
         segments: list[Segment] = []
@@ -268,7 +310,9 @@ class BoardTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - table_width), row_style))
         return Strip(segments, max(width, table_width)).simplify()
 
-    def _cell(self, cell: Cell, column: int, row_style: Style, cursor: bool) -> tuple[Segment, ...]:
+    def _cell(
+        self, cell: Styled | str, column: int, row_style: Style, cursor: bool
+    ) -> tuple[Segment, ...]:
         """One cell's segments; most cells of a row are as they were last tick, so they are kept."""
         column_width = self._widths[column]
         pad = " " * CELL_PADDING
@@ -426,6 +470,7 @@ def _fitted(text: str, width: int) -> str:
 
 
 def _text(cell: Cell) -> str:
+    assert not isinstance(cell, Since)  # never a flexible column
     return cell if isinstance(cell, str) else cell.text
 
 
