@@ -61,7 +61,20 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB."""
+    """Peak resident set size of this process's own program so far, in MB.
+
+    `getrusage`'s maximum outlives `exec` on Linux, so a "spawn" child (forked,
+    then exec'd) would report the memory of the parent it was forked from. The
+    kernel's high-water mark of the process's memory map (`VmHWM`) starts again
+    at `exec`; `getrusage` is the answer only where there is no /proc.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -35,23 +35,6 @@ INTERVAL_S = 1800.0
 MIN_LINES = 10_000_000
 
 
-def _own_peak_mb() -> float:
-    """This process's peak resident memory since it started its program, in MB.
-
-    `getrusage`'s maximum outlives `exec`: a spawned child would report the memory of
-    the parent it was forked from (here the generator's arrays). The kernel's high-water
-    mark of the process's own memory map (`VmHWM`) starts again at `exec`.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mb()
-
-
 def _config(wrapups: dict[str, float]) -> EngineConfig:
     queues = {name: QueueSettings(wrapup_s=wrap) for name, wrap in wrapups.items()}
     return EngineConfig(queues=queues, timezone="Europe/Paris")
@@ -76,7 +59,7 @@ def _one_path(files: list[str], wrapups: dict[str, float], path: str, out: Conne
         + totals.sums.tobytes()
         + totals.seconds.tobytes()
     ).hexdigest()
-    out.send((seconds, log_set.lines, _own_peak_mb(), digest))
+    out.send((seconds, log_set.lines, peak_rss_mb(), digest))
 
 
 def _measure(
