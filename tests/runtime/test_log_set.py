@@ -67,6 +67,28 @@ def test_lines_in_two_overlapping_files_are_read_once_with_a_note(tmp_path, line
     assert log_set.notes[0] in caplog.text
 
 
+FAR_FUTURE = "4070908800|1.1|support|NONE|ENTERQUEUE||5550100|1"  # 2099-01-01: a bad stamp
+
+
+@pytest.mark.parametrize("overlap", [0, 5])
+def test_a_far_future_line_ending_a_file_does_not_make_the_next_one_overlap(
+    tmp_path, lines, overlap
+):
+    # The mapper skips such a line once the next file's lines contradict it; the overlap
+    # check must not take it for where the file ends (every later line was "inside" it).
+    third = len(lines) // 3
+    write(tmp_path / "queue_log.1", [*lines[: third + overlap], FAR_FUTURE])
+    write(tmp_path / "queue_log", lines[third:])
+    log_set = LogSet([str(tmp_path / "queue_log*")])
+    assert lines_of(log_set) == [*lines[: third + overlap], FAR_FUTURE, *lines[third + overlap :]]
+    if overlap:
+        assert len(log_set.notes) == 1
+        assert f"{overlap} lines are in both and are counted once" in log_set.notes[0]
+        assert "out of time order" not in log_set.notes[0]
+    else:
+        assert log_set.notes == []
+
+
 def test_a_file_named_twice_is_read_once_and_a_copy_counts_once(tmp_path, lines):
     original = write(tmp_path / "queue_log", lines)
     copy = write(tmp_path / "copy-of-queue_log", lines)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from wallboard.adapters.base import RawRecord, SourceStatus
 from wallboard.adapters.queue_log import CappedWarnings, QueueLogMapper, member_names, parse_line
 from wallboard.adapters.recording import RecordingSource, is_recording
+from wallboard.adapters.source_time import DEFAULT_MAX_JUMP_S, SourceClock
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 8 << 20
 HEAD_BYTES = 64 << 10
 GZIP_MAGIC = b"\x1f\x8b"
+TAIL_LINES = 32  # a file's last stamped lines kept to judge where it ends
 OVERLAP_MARGIN_S = 60.0
 """How far apart in time two copies of one line may be seen and still be matched.
 
@@ -60,6 +62,7 @@ class InputFile:
     first_at: float
     last_at: float = -math.inf  # known once read (queue_log: the last line with a time)
     lines: int = 0
+    tail: list[float] = field(default_factory=list)  # the times of its last lines, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +298,8 @@ class LogSet:
             for chunk, position in self._read(file):
                 if checking:
                     chunk, checking = _drop_repeats(chunk, overlap, earlier_last)
+                if file.tail:
+                    file.last_at = _believed_last(file.tail, following)
                 _keep_tail(chunk, overlap, following)
                 if counted:
                     self.lines += chunk.lines
@@ -414,12 +419,33 @@ class LogSet:
 
 
 def _note_last(file: InputFile, data: bytes) -> None:
-    """Remember the time of the chunk's last line that has one (where the file got to)."""
-    for raw in reversed(data.rstrip(b"\r\n").rsplit(b"\n", 32)):
-        at = _stamp(raw)
-        if at is not None:
-            file.last_at = max(file.last_at, at)
-            return
+    """Remember the times of the chunk's last lines that have one (where the file got to)."""
+    start = len(data)
+    for _ in range(TAIL_LINES + 1):  # not `rsplit`, which would copy the whole chunk
+        start = data.rfind(b"\n", 0, start)
+        if start < 0:
+            break
+    stamps = (_stamp(raw) for raw in data[start + 1 :].split(b"\n"))
+    times = [at for at in stamps if at is not None]
+    if times:
+        file.tail = (file.tail + times)[-TAIL_LINES:]
+
+
+def _believed_last(times: list[float], following: float) -> float:
+    """The latest of a file's last times that the source-time guard would believe.
+
+    A far-future line at the end of a file (a clock that jumped, a garbled stamp)
+    is skipped by the mapper once the next file's lines contradict it, so it must
+    not make the next file look like an overlap either: the guard's own rules
+    decide, on the file's last times and the next file's first.
+    """
+    clock: SourceClock[int] = SourceClock(DEFAULT_MAX_JUMP_S, noun="line")
+    used = [clock.admit(at, None, i) for i, at in enumerate(times)]
+    if following != math.inf:
+        used.append(clock.admit(following, None, -1))
+    used.append(clock.flush())
+    believed = [at for decided in used for at, i in decided if i >= 0]
+    return max(believed, default=-math.inf)
 
 
 def _keep_tail(chunk: Chunk, overlap: _Overlap, following: float) -> None:
