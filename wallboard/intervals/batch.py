@@ -67,7 +67,15 @@ from wallboard.engine.ledger import (
 from wallboard.engine.settings import EngineConfig
 from wallboard.errors import WallboardError
 from wallboard.events import Event
-from wallboard.intervals.columns import ABSENT_BIT, VERBS, ColumnReader, Columns, Interned
+from wallboard.intervals.columns import (
+    ABSENT_BIT,
+    VERBS,
+    ColumnReader,
+    Columns,
+    Interned,
+    lateness,
+    vars_of,
+)
 from wallboard.intervals.grid import Grid
 from wallboard.intervals.streaming import bin_engine, grid_totals
 from wallboard.intervals.totals import BinTotals
@@ -129,52 +137,20 @@ class Plan:
 
 
 @dataclass(slots=True)
-class _Lines:
-    """The columns in the mapper's order (time, then file order), up to the period's end."""
+class _Lines(Columns):
+    """The columns in the mapper's order (time, then file order), up to the period's end,
+    with what each line is (`KIND` of its verb)."""
 
-    at: np.ndarray
     kind: np.ndarray
-    verb: np.ndarray
-    queue: np.ndarray
-    agent: np.ndarray
-    call: np.ndarray
-    absent: np.ndarray
-    wait: np.ndarray
-    has_wait: np.ndarray
-    value: np.ndarray
-    has_value: np.ndarray
-    data: dict[int, list[str]]
 
     @classmethod
     def of(cls, columns: Columns, stop_at: float) -> _Lines:
-        at = columns.at
-        order: np.ndarray | slice
-        if len(at) < 2 or bool((at[1:] >= at[:-1]).all()):
-            order = slice(0, int(np.searchsorted(at, stop_at, side="right")))
-            data = {i: d for i, d in columns.data.items() if i < order.stop}
-        else:
-            order = np.argsort(at, kind="stable")
-            order = order[at[order] <= stop_at]
-            position = np.full(len(at), -1, np.int64)
-            position[order] = np.arange(len(order))
-            data = {int(position[i]): d for i, d in columns.data.items() if position[i] >= 0}
-        return cls(
-            at=columns.at[order],
-            kind=KIND[columns.verb[order]],
-            verb=columns.verb[order],
-            queue=columns.queue[order],
-            agent=columns.agent[order],
-            call=columns.call[order],
-            absent=columns.absent[order],
-            wait=columns.wait[order],
-            has_wait=columns.has_wait[order],
-            value=columns.value[order],
-            has_value=columns.has_value[order],
-            data=data,
-        )
-
-    def __len__(self) -> int:
-        return len(self.at)
+        """`columns` sorted (in place: a month's columns are not copied) and cut at `stop_at`."""
+        columns.sort_by_time()
+        stop = int(np.searchsorted(columns.at, stop_at, side="right"))
+        if stop < len(columns):
+            columns = columns.head(stop)
+        return cls(**vars_of(columns), kind=KIND[columns.verb])
 
     def queue_present(self) -> np.ndarray:
         return (self.absent & ABSENT_BIT[2]) == 0
@@ -878,9 +854,11 @@ class BatchTotals:
         columns = self.reader.columns()
         kind = KIND[columns.verb]
         has_agent = (columns.absent & ABSENT_BIT[3]) == 0
-        changing = np.unique(columns.agent[((kind == K_ADD) | (kind == K_REMOVE)) & has_agent])
-        naming = np.unique(columns.agent[NAMING_KINDS[kind] & has_agent])
-        return bool(len(np.setdiff1d(changing, naming)))
+        size = len(self.reader.agents.names) + 1
+        member = (kind == K_ADD) | (kind == K_REMOVE)
+        changing = np.bincount(columns.agent[member & has_agent], minlength=size)
+        naming = np.bincount(columns.agent[NAMING_KINDS[kind] & has_agent], minlength=size)
+        return bool(((changing > 0) & (naming == 0)).any())
 
     def plan(self, members: Mapping[str, str] | None = None) -> Plan:
         """Compute what the batch path models, and say what it leaves to the engine.
@@ -1075,13 +1053,9 @@ def _unmodelled(columns: Columns, config: EngineConfig) -> str | None:
             f and f != PAUSED_MARK for f in data
         ):
             return "ADDMEMBER/REMOVEMEMBER lines that name the member (names change by line)"
-    at = columns.at
-    if len(at) > 1:
-        newest = np.maximum.accumulate(at)
-        behind = at[1:] < newest[:-1] - DEFAULT_REORDER_S
-        if behind.any():
-            late = float((newest[:-1] - at[1:])[behind].max())
-            return f"lines out of time order by up to {late:.0f} s (more than the mapper reorders)"
+    late = lateness(columns.at)
+    if late > DEFAULT_REORDER_S:
+        return f"lines out of time order by up to {late:.0f} s (more than the mapper reorders)"
     return None
 
 

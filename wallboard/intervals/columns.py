@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,49 @@ class Columns:
         arrays = {name: getattr(self, name)[index] for name in _ARRAYS}
         data = {int(position[i]): d for i, d in self.data.items() if position[i] >= 0}
         return Columns(**arrays, data=data)
+
+    def head(self, stop: int) -> Columns:
+        """The first `stop` lines (views, not copies)."""
+        arrays = {name: getattr(self, name)[:stop] for name in _ARRAYS}
+        return Columns(**arrays, data={i: d for i, d in self.data.items() if i < stop})
+
+    def sort_by_time(self) -> None:
+        """Put the lines in time order (stable: lines of one second keep their file order).
+
+        In place, one array at a time: a month's columns are hundreds of MB, and a
+        sorted copy of all of them at once would double the peak.
+        """
+        if lateness(self.at) <= 0:
+            return
+        order = np.argsort(self.at, kind="stable")
+        for name in _ARRAYS:
+            array = getattr(self, name)
+            array[:] = array[order]
+        position = np.empty(len(order), np.int64)
+        position[order] = np.arange(len(order))
+        self.data = {int(position[i]): d for i, d in self.data.items()}
+
+
+def vars_of(columns: Columns) -> dict[str, Any]:
+    """The fields of `columns`, to build another `Columns` (or a subclass) from."""
+    return {f.name: getattr(columns, f.name) for f in fields(Columns)}
+
+
+def lateness(at: np.ndarray, block: int = 1 << 20) -> float:
+    """How far the most out-of-order time is behind the latest time before it (0 or less:
+    in order). In blocks, so its temporaries stay small next to a month of times."""
+    newest = -np.inf
+    late = -np.inf
+    for begin in range(0, len(at), block):
+        part = at[begin : begin + block]
+        running = np.maximum.accumulate(part)
+        np.maximum(running, newest, out=running)
+        if len(part) > 1:
+            late = max(late, float((running[:-1] - part[1:]).max()))
+        if begin:
+            late = max(late, newest - float(part[0]))
+        newest = float(running[-1])
+    return late
 
 
 _ARRAYS = tuple(f.name for f in fields(Columns) if f.name != "data")
