@@ -35,6 +35,12 @@ JUNK = (
     "{at}|1.4||Alice|CONNECT|1|1.5|1",
     "{at}|1.5|sales|NONE|CONFIGRELOAD|",
     "{at}|1.6|sales",
+    # control characters (a caller or a name with terminal escapes): U+FFFD, as the mapper
+    "{at}|1.7|sa\x1b[2Jles|NONE|ENTERQUEUE||555|1",
+    "{at}|1.8|sales|Al\u009bice|RINGNOANSWER|1000",
+    "{at}|1.9|sales\t|NONE|ENTERQUEUE||555\x07|1",
+    "{at}|1.10|sales|Bob|PAUSE|lunch\x7f",
+    "\x1b]2;retitled\x07",
 )
 
 

@@ -181,6 +181,24 @@ def test_an_agent_on_two_calls_at_once_is_left_to_the_engine(tmp_path):
     assert len(plan.agents) == 1  # Alice; Bob's calls stay in numpy
 
 
+def test_control_characters_in_names_are_shown_as_the_mapper_shows_them(tmp_path):
+    lines = [
+        "1732262400|1.1|sa\x1b[2Jles|NONE|ENTERQUEUE||5551|1",
+        "1732262405|1.1|sa\x1b[2Jles|Al\u009bice|CONNECT|5|1.1.9|2",
+        "1732262406|1.2|sales|NONE|ENTERQUEUE||5552\x07|1",
+        "1732262420|1.1|sa\x1b[2Jles|Al\u009bice|COMPLETEAGENT|5|15|1",
+        "1732262430|1.2|sales|Bob\t|CONNECT|24|1.2.9|1",
+        "1732262490|1.2|sales|Bob\t|COMPLETECALLER|24|60|1\r\r",
+    ]
+    path = tmp_path / "queue_log"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    plan = check([str(path)], WRAPUPS, 60.0)
+    assert plan.agents == frozenset()
+    _, got = batch([str(path)], WRAPUPS, 60.0)
+    assert got is not None
+    assert set(got[1].queues) == {"sa\ufffd[2Jles", "sales"}
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [

@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 
 from wallboard.adapters.queue_log import NONE, parse_line, verb_rules
-from wallboard.adapters.validate import MAX_DURATION_S, QUEUE_LOG_DURATIONS, blank_bad_durations
+from wallboard.adapters.validate import (
+    MAX_DURATION_S,
+    QUEUE_LOG_DURATIONS,
+    blank_bad_durations,
+    printable,
+)
 
 PAD = 40  # zero bytes around a chunk: 8-byte loads near its edges stay inside
 LONGEST = 32  # the longest name the fast path reads
@@ -177,6 +182,7 @@ class ColumnReader:
         self._size = 0
         self._data: dict[int, list[str]] = {}
         self._unknown: set[str] = set()
+        self._controls_told = False
         self._verb_words = _verb_words()
         self._source = "queue_log"
 
@@ -327,7 +333,18 @@ class ColumnReader:
 
     def _slow(self, text: str, line: int) -> tuple | None:
         """A line read the mapper's way: None when it gives no event (warned about as it does)."""
-        fields = text.rstrip("\r\n").split("|")
+        text = text.rstrip("\r\n")
+        if not text.isprintable():
+            shown = printable(text)
+            if shown != text and not self._controls_told:
+                self._controls_told = True
+                self.problem(
+                    "control characters (terminal escapes) shown as U+FFFD, here and in later "
+                    "lines",
+                    line,
+                )
+            text = shown
+        fields = text.split("|")
         if len(fields) < 5 and not text.strip():
             return None
         try:
@@ -449,21 +466,35 @@ class _Chunk:
         self.buf = buf
         # word(o): the 8 bytes from data offset o on, little-endian
         self._words = np.ndarray(buffer=buf, dtype="<u8", shape=(len(buf) - 7,), strides=(1,))
-        ends = np.flatnonzero(raw == 10)
+        low = np.flatnonzero(raw < 32)  # line ends, and the control bytes a line may hold
+        newline = raw[low] == 10
+        ends = low[newline]
         if len(raw) and raw[-1] != 10:
             ends = np.append(ends, len(raw))
         starts = np.zeros(len(ends), np.int64)
         starts[1:] = ends[:-1] + 1
-        # The mapper strips trailing \r and \n: one \r is stripped here, more are slow.
+        # The mapper strips trailing \r and \n: one \r is stripped here. Lines with other
+        # control characters are slow: the mapper shows them as U+FFFD.
         self.cr = (ends > starts) & (buf[PAD + ends - 1] == 13)
+        stripped = ends[self.cr] - 1
         ends = ends - self.cr
-        slow = (ends > starts) & (buf[PAD + ends - 1] == 13)
-        if not data.isascii():
+        odd = [low[~newline]]
+        if b"\x7f" in data:
+            odd.append(np.flatnonzero(raw == 127))
+        wrong = not data.isascii()
+        if wrong:
             try:
                 data.decode("utf-8")
+                wrong = False
             except UnicodeDecodeError:  # bytes that are not UTF-8: decoded the mapper's way
-                high = np.flatnonzero(raw >= 128)
-                slow[np.unique(np.searchsorted(starts, high, side="right") - 1)] = True
+                odd.append(np.flatnonzero(raw >= 128))
+            if not wrong:  # C1 controls (U+0080 to U+009F) are C2 80 to C2 9F in UTF-8
+                lead = np.flatnonzero(raw[:-1] == 0xC2)
+                odd.append(lead[(raw[lead + 1] >= 0x80) & (raw[lead + 1] <= 0x9F)])
+        controls = np.concatenate(odd)
+        controls = controls[~np.isin(controls, stripped)]
+        slow = np.zeros(len(starts), np.bool_)
+        slow[np.searchsorted(starts, controls, side="right") - 1] = True
         pipes = np.flatnonzero(raw == 124)
         first = np.searchsorted(pipes, starts)
         count = np.empty(len(starts), np.int64)
