@@ -13,8 +13,10 @@ import gc
 import time
 import tracemalloc
 from collections.abc import Iterable
+from typing import Any
 
 from benchmarks.common import BenchResult
+from benchmarks.earlier import ENGINE_BEFORE, earlier_engine
 from tests.engine.recompute import forget_reports
 from tests.synthetic import generate_shift
 from wallboard.engine import Engine
@@ -27,35 +29,58 @@ LARGE_SNAPSHOT_TARGET_MS = 10.0  # issue 14: 200 queues / 5,000 agents
 MEMORY_TARGET_MB = 200.0
 
 
-def _apply_all(events: list[Event]) -> Engine:
+def _apply_all(
+    events: list[Event], engine_type: Any = Engine, config_type: Any = EngineConfig
+) -> Any:
     """A replay with three windows (15 min, 5 min, 1 h), as a busy board shows them."""
-    engine = Engine(EngineConfig(extra_windows_s=(300.0, 3600.0)))
+    engine = engine_type(config_type(extra_windows_s=(300.0, 3600.0)))
     apply = engine.apply
     for event in events:
         apply(event)
     return engine
 
 
-def _cpu_seconds(events: list[Event]) -> float:
+def _cpu_seconds(
+    events: list[Event], engine_type: Any = Engine, config_type: Any = EngineConfig
+) -> float:
     # CPU time, not wall time: the figure must not depend on what else the machine runs.
     started = time.process_time()
-    _apply_all(events)
+    _apply_all(events, engine_type, config_type)
     return time.process_time() - started
 
 
 def apply_throughput(agents: int = 500, queues: int = 20, hours: float = 4.0) -> BenchResult:
-    """Best of three full replays of one shift, events already in memory."""
+    """Best of four full replays of one shift, events already in memory.
+
+    The baseline is the engine of `earlier.ENGINE_BEFORE` fed the same events in the
+    same process, the two replays alternated, best of four each.
+    """
     events = list(generate_shift(7, agents=agents, queues=queues, hours=hours))
+    before = earlier_engine()
     gc.collect()
-    best = min(_cpu_seconds(events) for _ in range(3))
-    rate = len(events) / best
+    runs: list[float] = []
+    baseline_runs: list[float] = []
+    for _ in range(4):
+        if before is not None:
+            baseline_runs.append(_cpu_seconds(events, *before))
+        runs.append(_cpu_seconds(events))
+    rate = len(events) / min(runs)
+    baseline = len(events) / min(baseline_runs) if baseline_runs else None
     return BenchResult(
         f"engine apply ({agents} agents, {queues} queues, {hours:g} h)",
         rate,
         "events/s",
+        baseline=baseline,
         target=f">= {APPLY_TARGET:,.0f} events/s",
         met=rate >= APPLY_TARGET,
-        note=f"{len(events):,} events, 3 windows, CPU time, best of 3",
+        note=(
+            f"{len(events):,} events, 3 windows, CPU time, best of 4; baseline = the engine of "
+            + (
+                f"commit {ENGINE_BEFORE}, alternated"
+                if before
+                else f"{ENGINE_BEFORE}: no git, none"
+            )
+        ),
     )
 
 

@@ -52,8 +52,8 @@ from wallboard.engine.ledger import (
     WRAP_TIME,
     WRAPS,
     Series,
-    accrue,
     rebase_totals,
+    regroup,
 )
 from wallboard.engine.report import SpanTotals, board, span_totals
 from wallboard.engine.schedule import ALL, Schedule
@@ -330,18 +330,17 @@ class Engine:
     def _roster(self, series: Series, state: int, on: bool) -> None:
         group = ROSTER_GROUP[state]
         if group >= 0:
-            self._regroup(series, -1, group) if on else self._regroup(series, group, -1)
+            regroup(series, self.now, -1, group) if on else regroup(series, self.now, group, -1)
 
     def _roll_over(self, interval: bool, day: bool) -> None:
         """Start a new interval and/or day at the clock's time."""
         at = self.now
         for series in self._series:
-            if series.last_t < at:
-                accrue(series, at)
+            regroup(series, at, -1, -1)  # the segment before the new span
             if interval:
-                series.ibase = list(series.cum)
+                series.ibase = series.cum
             if day:
-                series.dbase = list(series.cum)
+                series.dbase = series.cum
         for queue in self.queues.values():
             if interval:
                 queue.ibase = list(queue.cum)
@@ -445,52 +444,101 @@ class Engine:
     # ------------------------------------------------------------- integrals
 
     def _refresh(self, agent: AgentState) -> None:
-        """Recount the states of an agent and its memberships after any change to them."""
+        """Recount the states of an agent and its memberships after any change to them.
+
+        The engine's hottest path (about once an event, 1.5 membership moves an event):
+        a membership's move is written out here, the arithmetic of `_tally` and
+        `ledger.regroup` in the same order, since a Python call costs as much as the
+        work it would do.
+        """
         now = self.now
         activity = agent.activity
-        if activity:
-            # On a call, every membership shows the call (the common, hot case).
-            for member in agent.members.values():
-                if member.state != activity:
-                    self._move(member, activity)
-            state = activity
-        else:
-            wraps = agent.wraps
-            any_wrap = any_available = any_paused = False
-            for name, member in agent.members.items():
-                if wraps and name in wraps:
-                    state = WRAPPING
-                    any_wrap = True
-                elif member.paused:
-                    state = PAUSED
-                    any_paused = True
-                else:
-                    state = AVAILABLE
-                    any_available = True
-                if member.state != state:
-                    self._move(member, state)
-            if any_wrap:
-                state = WRAPPING
-            elif any_available:
-                state = AVAILABLE
-            elif any_paused:
-                state = PAUSED
+        wraps = agent.wraps
+        members_changed = self.members_changed
+        any_wrap = any_available = any_paused = False
+        for name, member in agent.members.items():
+            if activity:
+                # On a call, every membership shows the call (the common, hot case).
+                to = activity
+            elif wraps and name in wraps:
+                to = WRAPPING
+                any_wrap = True
+            elif member.paused:
+                to = PAUSED
+                any_paused = True
             else:
-                state = LOGGED_OFF
+                to = AVAILABLE
+                any_available = True
+            was = member.state
+            if was == to:
+                continue
+            # The membership moves: its queue's counts and state integrals follow.
+            member.state = to
+            queue = member.queue
+            members_changed.add(queue)
+            counts = queue.counts
+            counts[to] += 1  # a membership's state: never LOGGED_OFF
+            if was >= 0:
+                counts[was] -= 1
+            old_group = GROUP[was]
+            new_group = GROUP[to]
+            if old_group != new_group:
+                series = queue.series
+                log = series.log
+                last = log[-1]
+                if last[0] != now:
+                    dt = now - last[0]
+                    n0, n1, n2, n3 = series.n
+                    log.append(
+                        (
+                            now,
+                            last[1] + n0 * dt,
+                            last[2] + n1 * dt,
+                            last[3] + n2 * dt,
+                            last[4] + n3 * dt,
+                            n0,
+                            n1,
+                            n2,
+                            n3,
+                        )
+                    )
+                n = series.n
+                n[new_group] += 1
+                if old_group >= 0:
+                    n[old_group] -= 1
+            if member.scheduled and ROSTER_GROUP[was] != ROSTER_GROUP[to]:
+                regroup(queue.rostered, self.now, ROSTER_GROUP[was], ROSTER_GROUP[to])  # type: ignore[arg-type]
+        if activity:
+            state = activity
+        elif any_wrap:
+            state = WRAPPING
+        elif any_available:
+            state = AVAILABLE
+        elif any_paused:
+            state = PAUSED
+        else:
+            state = LOGGED_OFF
         old = agent.state
         if state != old:
             agent.state = state
             agent.since = now
             self.agents_changed.add(agent)
-            self._tally(self.agent_counts, self.all_series, old, state)
+            counts = self.agent_counts
+            counts[state] += 1
+            if old >= 0:
+                counts[old] -= 1
+            old_group = GROUP[old]
+            new_group = GROUP[state]
+            if old_group != new_group:
+                regroup(self.all_series, now, old_group, new_group)
             rostered = agent.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]
             if rostered:
-                self._regroup(self.all_rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
+                regroup(self.all_rostered, self.now, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
             team = agent.team
             if team is not None:
                 self._tally(team.counts, team.series, old, state)
                 if rostered:
-                    self._regroup(team.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
+                    regroup(team.rostered, self.now, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
         if state == PAUSED:
             reason = agent.members[min(agent.members)].reason
             if reason != agent.reason:
@@ -502,16 +550,6 @@ class Engine:
             agent.since = now
             self.agents_changed.add(agent)
 
-    def _move(self, member: Member, state: int) -> None:
-        """A membership changes state: its queue's counts and integrals follow."""
-        old = member.state
-        member.state = state
-        queue = member.queue
-        self.members_changed.add(queue)
-        self._tally(queue.counts, queue.series, old, state)
-        if member.scheduled and ROSTER_GROUP[old] != ROSTER_GROUP[state]:
-            self._regroup(queue.rostered, ROSTER_GROUP[old], ROSTER_GROUP[state])  # type: ignore[arg-type]
-
     def _tally(self, counts: list[int], series: Series, old: int, new: int) -> None:
         """One member or agent goes from state `old` to `new` (-1: not counted) at the clock."""
         if new >= 0:
@@ -521,18 +559,7 @@ class Engine:
         old_group = GROUP[old]
         new_group = GROUP[new]
         if old_group != new_group:
-            self._regroup(series, old_group, new_group)
-
-    def _regroup(self, series: Series, old_group: int, new_group: int) -> None:
-        """One member moves between the series' groups (-1: none) at the clock."""
-        now = self.now
-        if series.last_t != now:
-            accrue(series, now)
-        n = series.n
-        if new_group >= 0:
-            n[new_group] += 1
-        if old_group >= 0:
-            n[old_group] -= 1
+            regroup(series, self.now, old_group, new_group)
 
     # ---------------------------------------------------------------- calls
 
@@ -591,7 +618,7 @@ class Engine:
         return at - joined
 
     def _on_joined(self, e: CallerJoined, at: float) -> None:
-        queue = self._queue(e.queue)
+        queue = self.queues.get(e.queue) or self._queue(e.queue)
         if e.call_id not in queue.waiting and e.call_id not in queue.leaving:
             queue.waiting[e.call_id] = at
             self.waiting_changed.add(queue)
@@ -599,16 +626,18 @@ class Engine:
                 queue.callers[e.call_id] = e.caller
                 # An agent ringing for this call already (the offer came first) shows it now.
                 self.agents_changed.update(self._ringing.get((queue.name, e.call_id), ()))
-            self._count(queue, at, JOINS)
+            queue.cum[JOINS] += 1
+            self._record(queue, at)
 
     def _on_answered(self, e: CallerAnswered, at: float) -> None:
-        queue = self._queue(e.queue)
+        queue = self.queues.get(e.queue) or self._queue(e.queue)
         wait = self._outcome_wait(queue, e.call_id, at, e.wait_s)
         if wait is None:
             return
         key = (e.queue, e.call_id)
-        agent = self._agent(e.agent)
-        self._member(agent, queue)
+        agent = self.agents.get(e.agent) or self._agent(e.agent)
+        if queue.name not in agent.members:
+            self._member(agent, queue)
         ring = e.ring_s
         if ring is None and agent.activity == RINGING and agent.ring_key == key:
             ring = at - agent.ring_start
@@ -646,7 +675,7 @@ class Engine:
         self._refresh(agent)
 
     def _on_abandoned(self, e: CallerAbandoned, at: float) -> None:
-        queue = self._queue(e.queue)
+        queue = self.queues.get(e.queue) or self._queue(e.queue)
         wait = self._outcome_wait(queue, e.call_id, at, e.wait_s)
         if wait is None:
             return
@@ -710,7 +739,7 @@ class Engine:
         self._count(self._queue(e.queue), at, BLOCKED)
 
     def _on_call_ended(self, e: CallEnded, at: float) -> None:
-        queue = self._queue(e.queue)
+        queue = self.queues.get(e.queue) or self._queue(e.queue)
         call = self._calls.pop((e.queue, e.call_id), None)
         if call is None:
             agent = self.agents.get(e.agent)
@@ -727,8 +756,9 @@ class Engine:
             del self._calls_by_id[e.call_id]
         if call.key is not None and self._calls_by_id.get(call.key[1]) is call:
             del self._calls_by_id[call.key[1]]
-        named = self._agent(e.agent)
-        self._member(named, queue)
+        named = self.agents.get(e.agent) or self._agent(e.agent)
+        if queue.name not in named.members:
+            self._member(named, queue)
         agent = call.agent
         call_queue = call.queue
         assert call_queue is not None
@@ -807,7 +837,7 @@ class Engine:
         self.agents_changed.add(agent)
         self._tally(queue.counts, queue.series, member.state, -1)
         if member.scheduled:
-            self._regroup(queue.rostered, ROSTER_GROUP[member.state], -1)  # type: ignore[arg-type]
+            regroup(queue.rostered, self.now, ROSTER_GROUP[member.state], -1)  # type: ignore[arg-type]
         queue.former[agent.id] = at
         self._refresh(agent)
 
@@ -826,9 +856,10 @@ class Engine:
         self._refresh(agent)
 
     def _on_ringing(self, e: AgentRinging, at: float) -> None:
-        queue = self._queue(e.queue)
-        agent = self._agent(e.agent)
-        self._member(agent, queue)
+        queue = self.queues.get(e.queue) or self._queue(e.queue)
+        agent = self.agents.get(e.agent) or self._agent(e.agent)
+        if queue.name not in agent.members:
+            self._member(agent, queue)
         key = (e.queue, e.call_id)
         activity = agent.activity
         if activity in (TALKING, HOLDING) or (activity == RINGING and agent.ring_key == key):
@@ -886,6 +917,7 @@ class Engine:
             queue.ledger.trim()
         for series in self._series:
             if series.ledger.advance(edges, widest):
+                # `cum` is a copy: the ledger's rebase zeroes the last entry, which holds it.
                 rebase_totals(series.cum, series.ibase, series.dbase, series.ledger, 0)
             series.ledger.trim()
 

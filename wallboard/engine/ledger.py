@@ -129,35 +129,57 @@ class Ledger:
 class Series:
     """Counts of members per state group over time, and their running integral.
 
-    `cum` integrates the counts since the last rebase; `ibase`/`dbase` are `cum`
-    when the interval/day started. Ledger entries are closed segments
-    `(t_end, cum0..cum3 at t_end, n0..n3 during the segment)`; the first one is
-    a zero-length segment at the series' creation.
+    Ledger entries are closed segments `(t_end, cum0..cum3 at t_end, n0..n3 during
+    the segment)`; the first one is a zero-length segment at the series' creation.
+    The last entry holds the running integral (`cum`, since the last rebase) and its
+    instant, so closing a segment builds one tuple and changes nothing else;
+    `ibase`/`dbase` are `cum` when the interval/day started.
     """
 
-    __slots__ = ("cum", "dbase", "ibase", "last_t", "ledger", "log", "n")
+    __slots__ = ("dbase", "ibase", "ledger", "log", "n")
 
     def __init__(self, t: float, n_windows: int) -> None:
         self.n = [0, 0, 0, 0]
-        self.last_t = t
-        self.cum = [0.0, 0.0, 0.0, 0.0]
         self.ibase = [0.0, 0.0, 0.0, 0.0]
         self.dbase = [0.0, 0.0, 0.0, 0.0]
         self.ledger = Ledger((t, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0), n_windows)
         self.log = self.ledger.entries
 
+    @property
+    def cum(self) -> list[float]:
+        """The running integrals at the end of the last closed segment (a copy)."""
+        return list(self.log[-1][1:5])
 
-def accrue(series: Series, t: float) -> None:
-    """Close the segment of constant counts that ends at `t`."""
-    dt = t - series.last_t
-    n0, n1, n2, n3 = series.n
-    cum = series.cum
-    cum[0] += n0 * dt
-    cum[1] += n1 * dt
-    cum[2] += n2 * dt
-    cum[3] += n3 * dt
-    series.last_t = t
-    series.log.append((t, cum[0], cum[1], cum[2], cum[3], n0, n1, n2, n3))
+
+def regroup(series: Series, t: float, old_group: int, new_group: int) -> None:
+    """One member moves between the series' groups (-1: none) at `t`.
+
+    The segment of constant counts that ends at `t` is closed first (once per
+    instant); `regroup(series, t, -1, -1)` only closes it.
+    """
+    log = series.log
+    last = log[-1]
+    n = series.n
+    if last[0] != t:
+        dt = t - last[0]
+        n0, n1, n2, n3 = n
+        log.append(
+            (
+                t,
+                last[1] + n0 * dt,
+                last[2] + n1 * dt,
+                last[3] + n2 * dt,
+                last[4] + n3 * dt,
+                n0,
+                n1,
+                n2,
+                n3,
+            )
+        )
+    if new_group >= 0:
+        n[new_group] += 1
+    if old_group >= 0:
+        n[old_group] -= 1
 
 
 def rebase_totals(
@@ -207,8 +229,10 @@ def integral_spans(series: Series, t: float, windows: tuple[float, ...]) -> list
 
 def integral_now(series: Series, t: float) -> list[float]:
     """The running integrals at `t` (no later change of counts than the series has seen)."""
-    dt = t - series.last_t
-    return [c + k * dt for c, k in zip(series.cum, series.n, strict=True)]
+    last = series.log[-1]
+    dt = t - last[0]
+    n = series.n
+    return [last[1] + n[0] * dt, last[2] + n[1] * dt, last[3] + n[2] * dt, last[4] + n[3] * dt]
 
 
 def integral_at(series: Series, edge: float, p: int) -> list[float]:
