@@ -1,7 +1,7 @@
 """The reference schedule of the alarms: every rule at every whole second of source time.
 
 This is the stepper the product shipped before it evaluated at change points
-(`wallboard.alarms.stepper`): a full snapshot (without agents) at every whole
+(`wallboard.alarms.stepper`): a full snapshot (with agents only for agent rules) at every whole
 second, the evaluation at second `s` seeing every event stamped `<= s` and
 none later. It defines the transitions the change-point stepper must give,
 instant for instant and value for value, and `make bench` measures against it.
@@ -80,7 +80,8 @@ class EverySecondStepper:
     def _evaluate(self, t: float) -> list[dict[str, Any]]:
         self._last = t
         self.evaluations += 1
+        agents = any(rule.kind == "agent" for rule in self.evaluator.rules)
         transitions: list[Transition] = self.evaluator.evaluate(
-            self.engine.snapshot(t, agents=False)
+            self.engine.snapshot(t, agents=agents)
         )
         return [transition.to_dict() for transition in transitions]

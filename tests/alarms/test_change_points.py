@@ -18,13 +18,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.alarms.reference import EverySecondStepper
-from tests.engine.strategies import Scenario, scenarios
+from tests.engine.strategies import TEAMS, Scenario, scenarios
 from tests.synthetic import generate_shift
 from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.adapters.recording import RecordingSource
 from wallboard.alarms import AlarmStepper, Evaluator, load_rules, parse_rules
-from wallboard.alarms.rules import INSTANT_METRICS, SPAN_METRICS, Rule
+from wallboard.alarms.rules import AGENT_METRICS, INSTANT_METRICS, SPAN_METRICS, Rule
 from wallboard.engine import Engine
+from wallboard.engine.schedule import Schedule, Shift
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.events import AgentLoggedIn, CallEnded, CallerAnswered, CallerJoined, Event
 
@@ -71,8 +72,39 @@ def _level(metric: str) -> str:
 
 
 @st.composite
+def agent_rule_texts(draw: st.DrawFn, index: int) -> str:
+    """One agent rule (kind = "agent"): any figure, operator, hold-down, agent and team."""
+    metric = draw(st.sampled_from(sorted(AGENT_METRICS)))
+    op = draw(st.sampled_from(["<", "<=", ">", ">="]))
+    levels = LEVELS["count" if metric == "ring_no_answer" else "seconds"]
+    threshold = draw(st.sampled_from(levels))
+    above = [x for x in levels if x >= threshold]
+    below = [x for x in levels if x <= threshold]
+    clear = draw(st.sampled_from(above if op in ("<", "<=") else below))
+    lines = [
+        "[[rule]]",
+        f'id = "r{index}"',
+        'kind = "agent"',
+        f'metric = "{metric}"',
+        f'agent = "{draw(st.sampled_from(["*", "*", "A1", "A[12]", "A9"]))}"',
+        f'for = "{draw(st.sampled_from([0, 0, 1, 5, 30]))}s"',
+        f'clear_for = "{draw(st.sampled_from([0, 0, 1, 3, 20]))}s"',
+        f'op = "{op}"',
+        f"threshold = {threshold}",
+        f"clear = {clear}",
+    ]
+    if draw(st.integers(0, 3)) == 0:
+        lines.append(f'team = "{draw(st.sampled_from(TEAMS))}"')
+    if metric == "pause_s" and draw(st.booleans()):
+        lines.append(f'reason = "{draw(st.sampled_from(["lunch", "BR*"]))}"')
+    return "\n".join(lines)
+
+
+@st.composite
 def rule_texts(draw: st.DrawFn, index: int) -> str:
     """One `[[rule]]` table of any kind, metric, span, selector and hold-downs."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(agent_rule_texts(index))
     metric = draw(st.sampled_from(sorted(SPAN_METRICS | INSTANT_METRICS)))
     instant = metric in INSTANT_METRICS
     span = "instant" if instant else draw(st.sampled_from(["window", "interval", "day"]))
@@ -113,10 +145,15 @@ def rule_sets(draw: st.DrawFn) -> list[Rule]:
     return parse_rules("\n\n".join(draw(rule_texts(i)) for i in range(count)), "drawn.toml")
 
 
-def _both(rules: list[Rule], config: EngineConfig) -> tuple[AlarmStepper, EverySecondStepper]:
+def _both(
+    rules: list[Rule], config: EngineConfig, shifts: list[Shift] | None
+) -> tuple[AlarmStepper, EverySecondStepper]:
+    def engine() -> Engine:
+        return Engine(config, Schedule(shifts) if shifts else None)
+
     return (
-        AlarmStepper(Engine(config), Evaluator(rules)),
-        EverySecondStepper(Engine(config), Evaluator(rules)),
+        AlarmStepper(engine(), Evaluator(rules)),
+        EverySecondStepper(engine(), Evaluator(rules)),
     )
 
 
@@ -127,10 +164,11 @@ def assert_same_alarms(
     looks: dict[int, list[float]],
     end: float,
     marks: bool = True,
+    shifts: list[Shift] | None = None,
 ) -> list[dict[str, Any]]:
     """Play `events` through both steppers, asking for the alarms at `looks` (after event
     count -> instants), acknowledging and silencing as an operator would; compare all."""
-    ours, reference = _both(rules, config)
+    ours, reference = _both(rules, config, shifts)
     seen: list[dict[str, Any]] = []
     for count in range(len(events) + 1):
         for t in looks.get(count, []):
@@ -165,7 +203,7 @@ def test_change_points_equal_every_second(scenario: Scenario, rules: list[Rule],
     for count, t in scenario.checkpoints:
         looks.setdefault(count, []).append(t)
     end = max(e.at for e in events) + tail
-    assert_same_alarms(rules, scenario.config, events, looks, end)
+    assert_same_alarms(rules, scenario.config, events, looks, end, shifts=scenario.schedule)
 
 
 def test_a_synthetic_shift_with_the_builtin_and_moving_rules():

@@ -147,6 +147,8 @@ def test_message_fingerprint_and_transition_shape():
         "rule": "sl",
         "name": "sl",
         "queue": "support",
+        "agent": "",
+        "team": "",
         "severity": "critical",
         "fingerprint": fired.fingerprint,
         "since": 100,
@@ -160,6 +162,8 @@ def test_message_fingerprint_and_transition_shape():
         {
             "rule": "sl",
             "queue": "support",
+            "agent": "",
+            "team": "",
             "severity": "critical",
             "since": 100,
             "metric": "service_level",

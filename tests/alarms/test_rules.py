@@ -151,7 +151,10 @@ BASE = 'id = "r1"\nmetric = "service_level"\nop = "<"\nthreshold = 0.8\n'
             BASE.replace('id = "r1"', 'id = "has space"'),
             "r.toml:4: rule 'has space': id: must be a name",
         ),
-        (BASE + 'kind = "trend"', "r.toml:8: rule 'r1': kind: must be 'threshold' or 'change'"),
+        (
+            BASE + 'kind = "trend"',
+            "r.toml:8: rule 'r1': kind: must be 'threshold', 'change' or 'agent'",
+        ),
         (
             BASE + 'message = "{value:.0%} {queeu}"',
             "r.toml:8: rule 'r1': message: unknown placeholder {queeu}",

@@ -107,7 +107,7 @@ LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 
 # Rules that read every kind of thing a quiet gap can move: the longest wait (threshold
 # with hold-downs, and a change rule looking back), day-span counts and agent-state ratios,
-# windows, intervals and staffing.
+# windows, intervals and staffing, callbacks expiring, an agent's time in pause.
 QUIET_RULES = """
 [[rule]]
 id = "wait"
@@ -155,6 +155,21 @@ metric = "staffing_gap"
 op = ">"
 threshold = 0
 queue = "*"
+
+[[rule]]
+id = "callbacks"
+metric = "callbacks_pending"
+queue = "all"
+op = ">="
+threshold = 1
+for = "5s"
+
+[[rule]]
+id = "long-pause"
+kind = "agent"
+metric = "pause_s"
+op = ">"
+threshold = 60
 """
 DAY_OCCUPANCY = """
 [[rule]]

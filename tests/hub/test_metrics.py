@@ -29,7 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families as parse_pro
 from tests.conftest import REPO
 from tests.hub.conftest import TIMEOUT_S, TOKEN, DrivenFeed, boards_until, open_viewer
 from tests.hub.test_serve_command import clean_env, wallboard
-from wallboard.alarms import AlarmStepper, load_rules
+from wallboard.alarms import AlarmStepper, load_rules, parse_rules
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig
 from wallboard.hub.access import Access, Grant, Scope, TokenEntry, hash_token, new_token
@@ -116,7 +116,8 @@ def expected_board_samples(source: str, snapshot: dict[str, Any], state: str) ->
         severities[alarm["severity"]] += 1
         put(
             "wallboard_alarm_firing", 1.0,
-            rule=alarm["rule"], queue=alarm["queue"], severity=alarm["severity"],
+            rule=alarm["rule"], queue=alarm["queue"], agent=alarm["agent"], team=alarm["team"],
+            severity=alarm["severity"],
         )  # fmt: skip
     for severity, count in severities.items():
         put("wallboard_firing_alarms", count, severity=severity)
@@ -152,12 +153,27 @@ def assert_same(got: dict[Key, float], want: dict[Key, float]) -> None:
         assert got[key] == value or math.isclose(got[key], value, rel_tol=1e-15), key
 
 
+# An agent rule that fires on the sample shift (its pauses are shorter than the built-in
+# limits), so that the boards carry agent alarms too.
+SHORT_PAUSE = """
+[[rule]]
+id = "pause-2m"
+kind = "agent"
+metric = "pause_s"
+op = ">"
+threshold = 120
+"""
+
+
 @functools.cache
 def engine_snapshots(at_fractions: tuple[float, ...]) -> list[dict[str, Any]]:
-    """Real boards of the sample shift (engine + built-in rules) at fractions of its length."""
+    """Real boards of the sample shift (engine + built-in rules and SHORT_PAUSE) at fractions
+    of its length."""
     events = [e for e in open_file_source(SAMPLE).events() if not isinstance(e, SourceStatus)]
     engine = Engine(EngineConfig(extra_windows_s=(300.0,)))
-    stepper = AlarmStepper.factory(load_rules(None))(engine)
+    stepper = AlarmStepper.factory(load_rules(None) + parse_rules(SHORT_PAUSE, "pause.toml"))(
+        engine
+    )
     start, end = events[0].at, events[-1].at
     boards, index = [], 0
     for fraction in at_fractions:
@@ -202,6 +218,7 @@ async def test_every_sample_equals_the_board_shown_at_that_instant(start_hub):
             },
         )
         # Before, during and after the surge at 10:20: other alarms firing each time.
+        labelled: set[str] = set()
         for number, snapshot in enumerate(engine_snapshots(BOARDS_AT)):
             stats.event(time.time() - 2.0)
             stats.state("live")
@@ -224,6 +241,8 @@ async def test_every_sample_equals_the_board_shown_at_that_instant(start_hub):
                 assert figures["wallboard_source_events_received_total"] == number + 1
                 assert 2.0 <= figures["wallboard_source_last_event_age_seconds"] < 2.0 + TIMEOUT_S
             assert any(k[0] == "wallboard_alarm_firing" for k in want) or number == 0
+            labelled |= {dict(k[1])["agent"] for k in want if k[0] == "wallboard_alarm_firing"}
+        assert labelled - {""}, "agent alarms, labelled with their agent"
         # The hub's own CPU and memory, as every exporter reports them.
         assert "process_cpu_seconds_total" in (await scrape(url)).text
     finally:

@@ -269,3 +269,51 @@ async def test_without_rotation_the_wall_is_the_floor_until_turned_by_hand(teams
         await pilot.press("n")
         await pilot.pause()
         assert label.display and str(label.render()).endswith("page 2 of 6")
+
+
+AGENT_RULES = """
+[[rule]]
+id = "wrap-long"
+kind = "agent"
+metric = "wrap_s"
+op = ">"
+threshold = 5
+
+[[rule]]
+id = "call-long"
+kind = "agent"
+metric = "talk_s"
+op = ">"
+threshold = 300
+"""
+
+
+async def test_an_agent_whose_alarm_fires_is_marked_on_its_row(shift_events):
+    from wallboard.alarms import AlarmStepper
+    from wallboard.alarms.rules import parse_rules
+
+    rules = parse_rules(AGENT_RULES, "agents.toml")
+    r = Replayer(
+        shift_events, EngineConfig(), label="synthetic", alarms=AlarmStepper.factory(rules)
+    )
+    r.seek(r.start + 3600)
+    app = WallboardApp(r, r.config, paused=True)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        alarmed = {a["agent"] for a in board_of(app).alarms if a["agent"]}
+        assert alarmed, "an hour in, some call has run over 5 minutes"
+        agents = app.screen.query_one(AgentBoard)
+        rows = board_of(app).snapshot["agents"]
+        for agent_id in agents.keys:
+            name = agents.texts(agent_id)[0]
+            if agent_id in alarmed:
+                assert name == f"⚑ {rows[agent_id]['name']}"
+                assert agents.cells(agent_id)[0].component == "agent--alarm"
+            else:
+                assert name == rows[agent_id]["name"]
+        # The alarm strip says which agent (an agent rule's alarm has no queue).
+        strip = app.screen.query_one(AlarmStrip)
+        shown = [row[3] for row in strip._rows_shown]
+        assert sorted(w for w in shown if w.startswith("agent ")) == sorted(
+            f"agent {a['agent']}" for a in board_of(app).alarms if a["agent"]
+        )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import hashlib
+import math
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any, Literal, TypedDict, cast
 
 from wallboard.alarms.rules import Rule
 from wallboard.engine.snapshot import ActiveAlarm
+from wallboard.units import clock_duration
 
 # A change rule compares values from the engine; a difference that is "exactly
 # 10 points" in decimal is rarely exactly 0.1 in binary.
@@ -49,7 +51,9 @@ class TransitionRecord(TypedDict):
     status: Literal["firing", "resolved"]
     rule: str
     name: str
-    queue: str
+    queue: str  # "" for an agent rule's
+    agent: str  # agent rules: the agent id ("" for a queue rule's)
+    team: str  # and its team ("" when in none)
     severity: str
     fingerprint: str
     since: float | None
@@ -71,6 +75,22 @@ def fingerprint(rule_id: str, queue: str) -> str:
     return digest[:16]
 
 
+def hold_end(since: float, hold_s: float) -> float:
+    """The first whole second `t` with `t - since >= hold_s` (the evaluator's test, in floats)."""
+    t = float(math.ceil(since + hold_s))
+    while t - since < hold_s:
+        t += 1.0
+    while (t - 1.0) - since >= hold_s:
+        t -= 1.0
+    return t
+
+
+def agent_fingerprint(rule_id: str, agent: str) -> str:
+    """The fingerprint of an agent rule's alarm for one agent (never a queue's)."""
+    digest = hashlib.sha256(f"rule={rule_id}\0agent={agent}".encode()).hexdigest()
+    return digest[:16]
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     """One change of an alarm, as printed, sent to pagers and kept in the history."""
@@ -89,6 +109,8 @@ class Transition:
     notify: bool
     by: str = ""
     until: float | None = None
+    agent: str = ""  # agent rules: the agent (queue is "") and its team
+    team: str = ""
 
     def to_dict(self) -> TransitionRecord:
         """The JSON shape of `wallboard alerts --format jsonl` and of `BoardUpdate.transitions`."""
@@ -99,6 +121,8 @@ class Transition:
             "rule": self.rule,
             "name": self.name,
             "queue": self.queue,
+            "agent": self.agent,
+            "team": self.team,
             "severity": self.severity,
             "fingerprint": self.fingerprint,
             "since": self.since,
@@ -126,6 +150,9 @@ class _Alarm:
     acknowledged_by: str = ""
     acknowledged_at: float | None = None
     samples: deque[tuple[float, float | None]] = field(default_factory=deque)
+    agent: str = ""
+    team: str = ""
+    reason: str = ""  # an agent's pause reason when its alarm fired, for the message
 
 
 class Evaluator:
@@ -143,14 +170,50 @@ class Evaluator:
     # ------------------------------------------------------------- evaluation
 
     def evaluate(self, snapshot: Mapping[str, Any]) -> list[Transition]:
-        """Step every alarm to `snapshot["at"]`; the transitions in order."""
+        """Step every alarm to `snapshot["at"]`; the transitions in order.
+
+        Agent rules are stepped only on a snapshot with its `agents` (the board of
+        every agent, and `absent` of the schedule's); the stepper feeds them itself
+        (`wallboard.alarms.agents`).
+        """
         t = float(snapshot["at"])
-        out: list[Transition] = []
+        out: list[tuple[tuple[int, str], Transition]] = []
+        self.step_queues(snapshot, out)
+        rows = snapshot.get("agents")
+        if rows is not None:
+            absent = snapshot.get("absent", {})
+            teams = snapshot.get("teams", {})
+            members = {a: team for team, block in teams.items() for a in block["members"]}
+            for index, rule in enumerate(self.rules):
+                if rule.kind != "agent":
+                    continue
+                for agent in sorted({*rows, *absent}):
+                    row = rows.get(agent)
+                    team = row["team"] if row is not None else members.get(agent, "")
+                    if not selects(rule, agent, team):
+                        continue
+                    transitions: list[Transition] = []
+                    alarm = self.agent_alarm(index, agent, team)
+                    figure = agent_value(rule, row, absent.get(agent), t)
+                    self.step(alarm, t, figure, transitions, reason=row["reason"] if row else "")
+                    out.extend(((index, agent), transition) for transition in transitions)
+        transitions = ordered(out)
+        self.end_step(t, transitions)
+        return transitions
+
+    def step_queues(
+        self, snapshot: Mapping[str, Any], out: list[tuple[tuple[int, str], Transition]]
+    ) -> None:
+        """Step the queue rules' alarms to `snapshot["at"]`, each transition with its place
+        in the order of an evaluation (rule, then queue or agent: `ordered`)."""
+        t = float(snapshot["at"])
         for index, rule in enumerate(self.rules):
+            if rule.kind == "agent":
+                continue
             for queue, group in select(rule.queue, snapshot):
-                self.step(self.alarm(index, queue), t, metric_value(rule, group), out)
-        self.end_step(t, out)
-        return out
+                transitions: list[Transition] = []
+                self.step(self.alarm(index, queue), t, metric_value(rule, group), transitions)
+                out.extend(((index, queue), transition) for transition in transitions)
 
     def alarm(self, index: int, queue: str) -> _Alarm:
         """The alarm of rule `index` in `queue`, made when first asked for."""
@@ -161,11 +224,26 @@ class Evaluator:
             alarm = self._alarms[fp] = self._by_key[index, queue] = _Alarm(rule, queue, fp)
         return alarm
 
-    def step(self, alarm: _Alarm, t: float, value: float | None, out: list[Transition]) -> None:
-        """Step one alarm to `t` with its rule's figure there (what `evaluate` does for each)."""
+    def agent_alarm(self, index: int, agent: str, team: str) -> _Alarm:
+        """The alarm of agent rule `index` for `agent`, made when first asked for."""
+        key = (index, "\0" + agent)  # never a queue's name
+        alarm = self._by_key.get(key)
+        if alarm is None:
+            rule = self.rules[index]
+            fp = agent_fingerprint(rule.id, agent)
+            alarm = _Alarm(rule, "", fp, agent=agent, team=team)
+            self._alarms[fp] = self._by_key[key] = alarm
+        return alarm
+
+    def step(
+        self, alarm: _Alarm, t: float, value: float | None, out: list[Transition], reason: str = ""
+    ) -> None:
+        """Step one alarm to `t` with its rule's figure there (what `evaluate` does for each);
+        `reason`: an agent's pause reason, for an agent alarm's message."""
         if alarm.rule.kind == "change":
             self._step_change(alarm, t, value, out)
         else:
+            alarm.reason = reason
             self._step(alarm, t, value, _threshold_check(alarm.rule, value), out)
 
     def end_step(self, t: float, out: list[Transition]) -> None:
@@ -242,7 +320,7 @@ class Evaluator:
         if t - alarm.pending_since >= rule.for_s:
             alarm.state, alarm.since, alarm.value = "firing", t, value
             alarm.fired_value = value
-            alarm.message = _render(rule, alarm.queue, value, previous=previous)
+            alarm.message = _render(rule, alarm, value, previous=previous)
             alarm.notified = not self._silenced(alarm.fingerprint, t)
             out.append(self._transition(alarm, "firing", t, notify=alarm.notified))
 
@@ -289,6 +367,8 @@ class Evaluator:
             notify=notify,
             by=by,
             until=until,
+            agent=alarm.agent,
+            team=alarm.team,
         )
 
     # -------------------------------------------------------- operator actions
@@ -333,6 +413,8 @@ class Evaluator:
                 {
                     "rule": alarm.rule.id,
                     "queue": alarm.queue,
+                    "agent": alarm.agent,
+                    "team": alarm.team,
                     "severity": alarm.rule.severity,
                     "since": cast(float, alarm.since),  # set whenever it is firing
                     "metric": alarm.rule.metric,
@@ -353,17 +435,26 @@ class Evaluator:
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
+def ordered(steps: list[tuple[tuple[int, str], Transition]]) -> list[Transition]:
+    """The transitions of one evaluation in rule order, then by queue or agent."""
+    return [transition for _, transition in sorted(steps, key=lambda pair: pair[0])]
+
+
 def _threshold_check(rule: Rule, value: float | None) -> tuple[bool, bool] | None:
     if value is None:
         return None
     return rule.fires(value), rule.clears(value)
 
 
-def _render(rule: Rule, queue: str, value: float, *, previous: float | None = None) -> str:
+def _render(rule: Rule, alarm: _Alarm, value: float, *, previous: float | None = None) -> str:
     fields: dict[str, Any] = {
         "rule": rule.id,
         "name": rule.name,
-        "queue": queue,
+        "queue": alarm.queue,
+        "agent": alarm.agent,
+        "team": alarm.team,
+        "reason": alarm.reason,
+        "duration": clock_duration(max(0, int(value))),
         "metric": rule.metric,
         "span": rule.span,
         "severity": rule.severity,
@@ -402,6 +493,46 @@ def select(selector: str, snapshot: Mapping[str, Any]) -> Iterator[tuple[str, Ma
 def _glob_matches(selector: str, name: str) -> bool:
     """Rules with globs are matched against every queue every second: answer each pair once."""
     return fnmatch.fnmatchcase(name, selector)
+
+
+def selects(rule: Rule, agent: str, team: str) -> bool:
+    """Whether an agent rule is about `agent` (of `team`)."""
+    return (not rule.team or rule.team == team) and (
+        rule.agent == "*" or _glob_matches(rule.agent, agent)
+    )
+
+
+def agent_value(
+    rule: Rule, row: Mapping[str, Any] | None, absent_since: float | None, t: float
+) -> float:
+    """An agent rule's figure for one agent at `t` (docs/ALARMS.md "Agent rules").
+
+    `row` is the agent's board row (None: never seen), `absent_since` its entry in
+    the snapshot's `absent`. Time in a state is 0 out of it, so an alarm resolves
+    when the agent moves on.
+    """
+    metric = rule.metric
+    if metric == "absent_s":
+        return 0.0 if absent_since is None else t - absent_since
+    if row is None:
+        return 0.0
+    if metric == "ring_no_answer":
+        return float(row["ring_no_answer"])
+    if metric == "talk_s":
+        answered = row["answered_at"]
+        return 0.0 if answered is None else t - answered
+    state = row["state"]
+    if metric == "wrap_s":
+        return t - row["since"] if state == "wrap" else 0.0
+    if state == "paused" and (not rule.reason or reason_matches(rule.reason, row["reason"])):
+        return t - row["since"]
+    return 0.0
+
+
+@functools.lru_cache(maxsize=1024)
+def reason_matches(selector: str, reason: str) -> bool:
+    """Pause reasons are typed by people: matched as a glob, whatever the case."""
+    return fnmatch.fnmatchcase(reason.casefold(), selector.casefold())
 
 
 def metric_value(rule: Rule, group: Mapping[str, Any]) -> float | None:

@@ -35,11 +35,14 @@ def alertmanager_payload(
     or a renotification after a silence carries the same three.
     """
     status = transition["status"]
-    labels = {
-        "alertname": transition["rule"],
-        "queue": transition["queue"],
-        "severity": transition["severity"],
-    }
+    labels = {"alertname": transition["rule"]}
+    if transition.get("agent"):
+        labels["agent"] = transition["agent"]
+        if transition.get("team"):
+            labels["team"] = transition["team"]
+    else:
+        labels["queue"] = transition["queue"]
+    labels["severity"] = transition["severity"]
     annotations = {"summary": transition["message"], "description": transition["name"]}
     alert = {
         "status": status,
@@ -77,8 +80,14 @@ def text_line(transition: Mapping[str, Any]) -> str:
     )
     return (
         f"{iso(transition['at'])} {kind}{muted} [{transition['severity']}] "
-        f"{transition['rule']} {transition['queue']}{who}{until}: {transition['message']}"
+        f"{transition['rule']} {where(transition)}{who}{until}: {transition['message']}"
     )
+
+
+def where(alarm: Mapping[str, Any]) -> str:
+    """What an alarm is about: its queue, or `agent NAME` for an agent rule's."""
+    agent = alarm.get("agent")
+    return f"agent {agent}" if agent else str(alarm["queue"])
 
 
 def format_transition(transition: Mapping[str, Any], fmt: str) -> str | None:

@@ -11,7 +11,7 @@ import math
 import re
 import string
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from wallboard.engine.snapshot import AGENT_STATES
 from wallboard.errors import WallboardError
 
-Kind = Literal["threshold", "change"]
+Kind = Literal["threshold", "change", "agent"]
 Op = Literal["<", "<=", ">", ">="]
 Severity = Literal["info", "warning", "critical"]
 Direction = Literal["down", "up"]
@@ -62,9 +62,15 @@ SPAN_METRICS: frozenset[str] = frozenset(
 # Queue-level values at the instant of the snapshot (span "instant").
 INSTANT_METRICS: frozenset[str] = frozenset(
     {"waiting", "longest_wait_s", "agents_required", "staffing_gap", "predicted_sl"}
+    | {"callbacks_pending"}
     | {f"agents.{state}" for state in AGENT_STATES}
 )
 STAFFING_METRICS: frozenset[str] = frozenset({"agents_required", "staffing_gap", "predicted_sl"})
+# Figures of one agent (kind = "agent"), docs/ALARMS.md "Agent rules": seconds in the
+# current pause, wrap-up, call or absence (0 when not in it), and the ring-no-answer streak.
+AGENT_METRICS: frozenset[str] = frozenset(
+    {"pause_s", "wrap_s", "talk_s", "absent_s", "ring_no_answer"}
+)
 
 # Placeholders a message template may use, by rule kind.
 COMMON_FIELDS: frozenset[str] = frozenset(
@@ -73,6 +79,10 @@ COMMON_FIELDS: frozenset[str] = frozenset(
 TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "threshold": COMMON_FIELDS | {"threshold", "clear"},
     "change": COMMON_FIELDS | {"previous", "change", "by", "clear_by", "over"},
+    "agent": frozenset(
+        {"rule", "name", "agent", "team", "metric", "severity", "value", "threshold", "clear"}
+        | {"reason", "duration"}
+    ),
 }
 # Representative values used to try every template once at load time.
 _SAMPLE: Mapping[str, Any] = {
@@ -90,6 +100,10 @@ _SAMPLE: Mapping[str, Any] = {
     "by": 0.1,
     "clear_by": 0.05,
     "over": "15m",
+    "agent": "Alice",
+    "team": "Team 1",
+    "reason": "lunch",
+    "duration": "1:00:00",
 }
 
 _COMMON_KEYS = frozenset(
@@ -110,10 +124,21 @@ _COMMON_KEYS = frozenset(
 _KIND_KEYS: Mapping[str, frozenset[str]] = {
     "threshold": _COMMON_KEYS | {"op", "threshold", "clear"},
     "change": _COMMON_KEYS | {"over", "by", "clear_by", "direction"},
+    "agent": frozenset(
+        {"id", "name", "kind", "metric", "agent", "team", "reason", "op", "threshold", "clear"}
+        | {"for", "clear_for", "severity", "message"}
+    ),
 }
 _REQUIRED: Mapping[str, tuple[str, ...]] = {
     "threshold": ("id", "metric", "op", "threshold"),
     "change": ("id", "metric", "over", "by", "direction"),
+    "agent": ("id", "metric", "op", "threshold"),
+}
+# Keys of queue rules someone may write in an agent rule, and what to write instead.
+_NOT_FOR_AGENTS = {
+    "queue": "agent rules pick agents with 'agent' (a glob) and 'team'",
+    "span": "an agent's figures are of the instant: leave span out",
+    "min_offered": "only queue rules count offered calls",
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh])\s*$")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -121,6 +146,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 DEFAULT_MESSAGES: Mapping[str, str] = {
     "threshold": "{name}: {metric} {value:.4g} in {queue} (threshold {threshold:.4g})",
     "change": "{name}: {metric} moved {change:+.4g} in {over} in {queue} (now {value:.4g})",
+    "agent": "{name}: {agent} {metric} {value:.4g} (threshold {threshold:.4g})",
 }
 
 
@@ -150,6 +176,10 @@ class Rule:
     by: float = 0.0
     clear_by: float = 0.0
     direction: Direction = "down"
+    # Agent rules: which agents (a glob on the agent id, a team), which pause reason (a glob).
+    agent: str = "*"
+    team: str = ""
+    reason: str = ""
 
     @property
     def over_text(self) -> str:
@@ -290,10 +320,13 @@ def _build(table: Mapping[str, Any], index: int, loc: _Locator) -> Rule:
 
     kind = table.get("kind", "threshold")
     if kind not in _KIND_KEYS:
-        raise fail("kind", f"must be 'threshold' or 'change', not {kind!r}")
+        raise fail("kind", f"must be 'threshold', 'change' or 'agent', not {kind!r}")
     for key in table:
         if key not in _KIND_KEYS[kind]:
-            raise fail(key, f"unknown key for a {kind} rule")
+            hint = _NOT_FOR_AGENTS.get(key, "") if kind == "agent" else ""
+            hint = f" ({hint})" if hint else ""
+            article = "an" if kind == "agent" else "a"
+            raise fail(key, f"unknown key for {article} {kind} rule{hint}")
     for key in _REQUIRED[kind]:
         if key not in table:
             raise fail(None, f"missing required key {key!r}")
@@ -328,7 +361,12 @@ def _build(table: Mapping[str, Any], index: int, loc: _Locator) -> Rule:
             raise fail(key, f"must be one of {', '.join(options)}, not {value!r}")
         return value
 
+    if kind == "agent":
+        return _agent_rule(table, rule_id, fail, text, number, duration, choice)
     metric = text("metric", "")
+    if metric in AGENT_METRICS and metric not in SPAN_METRICS:
+        # (ring_no_answer is both: a queue's count in a span, and an agent's streak.)
+        raise fail("metric", f"{metric} is a figure of one agent: write kind = 'agent'")
     instant = metric in INSTANT_METRICS
     if not instant and metric not in SPAN_METRICS:
         raise fail("metric", f"unknown metric {metric!r} (see docs/ALARMS.md for the list)")
@@ -367,13 +405,7 @@ def _build(table: Mapping[str, Any], index: int, loc: _Locator) -> Rule:
         "min_offered": int(min_offered),
     }
     if kind == "threshold":
-        op = choice("op", OPS, "<")
-        threshold = number("threshold")
-        clear = number("clear", threshold)
-        if op in ("<", "<=") and clear < threshold:
-            raise fail("clear", f"must be >= threshold {threshold:g} for op '{op}' (hysteresis)")
-        if op in (">", ">=") and clear > threshold:
-            raise fail("clear", f"must be <= threshold {threshold:g} for op '{op}' (hysteresis)")
+        op, threshold, clear = _threshold_keys(fail, number, choice("op", OPS, "<"))
         return Rule(**common, op=op, threshold=threshold, clear=clear)  # type: ignore[arg-type]
     over_s = duration("over")
     if over_s < 1:
@@ -386,6 +418,71 @@ def _build(table: Mapping[str, Any], index: int, loc: _Locator) -> Rule:
         raise fail("clear_by", f"must be between 0 and by = {by:g} (hysteresis)")
     direction = choice("direction", DIRECTIONS, "down")
     return Rule(**common, over_s=over_s, by=by, clear_by=clear_by, direction=direction)  # type: ignore[arg-type]
+
+
+def _threshold_keys(
+    fail: Callable[[str | None, str], RulesError], number: Callable[..., float], op: str
+) -> tuple[str, float, float]:
+    """`op`, `threshold` and `clear`, the clear level on the safe side (hysteresis)."""
+    threshold = number("threshold")
+    clear = number("clear", threshold)
+    if op in ("<", "<=") and clear < threshold:
+        raise fail("clear", f"must be >= threshold {threshold:g} for op '{op}' (hysteresis)")
+    if op in (">", ">=") and clear > threshold:
+        raise fail("clear", f"must be <= threshold {threshold:g} for op '{op}' (hysteresis)")
+    return op, threshold, clear
+
+
+def _agent_rule(
+    table: Mapping[str, Any],
+    rule_id: str,
+    fail: Callable[[str | None, str], RulesError],
+    text: Callable[[str, str], str],
+    number: Callable[..., float],
+    duration: Callable[[str], float],
+    choice: Callable[[str, Sequence[str], str], str],
+) -> Rule:
+    """A rule on agents (kind = "agent"): the threshold keys, agents picked by glob and team."""
+    metric = text("metric", "")
+    if metric not in AGENT_METRICS:
+        raise fail(
+            "metric", f"unknown agent metric {metric!r}; use {', '.join(sorted(AGENT_METRICS))}"
+        )
+    agent = text("agent", "*")
+    if not agent:
+        raise fail("agent", "must not be empty (an agent id, a glob such as 'PJSIP/1*', or '*')")
+    team = text("team", "")
+    if "team" in table and not team:
+        raise fail("team", "must name a team (leave it out for every team)")
+    reason = text("reason", "")
+    if "reason" in table and metric != "pause_s":
+        raise fail("reason", "only applies to pause_s (a pause reason, or a glob)")
+    if "reason" in table and not reason:
+        raise fail("reason", "must name a pause reason (leave it out for every reason)")
+    message = text("message", DEFAULT_MESSAGES["agent"])
+    try:
+        check_template(message, "agent")
+    except ValueError as exc:
+        raise fail("message", str(exc)) from exc
+    op, threshold, clear = _threshold_keys(fail, number, choice("op", OPS, ">"))
+    return Rule(
+        id=rule_id,
+        name=text("name", rule_id),
+        kind="agent",
+        metric=metric,
+        queue="",
+        span="instant",
+        severity=choice("severity", SEVERITIES, "warning"),  # type: ignore[arg-type]
+        message=message,
+        for_s=duration("for"),
+        clear_for_s=duration("clear_for"),
+        op=op,  # type: ignore[arg-type]
+        threshold=threshold,
+        clear=clear,
+        agent=agent,
+        team=team,
+        reason=reason,
+    )
 
 
 def load_rules(path: str | Path | None) -> list[Rule]:

@@ -25,7 +25,10 @@ at a second where its outcome can differ from the second before:
   seconds with the engine's own arithmetic (exact: epoch stamps are multiples
   of 2**-22 s, so the integrals are exact and so is their correctly rounded ratio);
 - staffing figures in the first window (the arrival rate's observed span still
-  grows) and change rules on a moving figure: every second, as before.
+  grows) and change rules on a moving figure: every second, as before;
+- agent rules (`kind = "agent"`): when their agent changed (the engine's
+  `agents_changed`), a time in a state crosses a limit, a hold-down runs out or
+  a shift starts or ends (`wallboard.alarms.agents` schedules them).
 
 A firing alarm shows its figure as of the last whole second; for a moving
 figure that is brought up to date whenever the stepper is asked or an event
@@ -41,6 +44,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wallboard.alarms.agents import AgentAlarms
 from wallboard.alarms.evaluator import (
     AGGREGATE,
     Evaluator,
@@ -48,28 +52,19 @@ from wallboard.alarms.evaluator import (
     TransitionRecord,
     _Alarm,
     _glob_matches,
+    hold_end,
 )
 from wallboard.alarms.rules import Rule
 from wallboard.engine import Engine
-from wallboard.engine.probe import INTEGRAL_METRICS, STAFFING_METRICS, Probe
+from wallboard.engine.probe import INTEGRAL_METRICS, STAFFING_METRICS, Probe, whole_second_leaving
 from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.events import Event
 
 # How a rule's figure moves between the instants its inputs change.
 STILL, MOVING, EVERY = range(3)
-# A group's alarms by what they read (the engine's three `..._changed` sets).
-_TOTALS, _WAITING, _MEMBERS, _LEAVING = 1, 2, 4, 8
+# A group's alarms by what they read (the engine's three `..._changed` sets, the callbacks').
+_TOTALS, _WAITING, _MEMBERS, _LEAVING, _CALLBACKS = 1, 2, 4, 8, 16
 _GLOB = "*?["
-
-
-def hold_end(since: float, hold_s: float) -> float:
-    """The first whole second `t` with `t - since >= hold_s` (the evaluator's test, in floats)."""
-    t = float(math.ceil(since + hold_s))
-    while t - since < hold_s:
-        t += 1.0
-    while (t - 1.0) - since >= hold_s:
-        t -= 1.0
-    return t
 
 
 def _zone(rule: Rule, value: float | None) -> int:
@@ -141,6 +136,7 @@ class _Group:
 
     __slots__ = (
         "_flagged",
+        "callbacks",
         "due",
         "fields",
         "integrals",
@@ -161,6 +157,7 @@ class _Group:
         self.waiting: list[_Watch] = []
         self.members: list[_Watch] = []
         self.leaving: list[_Watch] = []  # the alarms that read the window
+        self.callbacks: list[_Watch] = []  # ... or the callback list
         self.integrals = False  # ... or its time integrals
         self.due = math.inf  # the next item out of the window
         # Per span, the totals its alarms on still figures read, and their values when
@@ -188,6 +185,7 @@ class _Group:
                 (_WAITING, self.waiting),
                 (_MEMBERS, self.members),
                 (_LEAVING, self.leaving),
+                (_CALLBACKS, self.callbacks),
             )
             chosen = {id(w) for kind, ws in lists if kinds & kind for w in ws}
             watches = [w for w in self.watches if id(w) in chosen]
@@ -220,6 +218,9 @@ class AlarmStepper:
         self._interval_at = self._day_at = -math.inf
         # Something changed since the interval / day last restarted.
         self._busy_interval = self._busy_day = True
+        self._callbacks = any(rule.metric == "callbacks_pending" for rule in evaluator.rules)
+        agent_rules = any(rule.kind == "agent" for rule in evaluator.rules)
+        self._agents = AgentAlarms(engine, evaluator) if agent_rules else None
 
     @classmethod
     def factory(cls, rules: Sequence[Rule]) -> Callable[[Engine], AlarmStepper]:
@@ -237,7 +238,7 @@ class AlarmStepper:
             self._done = float(math.ceil(event.at))
             self._add_aggregate()
         out = self._run(event.at, inclusive=False)
-        if self._moving:
+        if self._moving or self._agents is not None:
             self._show(self._done - 1.0)
         self.engine.apply(event)
         self._event = self._aggregate is not None
@@ -246,7 +247,7 @@ class AlarmStepper:
     def advance(self, t: float) -> list[TransitionRecord]:
         """Evaluate every whole second <= t not yet evaluated (nothing before the first event)."""
         out = self._run(t, inclusive=True)
-        if self._done is not None and self._moving:
+        if self._done is not None and (self._moving or self._agents is not None):
             self._show(self._done - 1.0)
         return out
 
@@ -304,6 +305,8 @@ class AlarmStepper:
             or engine.members_changed
             or self._event
             or len(engine.queues) != self._queues_seen
+            or (self._agents is not None and self._agents.changed())
+            or (self._callbacks and engine.callbacks.changed)
         ):
             return done
         heap = self._heap
@@ -313,6 +316,12 @@ class AlarmStepper:
         timer = engine.next_timer()
         if timer < soonest:
             soonest = float(math.ceil(timer))
+        if self._agents is not None:
+            soonest = min(soonest, self._agents.next_due())
+        if self._callbacks:
+            oldest = engine.callbacks.oldest_at()  # its entry expires
+            if oldest < math.inf:
+                soonest = min(soonest, whole_second_leaving(oldest, engine.callbacks.keep_s))
         if self._spans:
             interval_at, day_at = engine.next_rollover()
             if self._busy_interval and interval_at < soonest:
@@ -369,6 +378,8 @@ class AlarmStepper:
             group.waiting.append(watch)
         if metric.startswith("agents.") or watch.staffing or integrals:
             group.members.append(watch)
+        if metric == "callbacks_pending":
+            group.callbacks.append(watch)
         if watch.interval or watch.day:
             self._spans.append(watch)
         if watch.motion == MOVING:
@@ -381,7 +392,7 @@ class AlarmStepper:
         """Step, at `s`, the alarms that must be (`every`: all of them) and those whose figure
         changed among the ones whose inputs may have."""
         engine = self.engine
-        if self._moving:
+        if self._moving or self._agents is not None:
             # A firing alarm on a moving figure shows it as of the second before: if its
             # figure is unknown at `s` (a span just restarted), that one stays on the board.
             self._show(math.ceil(s) - 1.0)
@@ -400,7 +411,7 @@ class AlarmStepper:
             check = self._restarted()
         flagged: dict[_Group, int] = {}
         groups = self._groups
-        every_kind = _TOTALS | _WAITING | _MEMBERS if self._event else 0
+        every_kind = _TOTALS | _WAITING | _MEMBERS | _CALLBACKS if self._event else 0
         changed = engine.totals_changed
         if changed:
             every_kind |= _TOTALS
@@ -409,6 +420,8 @@ class AlarmStepper:
                 if group is not None:
                     flagged[group] = _TOTALS
             changed.clear()
+        if self._callbacks:
+            every_kind |= self._flag_callbacks(s, flagged)
         for kind, changed in (
             (_WAITING, engine.waiting_changed),
             (_MEMBERS, engine.members_changed),
@@ -475,11 +488,14 @@ class AlarmStepper:
             # with nothing to lose, or the item that just left, asks again.
             if group.leaving and (kinds & _LEAVING or group.due == math.inf):
                 self._plan(group, probe.next_leaving(group.integrals))
+        if self._agents is not None:
+            self._agents.step(s, out, every=every)
         evaluator = self.evaluator
         if evaluator.silenced and any(until <= s for until, _ in evaluator.silence_ends()):
             self._show(s)  # a renotified firing carries its figure now
         if len(out) > 1:
-            out.sort(key=lambda pair: pair[0])  # the every-second order: rules, then queues
+            # The every-second order: rules, then queues (or agents).
+            out.sort(key=lambda pair: pair[0])
         transitions = [transition for _, transition in out]
         evaluator.end_step(s, transitions)
         return [transition.to_dict() for transition in transitions]
@@ -535,6 +551,22 @@ class AlarmStepper:
                 watch.value = value
                 return
         self._step(watch, s, out, value)
+
+    def _flag_callbacks(self, s: float, flagged: dict[_Group, int]) -> int:
+        """Flag the groups whose callbacks pending changed (entries expiring at `s` too, as
+        a snapshot drops them); _CALLBACKS if any did (`all` follows)."""
+        callbacks = self.engine.callbacks
+        callbacks.expire(s)
+        changed = callbacks.changed
+        if not changed:
+            return 0
+        groups = self._groups
+        for name in changed:
+            group = groups.get(name)
+            if group is not None:
+                flagged[group] = flagged.get(group, 0) | _CALLBACKS
+        changed.clear()
+        return _CALLBACKS
 
     def _all_groups(self) -> list[_Group]:
         groups = list(self._groups.values())
@@ -647,3 +679,5 @@ class AlarmStepper:
             if value is not None:
                 self.evaluator.show(watch.alarm, value)
             watch.shown = s
+        if self._agents is not None:
+            self._agents.show(s)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from wallboard.alarms.output import where
 from wallboard.engine.snapshot import AGENT_STATES, QueueFigures, Snapshot, Span
 from wallboard.units import clock_duration
 
@@ -172,7 +173,7 @@ def _alarms_table(snapshot: Snapshot, tz: ZoneInfo) -> list[str]:
         [
             alarm.get("severity", ""),
             alarm.get("rule", ""),
-            alarm.get("queue", ""),
+            where(alarm),
             datetime.fromtimestamp(alarm["since"], tz).strftime("%H:%M:%S"),
             alarm.get("message") or str(alarm.get("value", "")),
         ]

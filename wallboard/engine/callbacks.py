@@ -79,7 +79,7 @@ class Callback:
 class CallbackList:
     """The pending callbacks of one engine, and how many each queue has."""
 
-    __slots__ = ("_buckets", "_front_at", "_order", "_seq", "keep_s", "pending")
+    __slots__ = ("_buckets", "_front_at", "_order", "_seq", "changed", "keep_s", "pending")
 
     def __init__(self, keep_s: float) -> None:
         self.keep_s = keep_s
@@ -90,8 +90,11 @@ class CallbackList:
         self._front_at = math.inf
         # Entries by their last MATCH_DIGITS digits (all of them, when fewer).
         self._buckets: dict[str, list[Callback]] = {}
-        # Entries per queue of their last abandon (the `callbacks_pending` figure).
+        # Entries per queue of their last abandon (the `callbacks_pending` figure), and the
+        # queues whose count changed, for a reader that empties it (the alarm stepper: an
+        # answer in another queue, a call placed or an expiry leaves the queue's totals).
         self.pending: dict[str, int] = {}
+        self.changed: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._order)
@@ -121,6 +124,7 @@ class CallbackList:
             else:
                 bucket.append(entry)
             pending[queue] = pending.get(queue, 0) + 1
+            self.changed.add(queue)
             return
         del self._order[found.seq]
         self._place(found)
@@ -129,6 +133,8 @@ class CallbackList:
             self._buckets.setdefault(_bucket(key), []).append(found)
         self.pending[found.queue] -= 1
         self.pending[queue] = self.pending.get(queue, 0) + 1
+        self.changed.add(found.queue)
+        self.changed.add(queue)
         found.key, found.number, found.queue = key, number, queue
         found.queues.add(queue)
         found.at, found.wait_s = at, wait_s
@@ -170,11 +176,12 @@ class CallbackList:
             self._remove(entry)
         self._front_at = math.inf
 
-    def next_expiry(self) -> float:
-        """When the oldest entry leaves the list on its own (inf: an empty list)."""
+    def oldest_at(self) -> float:
+        """The last abandon of the entry that leaves the list first on its own, `keep_s`
+        after it (inf: an empty list)."""
         if not self._order:
             return math.inf
-        return next(iter(self._order.values())).at + self.keep_s
+        return next(iter(self._order.values())).at
 
     def report(self, mask: bool) -> list[CallbackEntry]:
         """The entries, oldest last abandon first (numbers masked when asked)."""
@@ -200,6 +207,7 @@ class CallbackList:
         del self._order[entry.seq]
         self._unindex(entry)
         self.pending[entry.queue] -= 1
+        self.changed.add(entry.queue)
 
     def _unindex(self, entry: Callback) -> None:
         bucket = self._buckets[_bucket(entry.key)]

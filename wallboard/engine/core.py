@@ -165,6 +165,9 @@ class Engine:
         # the rows it gave (in id order): a snapshot rebuilds only the rows that changed.
         self.agents_changed: set[AgentState] = set()
         self.agent_rows: dict[str, AgentRow] = {}
+        # The agents whose rows were built again, for a reader that sets it and empties it
+        # (the agent alarms: a snapshot may build the rows before they look).
+        self.agents_rebuilt: set[AgentState] | None = None
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             CallerJoined: self._on_joined,
             CallerAnswered: self._on_answered,

@@ -180,6 +180,12 @@ class Probe:
             return self._longest(self._t)
         if metric in STAFFING_METRICS:
             return self._staffing()[_STAFFING_INDEX[metric]]
+        if metric == "callbacks_pending":
+            callbacks = self._engine.callbacks
+            callbacks.expire(self._t)  # as a snapshot does
+            if self._queue is None:
+                return len(callbacks)
+            return callbacks.pending.get(self._queue.name, 0)
         return self._agents()[metric.partition(".")[2]]
 
     def _span(self, span: str, integrals: bool) -> dict[str, Any]:

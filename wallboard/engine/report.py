@@ -53,6 +53,7 @@ class Floor(Protocol):
     first_at: float | None
     agents_changed: set[AgentState]
     agent_rows: dict[str, AgentRow]
+    agents_rebuilt: set[AgentState] | None
     callbacks: CallbackList
     teams: dict[str, TeamState]
     shift_since: dict[str, float]
@@ -115,18 +116,28 @@ def agent_rows(engine: Floor) -> dict[str, AgentRow]:
 
     The rows are shared with earlier snapshots (a snapshot is read, never written to).
     """
+    refresh_agent_rows(engine)
+    return dict(engine.agent_rows)
+
+
+def refresh_agent_rows(engine: Floor) -> None:
+    """Build again the rows of the agents that changed (`engine.agent_rows`, in id order),
+    telling `engine.agents_rebuilt` which when a reader keeps it."""
     rows = engine.agent_rows
     changed = engine.agents_changed
-    if changed:
-        known = len(rows)
-        for agent in changed:
-            rows[agent.id] = agent_report(engine, agent, engine.config.mask_numbers)
-        changed.clear()
-        if len(rows) != known:  # new agents: keep the rows in id order
-            ordered = {aid: rows[aid] for aid in sorted(rows)}
-            rows.clear()
-            rows.update(ordered)
-    return dict(rows)
+    if not changed:
+        return
+    known = len(rows)
+    mask = engine.config.mask_numbers
+    for agent in changed:
+        rows[agent.id] = agent_report(engine, agent, mask)
+    if engine.agents_rebuilt is not None:
+        engine.agents_rebuilt.update(changed)
+    changed.clear()
+    if len(rows) != known:  # new agents: keep the rows in id order
+        ordered = {aid: rows[aid] for aid in sorted(rows)}
+        rows.clear()
+        rows.update(ordered)
 
 
 def _counted(queue: QueueState, nw: int) -> tuple[list[list[Any]], list[dict[str, Any]]]:

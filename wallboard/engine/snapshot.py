@@ -144,7 +144,11 @@ class ActiveAlarm(TypedDict):
     """A firing alarm in a board's `alarms` (METRICS.md), with its operator state."""
 
     rule: str
-    queue: str
+    queue: str  # "" for an agent rule's
+    # Agent rules: the agent id and its team ("" for a queue rule's, or none); a hub from
+    # before agent rules sends neither.
+    agent: NotRequired[str]
+    team: NotRequired[str]
     severity: str
     since: float  # when it started firing
     metric: str

@@ -179,9 +179,12 @@ def _alarms(families: Families, source: str, alarms: list[ActiveAlarm]) -> None:
     for alarm in alarms:
         severity = str(alarm["severity"])
         per_severity[severity] = per_severity.get(severity, 0) + 1
+        # An agent rule's alarm has no queue, a queue rule's no agent or team (empty labels,
+        # which Prometheus takes as absent): one series per alarm, the same label names.
         families.gauge(
             "alarm_firing", "1 for each alarm firing now.",
-            source=source, rule=str(alarm["rule"]), queue=str(alarm["queue"]), severity=severity,
+            source=source, rule=str(alarm["rule"]), queue=str(alarm["queue"]),
+            agent=str(alarm.get("agent", "")), team=str(alarm.get("team", "")), severity=severity,
         ).set(1.0)  # fmt: skip
     for severity, count in per_severity.items():
         families.gauge(

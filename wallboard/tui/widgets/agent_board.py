@@ -22,12 +22,16 @@ STATE_SYMBOLS: dict[str, str] = {
 }
 # Board order when sorting by state: who can take a call first, who is gone last.
 STATE_ORDER = {state: i for i, state in enumerate(STATE_SYMBOLS)}
+# Before the name of an agent whose agent alarm fires (docs/ALARMS.md "Agent rules").
+ALARM_MARK = "⚑"
 # States with a caller on the line (or ringing): the detail column shows the number.
 WITH_CALLER = frozenset({"ringing", "talking", "hold"})
 
 
 class AgentBoard(BoardTable):
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"state--{s}" for s in STATE_SYMBOLS}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"state--{s}" for s in STATE_SYMBOLS} | {
+        "agent--alarm"
+    }
     COLUMNS = (
         ("Agent", 14),
         ("State", 12),
@@ -52,9 +56,11 @@ class AgentBoard(BoardTable):
         rows: list[Row] = []
         made = self._made
         kept: dict[str, _Made] = {}
+        alarmed = {alarm.get("agent") for alarm in board.alarms} - {"", None}
         for agent_id, agent in board.snapshot["agents"].items():
             entry = made.get(agent_id)
-            if entry is None or entry.agent is not agent:
+            marked = agent_id in alarmed
+            if entry is None or entry.agent is not agent or entry.fields[-1] != marked:
                 state = agent["state"]
                 fields = (
                     agent["name"],
@@ -63,6 +69,7 @@ class AgentBoard(BoardTable):
                     agent["calls"],
                     agent["queues"],
                     float(agent["since"]),
+                    marked,
                 )
                 if entry is None or entry.fields != fields:
                     entry = _Made(agent, fields, _agent_row(agent_id, *fields))
@@ -95,12 +102,19 @@ class _Made(NamedTuple):
 
 
 def _agent_row(
-    agent_id: str, name: str, state: str, detail: str, calls: int, queues: list[str], since: float
+    agent_id: str,
+    name: str,
+    state: str,
+    detail: str,
+    calls: int,
+    queues: list[str],
+    since: float,
+    marked: bool,
 ) -> Row:
     component = f"state--{state}"
     joined = ",".join(queues)
     cells = (
-        name,
+        Styled(f"{ALARM_MARK} {name}", "agent--alarm") if marked else name,
         Styled(f"{STATE_SYMBOLS.get(state, '?')} {state}", component),
         detail,
         Since(since, component),

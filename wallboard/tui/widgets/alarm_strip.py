@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from wallboard.alarms.output import where
 from wallboard.engine.snapshot import ActiveAlarm
 from wallboard.tui import format as fmt
 from wallboard.tui.board import Board
@@ -100,7 +101,7 @@ class AlarmStrip(DataTable[Text | str]):
                     "alarm--acknowledged" if _acknowledged(alarm) else f"severity--{severity}",
                     f"{SEVERITY_SYMBOLS.get(severity, '!')} {mark}{severity}",
                     str(alarm["rule"]),
-                    str(alarm.get("queue") or "all"),
+                    where(alarm) or "all",  # a queue, or "agent ID" for an agent rule's
                     _value(alarm),
                     fmt.duration(board.elapsed(float(alarm["since"]))),
                     str(alarm.get("message") or ""),
