@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from wallboard.tui import block_digits
 from wallboard.tui.format import Grade
+from wallboard.tui.repaint import repaint_changed
 
 TITLE_ROWS = 1
 # Below this scale the block font is no larger than Textual's digits, which read better.
@@ -33,18 +34,34 @@ class KpiTile(Widget):
     # still colour them (a component class is a hidden child of the tile).
     COMPONENT_CLASSES: ClassVar[set[str]] = {"kpi-title", "kpi-digits", "kpi-compact"}
 
-    # A new text never changes the tile's size: repaint, no layout.
-    title: reactive[str] = reactive("")
-    value: reactive[str] = reactive("--")
+    # A new text never changes the tile's size, and repaints only the rows that read
+    # differently (the digits, seldom the title or the blank rows): no layout.
+    title: reactive[str] = reactive("", repaint=False)
+    value: reactive[str] = reactive("--", repaint=False)
     grade: reactive[Grade] = reactive("none")
     # The panel's one scale for every tile, so a lone "0" is no bigger than "83%" beside it.
-    scale_limit: reactive[int] = reactive(0)
+    scale_limit: reactive[int] = reactive(0, repaint=False)
 
     def __init__(self, title: str, short_title: str, *, id: str) -> None:
         super().__init__(id=id)
         self.set_reactive(KpiTile.title, title)
         self.short_title = short_title
         self._lines: tuple[tuple[object, ...], list[Strip]] | None = None
+
+    def watch_title(self) -> None:
+        self._repaint_changed()
+
+    def watch_value(self) -> None:
+        self._repaint_changed()
+
+    def watch_scale_limit(self) -> None:
+        self._repaint_changed()
+
+    def _repaint_changed(self) -> None:
+        if self._lines is None:
+            self.refresh()  # not drawn yet, or restyled: the paint draws it all
+            return
+        repaint_changed(self, self._lines[1], self._tile_lines())
 
     def watch_grade(self, old: Grade, new: Grade) -> None:
         # One restyle for the swap, not one per class: each runs the stylesheet over the tile.

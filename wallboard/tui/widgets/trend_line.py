@@ -21,6 +21,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Sparkline
 
+from wallboard.tui.repaint import repaint_changed
+
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -30,7 +32,9 @@ class TrendLine(Sparkline):
     The bars' full height is `ceiling` when given (100 % for a rate), else the largest value.
     """
 
-    values: reactive[tuple[float | None, ...]] = reactive(())
+    # Drawn by the watcher, which repaints just the lines that read differently: a new
+    # figure for the interval in progress moves the last bars, seldom every line.
+    values: reactive[tuple[float | None, ...]] = reactive((), repaint=False)
 
     def __init__(self, *, id: str, classes: str, ceiling: float | None = None) -> None:
         super().__init__([], id=id, classes=classes)
@@ -44,6 +48,14 @@ class TrendLine(Sparkline):
         super().notify_style_update()
         self._palette = None
 
+    def watch_values(self) -> None:
+        if self._palette is None:
+            self.refresh()  # not drawn yet (or the colours changed): the paint draws it all
+            return
+        old = self._lines
+        self._redraw()
+        repaint_changed(self, old, self._lines)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw once per repaint, and only when the data, the size or the colours changed."""
         if self._palette is None:
@@ -51,12 +63,16 @@ class TrendLine(Sparkline):
             low = (base + self.get_component_styles("sparkline--min-color").color).rich_color
             high = (base + self.get_component_styles("sparkline--max-color").color).rich_color
             self._palette = (low, high, self.rich_style)
+        self._redraw()
+        return super().render_lines(crop)
+
+    def _redraw(self) -> None:
+        assert self._palette is not None
         width, height = self.size
         drawn = (self.values, width, height, self._palette)
         if drawn != self._drawn:
             self._drawn = drawn
             self._lines = _draw(self.values, width, height, self.ceiling, *self._palette)
-        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         if y < len(self._lines):
@@ -84,18 +100,30 @@ def _draw(
         for value in columns
     ]
     colours = {r: base + Style(color=_blend(low, high, r)) for r in set(ratios) if r is not None}
+    # Per column: its bar's height in eighths of a line (-1: no bar) and colour.
+    bars = [
+        (-1, base) if ratio is None else (int(ratio * levels), colours[ratio]) for ratio in ratios
+    ]
     lines = []
     for row in reversed(range(height)):  # top line first
         floor, ceiling_level = row * len(BARS), (row + 1) * len(BARS)
+        # Neighbours in one style make one segment (as Strip.simplify would join them).
         segments = []
-        for ratio in ratios:
-            level = -1 if ratio is None else int(ratio * levels)
-            if ratio is None or level < floor:
-                segments.append(Segment(" ", base))
+        text, style = "", base
+        for level, colour in bars:
+            if level < floor:
+                glyph, colour = " ", base
             else:
-                bar = "█" if level >= ceiling_level else BARS[level % len(BARS)]
-                segments.append(Segment(bar, colours[ratio]))
-        lines.append(Strip(segments, width).simplify())
+                glyph = "█" if level >= ceiling_level else BARS[level % len(BARS)]
+            if colour == style:
+                text += glyph
+            else:
+                if text:
+                    segments.append(Segment(text, style))
+                text, style = glyph, colour
+        if text:
+            segments.append(Segment(text, style))
+        lines.append(Strip(segments, width))
     return lines
 
 
