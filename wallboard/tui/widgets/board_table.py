@@ -115,8 +115,8 @@ class BoardTable(ScrollView, can_focus=True):
         self._palette_read = False
         self._styles: dict[str, Style] = {}
         self._header: Strip | None = None
-        # Per row key: (cells, zebra parity, under the cursor) and the line they made.
-        self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        # Per row key: the line drawn and what it was drawn from.
+        self._strips: dict[str, _Line] = {}
         self._cell_segments: LRUCache[tuple[Any, ...], tuple[Segment, ...]] = LRUCache(CELLS_KEPT)
         self._widths: list[int] = []
         self._starts: list[int] = []
@@ -278,37 +278,57 @@ class BoardTable(ScrollView, can_focus=True):
         return line.crop(scroll_x, scroll_x + width)
 
     def _row_line(self, index: int, width: int) -> Strip:
-        key, row_cells, _ = self._rows[index]
+        """A row's line, kept while its cells and place stay; when only its `Since` cell
+        reads differently (each second), the segments either side of it are kept too."""
+        key, cells, _ = self._rows[index]
         cursor = index == self.cursor_row
-        cells = self._read(row_cells)
-        state = (cells, index % 2, cursor)
+        place = (cells, index % 2, cursor)
+        tick = self.TICKING
+        ticking = None if tick is None else self._read(cells[tick : tick + 1])[0]
         cached = self._strips.get(key)
-        if cached is not None and cached[0] == state:
-            return cached[1]
-        styles = self._styles
-        row_style = styles["board-table--odd-row" if index % 2 else "board-table--even-row"]
-        if cursor:
-            row_style += styles["board-table--cursor"]
-        line = self._line(cells, row_style, width, cursor)
-        self._strips[key] = (state, line)
+        if cached is not None and cached.place == place:
+            if cached.ticking == ticking:
+                return cached.line
+            before, after, row_style = cached.before, cached.after, cached.row_style
+        else:
+            styles = self._styles
+            row_style = styles["board-table--odd-row" if index % 2 else "board-table--even-row"]
+            if cursor:
+                row_style += styles["board-table--cursor"]
+            split = len(cells) if tick is None else tick
+            before = self._segments(cells[:split], 0, row_style, cursor)
+            after = self._segments(cells[split + 1 :], split + 1, row_style, cursor)
+            table_width = self._starts[-1]
+            if width > table_width:
+                after.append(Segment(" " * (width - table_width), row_style))
+            after = list(Segment.simplify(after))
+        segments = before
+        if ticking is not None:
+            assert tick is not None
+            segments = [*before, *self._cell_segments_of(ticking, tick, row_style, cursor), *after]
+        elif after:
+            segments = [*before, *after]
+        line = Strip(segments, max(width, self._starts[-1]))
+        self._strips[key] = _Line(place, ticking, line, before, after, row_style)
         return line
 
-    def _line(
-        self, cells: Sequence[Styled | str], row_style: Style, width: int, cursor: bool = False
-    ) -> Strip:
-        """Cells padded to their column widths, then the row's style out to the edge."""
+    def _segments(
+        self, cells: Sequence[Cell], first: int, row_style: Style, cursor: bool
+    ) -> list[Segment]:
+        """The cells' segments (columns from `first` on), neighbours in one style joined."""
         segments: list[Segment] = []
-        cache = self._cell_segments
-        for column, cell in enumerate(cells):
-            key = (cell, column, row_style, cursor)
-            cell_segments = cache.get(key)
-            if cell_segments is None:
-                cell_segments = cache[key] = self._cell(cell, column, row_style, cursor)
-            segments += cell_segments
-        table_width = self._starts[-1]
-        if width > table_width:
-            segments.append(Segment(" " * (width - table_width), row_style))
-        return Strip(segments, max(width, table_width)).simplify()
+        for column, cell in enumerate(self._read(tuple(cells)), first):
+            segments += self._cell_segments_of(cell, column, row_style, cursor)
+        return list(Segment.simplify(segments))
+
+    def _cell_segments_of(
+        self, cell: Styled | str, column: int, row_style: Style, cursor: bool
+    ) -> tuple[Segment, ...]:
+        key = (cell, column, row_style, cursor)
+        segments = self._cell_segments.get(key)
+        if segments is None:
+            segments = self._cell_segments[key] = self._cell(cell, column, row_style, cursor)
+        return segments
 
     def _cell(
         self, cell: Styled | str, column: int, row_style: Style, cursor: bool
@@ -449,6 +469,15 @@ class BoardTable(ScrollView, can_focus=True):
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
+
+
+class _Line(NamedTuple):
+    place: tuple[Any, ...]  # the row's cells, zebra parity, under the cursor
+    ticking: Styled | str | None  # its `Since` cell as read when drawn
+    line: Strip
+    before: list[Segment]  # the segments either side of the `Since` cell
+    after: list[Segment]
+    row_style: Style
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:
