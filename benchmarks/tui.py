@@ -40,8 +40,9 @@ from wallboard.engine.settings import EngineConfig
 from wallboard.recordings import sample_shift
 from wallboard.runtime.replayer import Replayer
 from wallboard.runtime.sources import open_file_source
-from wallboard.tui.app import REFRESH_HZ, WallboardApp
+from wallboard.tui.app import WallboardApp
 from wallboard.tui.board import Board
+from wallboard.tui.controls import REFRESH_HZ
 from wallboard.tui.widgets.board_table import BoardTable, Cell, Since
 
 CONFIG = EngineConfig()

@@ -116,6 +116,15 @@ class Replayer:
             return self.seek(self.position + wall_elapsed_s * self.speed)
         return self.board
 
+    def next_change_at(self) -> float:
+        """The first instant after the position at which the board can read differently
+        other than at a whole second: the next event, or a wrap-up running out on its own
+        (inf: neither). Between whole seconds nothing else changes what the board shows but
+        what leaves a sliding window or the callback list, which may show up to a second late."""
+        s = self._state
+        following = self.events[s.index].at if s.index < len(self.events) else math.inf
+        return min(following, s.step.engine.next_timer())
+
     def clamp(self, t: float) -> float:
         """The nearest instant of the recording to `t`."""
         return min(max(t, self.start), self.end)

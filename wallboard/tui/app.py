@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -26,7 +27,7 @@ from wallboard.runtime.feed import BoardFeed
 from wallboard.runtime.instants import check_within, parse_instant
 from wallboard.runtime.replayer import Replayer
 from wallboard.tui.board import Board
-from wallboard.tui.controls import LiveControl, ReplayControl
+from wallboard.tui.controls import REFRESH_HZ, LiveControl, ReplayControl
 from wallboard.tui.messages import AlarmAcknowledged, FilterChanged, SeekRequested
 from wallboard.tui.operator import operator
 from wallboard.tui.screens.board import BoardScreen
@@ -39,7 +40,6 @@ from wallboard.tui.widgets.board_table import BoardTable
 from wallboard.tui.widgets.filter_bar import FilterBar
 from wallboard.tui.widgets.kpi_panel import TILES
 
-REFRESH_HZ = 4.0
 # A seek that must replay more source time than this (seconds of work in a long
 # recording) runs in a thread while the board keeps repainting.
 SLOW_SEEK_S = 600.0
@@ -142,6 +142,7 @@ class WallboardApp(App[None]):
         # it (the panels keep the last board, whose trend history that thread moves on, so it
         # is not published again); the newest target asked for meanwhile waits for its turn.
         self._next_target: float | None = None
+        self._tick_timer: Timer | None = None
 
     @property
     def replayer(self) -> Replayer | None:
@@ -154,7 +155,22 @@ class WallboardApp(App[None]):
         if isinstance(self.control, LiveControl):
             self._consume_feed()
         self.refresh_board()
-        self.set_interval(1.0 / REFRESH_HZ, self.refresh_board)
+        if isinstance(self.control, ReplayControl):
+            self._schedule_tick()
+        else:
+            self.set_interval(1.0 / REFRESH_HZ, self.refresh_board)
+
+    def _schedule_tick(self) -> None:
+        """A replay refreshes when its board can next read differently (`next_tick_s`); a
+        live feed's boards come at 4 Hz whatever they hold."""
+        assert isinstance(self.control, ReplayControl)
+        if self._tick_timer is not None:
+            self._tick_timer.stop()
+        self._tick_timer = self.set_timer(self.control.next_tick_s(), self._tick)
+
+    def _tick(self) -> None:
+        self.refresh_board()
+        self._schedule_tick()
 
     @work(exclusive=True, group="feed")
     async def _consume_feed(self) -> None:
@@ -172,9 +188,14 @@ class WallboardApp(App[None]):
             self.board = board
 
     def _republish(self) -> None:
-        """Publish at once after a control changed the board, without waiting for the tick."""
+        """Publish at once after a control changed the board, without waiting for the tick
+        (which then counts from here: a resumed or faster replay's is sooner)."""
         control = self.control
-        self.board = control.current() if isinstance(control, ReplayControl) else control.board()
+        if isinstance(control, ReplayControl):
+            self.board = control.current()
+            self._schedule_tick()
+        else:
+            self.board = control.board()
 
     # ------------------------------------------------------------ themes
 
@@ -193,6 +214,9 @@ class WallboardApp(App[None]):
     def action_toggle_pause(self) -> None:
         if self.replayer and not self._busy_seeking():
             self.replayer.toggle_pause()
+            if not self.replayer.paused:
+                assert isinstance(self.control, ReplayControl)
+                self.control.restart_clock()  # time spent paused is not time played
             self._republish()
 
     def action_faster(self) -> None:

@@ -8,6 +8,7 @@ look live.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -25,6 +26,12 @@ from wallboard.tui.snapshot_config import SnapshotConfig
 
 # A live feed publishes at 4 Hz; this long without an update means it stalled.
 STALL_S = 3.0
+# The board's refresh rate at most (a live board's, and a replay's while its figures move).
+REFRESH_HZ = 4.0
+# The longest a replay's board waits for its next tick (paused, played out, or quiet).
+IDLE_TICK_S = 1.0
+# A timer may fire a little early: the tick lands just past the instant it waits for.
+TIMER_SLACK_S = 0.005
 
 
 class ReplayControl:
@@ -40,6 +47,17 @@ class ReplayControl:
         self.replayer.tick(now - self._last_tick)
         self._last_tick = now
         return self.current()
+
+    def next_tick_s(self) -> float:
+        """Wall seconds until the board can next read differently: the next whole second
+        of source time or the next change the replay holds, at most four ticks a second
+        and at least one (an idle board at 1x then ticks once a second, not four times)."""
+        r = self.replayer
+        if r.paused or r.at_end:
+            return IDLE_TICK_S
+        due = min(math.floor(r.position) + 1, r.next_change_at())
+        wall = (due - r.position) / r.speed + TIMER_SLACK_S
+        return min(max(wall, 1.0 / REFRESH_HZ), IDLE_TICK_S)
 
     def restart_clock(self) -> None:
         """The next tick moves on from now: time spent seeking is not time played."""
