@@ -196,8 +196,9 @@ class BoardTable(ScrollView, can_focus=True):
         room = self.scrollable_content_region.width - sum(widths) - 2 * CELL_PADDING * len(widths)
         need = {}
         for column in self.FLEXIBLE if room > 0 else ():
-            # Each distinct text once: 500 agents share a few reasons and queue lists.
-            longest = max(map(cell_len, {_text(row[1][column]) for row in rows}), default=0)
+            # Each distinct cell once: 500 agents share a few reasons and queue lists.
+            cells = {row[1][column] for row in rows}
+            longest = max((_width(_text(cell)) for cell in cells), default=0)
             if longest > widths[column]:
                 need[column] = longest - widths[column]
         while room > 0 and need:
@@ -496,6 +497,11 @@ def _fitted(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+def _width(text: str) -> int:
+    """Cells `text` takes on screen; printable ASCII without asking Rich (names are)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def _text(cell: Cell) -> str:
