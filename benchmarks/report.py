@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -40,10 +42,33 @@ def _config(wrapups: dict[str, float]) -> EngineConfig:
     return EngineConfig(queues=queues, timezone="Europe/Paris")
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One path over some files, in a process of its own."""
+
+    seconds: float  # wall
+    user_s: float  # CPU in the program, and in the kernel for it (mostly page faults)
+    system_s: float
+    lines: int
+    peak_mb: float
+    digest: str
+    load: tuple[float, float, float]  # the machine's load average when it ended
+
+    def describe(self) -> str:
+        cpu = self.user_s + self.system_s
+        return (
+            f"{self.lines:,} lines in {self.seconds:.1f} s ({self.lines / self.seconds:,.0f}/s; "
+            f"CPU {self.user_s:.1f} s user + {self.system_s:.1f} s system = "
+            f"{self.lines / cpu:,.0f} lines per CPU second), peak {self.peak_mb:,.0f} MB, "
+            f"load {' '.join(f'{x:.1f}' for x in self.load)}"
+        )
+
+
 def _one_path(files: list[str], wrapups: dict[str, float], path: str, out: Connection) -> None:
-    """In a child process: one path's totals of `files`; seconds, lines, peak MB, digest."""
+    """In a child process: one path's totals of `files` (`_Run`)."""
     config = _config(wrapups)
     log_set = LogSet(files, tz=config.tz)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     if path == "batch":
         _, totals = batch_totals(log_set, config, INTERVAL_S, None)
@@ -51,6 +76,7 @@ def _one_path(files: list[str], wrapups: dict[str, float], path: str, out: Conne
         events = log_set.events(config)
         _, totals = engine_totals(events, bin_engine(config, INTERVAL_S), INTERVAL_S)
     seconds = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_SELF)
     counts = totals.counts.copy()
     counts[:, :, JOINS] = 0  # the one count no report column reads (the batch path skips it)
     digest = hashlib.sha256(
@@ -59,12 +85,20 @@ def _one_path(files: list[str], wrapups: dict[str, float], path: str, out: Conne
         + totals.sums.tobytes()
         + totals.seconds.tobytes()
     ).hexdigest()
-    out.send((seconds, log_set.lines, peak_rss_mb(), digest))
+    out.send(
+        _Run(
+            seconds,
+            used.ru_utime - before.ru_utime,
+            used.ru_stime - before.ru_stime,
+            log_set.lines,
+            peak_rss_mb(),
+            digest,
+            os.getloadavg(),
+        )
+    )
 
 
-def _measure(
-    files: list[Path], wrapups: dict[str, float], path: str
-) -> tuple[float, int, float, str]:
+def _measure(files: list[Path], wrapups: dict[str, float], path: str) -> _Run:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe(duplex=False)
     names = [str(f) for f in files]
@@ -94,22 +128,19 @@ def run() -> list[BenchResult]:
             raise RuntimeError(f"the synthetic month has {month.lines:,} lines, < {MIN_LINES:,}")
         wrapups = month.wrapups()
         whole = list(month.files)
-        batch_s, lines, batch_mb, _ = _measure(whole, wrapups, "batch")
-        print(f"   batch, the month: {batch_s:.1f} s, peak {batch_mb:,.0f} MB", flush=True)
+        batch = _measure(whole, wrapups, "batch")
+        print(f"   batch, the month: {batch.describe()}", flush=True)
         baseline = whole if os.environ.get("BENCH_REPORT_MONTH") == "1" else whole[:1]
-        _, _, _, batch_digest = _measure(baseline, wrapups, "batch")
-        stream_s, stream_lines, stream_mb, stream_digest = _measure(baseline, wrapups, "streaming")
-        print(
-            f"   streaming, {len(baseline)} file(s): {stream_lines:,} lines in {stream_s:.1f} s, "
-            f"peak {stream_mb:,.0f} MB",
-            flush=True,
-        )
-    if batch_digest != stream_digest:
+        batch_digest = _measure(baseline, wrapups, "batch").digest
+        stream = _measure(baseline, wrapups, "streaming")
+        print(f"   streaming, {len(baseline)} file(s): {stream.describe()}", flush=True)
+    if batch_digest != stream.digest:
         raise RuntimeError("the batch path's totals differ from the streaming engine's")
-    batch_rate, stream_rate = lines / batch_s, stream_lines / stream_s
+    batch_rate, stream_rate = batch.lines / batch.seconds, stream.lines / stream.seconds
+    batch_mb = batch.peak_mb
     note = (
-        f"batch: {lines:,} lines (31 days, 200 agents, 10 queues, 30-min intervals); "
-        f"baseline: the streaming engine on {stream_lines:,} of them; same totals"
+        f"batch: {batch.describe()} (31 days, 200 agents, 10 queues, 30-min intervals); "
+        f"baseline: the streaming engine, {stream.describe()}; same totals"
     )
     return [
         BenchResult(

@@ -181,6 +181,23 @@ def test_an_agent_on_two_calls_at_once_is_left_to_the_engine(tmp_path):
     assert len(plan.agents) == 1  # Alice; Bob's calls stay in numpy
 
 
+def test_durations_float32_cannot_hold_are_kept_exact(tmp_path):
+    # whole seconds are stored as float32; a wait of 7.3 s is not one, nor a day's 86400.25
+    lines = [
+        "1732262400|1.1|sales|NONE|ENTERQUEUE||5551|1",
+        "1732262401|1.2|sales|NONE|ENTERQUEUE||5552|1",
+        "1732262408|1.1|sales|NONE|ABANDON|1|1|7.3",
+        "1732262409|1.2|sales|Alice|CONNECT|8.000001|1.2.9|2",
+        "1732262420|1.2|sales|Alice|COMPLETEAGENT|8|11.7|1",
+    ]
+    path = tmp_path / "queue_log"
+    path.write_text("\n".join(lines) + "\n")
+    check([str(path)], WRAPUPS, 60.0)
+    _, got = batch([str(path)], WRAPUPS, 60.0)
+    assert got is not None
+    assert 7.3 in got[1].sums
+
+
 def test_control_characters_in_names_are_shown_as_the_mapper_shows_them(tmp_path):
     lines = [
         "1732262400|1.1|sa\x1b[2Jles|NONE|ENTERQUEUE||5551|1",

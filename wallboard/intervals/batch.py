@@ -228,7 +228,7 @@ def _waits(lines: _Lines, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     kind = lines.kind[rows]
     has_wait = lines.has_wait[rows]
     counts = has_wait.copy()
-    wait = lines.wait[rows]
+    wait = lines.wait[rows].astype(np.float64)  # (stored as float32 where that is exact)
     exits = np.zeros(len(rows), np.bool_)
     outcome = (kind == K_CONNECT) | (kind == K_ABANDON) | (kind == K_EXIT)
     concerned = (outcome & ~has_wait) | (kind == K_BLOCKED)
@@ -237,7 +237,8 @@ def _waits(lines: _Lines, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     calls = np.unique(lines.call[rows[concerned]])
     every = lines.kind
     waiting_kinds = _OUTCOME_LINES[every] & (every != K_RNA) | (every == K_ENTER)
-    followed = np.flatnonzero((waiting_kinds & np.isin(lines.call, calls)) | (every == K_START))
+    followed = np.flatnonzero(waiting_kinds | (every == K_START))
+    followed = followed[(every[followed] == K_START) | _among(lines.call[followed], calls)]
     mapper_waiting: set[tuple[int, int]] = set()
     engine_waiting: dict[tuple[int, int], float] = {}
     for i in followed.tolist():
@@ -280,7 +281,7 @@ def _outcomes(
     ring-no-answers; the answers that count (they make their agent talking), by line."""
     s = acc.settings
     kind, queue, at = lines.kind[rows], lines.queue[rows], lines.at[rows]
-    has_value, value = lines.has_value[rows], lines.value[rows]
+    has_value, value = lines.has_value[rows], lines.value[rows].astype(np.float64)
     answered = (kind == K_CONNECT) & counts
     abandoned = (kind == K_ABANDON) & counts
     exited = ((kind == K_EXIT) | exits) & counts
@@ -498,7 +499,7 @@ def _agent_calls(lines: _Lines, agent: _AgentLines, restarts: np.ndarray) -> _Ca
         end_seq=seqs[e],
         end_at=end_at,
         end_queue=queue[e],
-        talk=np.where(own_talk, lines.value[end_rows], end_at - answer_at),
+        talk=np.where(own_talk, lines.value[end_rows].astype(np.float64), end_at - answer_at),
         transferred=~synthetic[e] & TRANSFER_VERBS[lines.verb[end_rows]],
         open_at=lines.at[r[a[~matched]]],
         answers=lines.at[r[a]],
@@ -768,10 +769,8 @@ def _named(lines: _Lines) -> tuple[np.ndarray, set[int]]:
     odd_ends = order[(kind[order] == K_END) & ~plain]
     followed = np.union1d(np.unique(lines.call[odd_ends]), twice)
     if len(followed):
-        rows = np.flatnonzero(
-            (((kind == K_CONNECT) | (kind == K_END)) & np.isin(lines.call, followed))
-            | (kind == K_START)
-        )
+        rows = np.flatnonzero((kind == K_CONNECT) | (kind == K_END) | (kind == K_START))
+        rows = rows[(kind[rows] == K_START) | _among(lines.call[rows], followed)]
         connected: dict[tuple[int, int], int] = {}
         for i in rows.tolist():
             if kind[i] == K_START:
@@ -786,6 +785,15 @@ def _named(lines: _Lines) -> tuple[np.ndarray, set[int]]:
             else:
                 agent[i] = connected.pop(key, int(agent[i]))
     return agent, clash
+
+
+def _among(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Whether each value is one of `members` (sorted, unique): a binary search per value,
+    where `np.isin` would sort a month of values or compare them once per member."""
+    if not len(members):
+        return np.zeros(len(values), np.bool_)
+    slot = np.minimum(np.searchsorted(members, values), len(members) - 1)
+    return members[slot] == values
 
 
 def _small(codes: np.ndarray) -> np.ndarray:
@@ -903,8 +911,8 @@ class BatchTotals:
             # connected to, which may not be the one on the line.
             kind = KIND[columns.verb]
             agent = self._canonical(columns.agent)
-            own = AGENT_KINDS[kind] & (kind != K_END) & np.isin(agent, agents)
-            theirs = CALL_KINDS[kind] & np.isin(columns.call, calls)
+            own = AGENT_KINDS[kind] & (kind != K_END) & _among(agent, agents)
+            theirs = CALL_KINDS[kind] & _among(columns.call, calls)
             return own | theirs | (kind == K_START)
 
         self._engine_lines += self.reader.lines_of(data, first_line, numbers, wanted)
@@ -1008,9 +1016,9 @@ def _closure(lines: _Lines, agents: set[int]) -> tuple[set[int], set[int]]:
     linked = (kind == K_CONNECT) | (kind == K_END)
     calls: set[int] = set()
     while agents:
-        mine = linked & np.isin(lines.agent, np.array(sorted(agents), np.int64))
+        mine = linked & _among(lines.agent, np.array(sorted(agents), np.int64))
         calls = set(np.unique(lines.call[mine]).tolist())
-        theirs = linked & np.isin(lines.call, np.array(sorted(calls), np.int64))
+        theirs = linked & _among(lines.call, np.array(sorted(calls), np.int64))
         more = set(np.unique(lines.agent[theirs]).tolist()) - agents
         if not more:
             break
@@ -1099,26 +1107,26 @@ class _Unmodelled(Exception):
 
 def _emits(lines: _Lines, i: int, named: np.ndarray) -> bool:
     """Whether line `i` (a REMOVEMEMBER, a pause of every queue, a QUEUESTART) gives an event."""
-    kind = lines.kind
-    before = np.arange(len(lines)) < i
-    if kind[i] == K_START:
-        previous = np.flatnonzero(before & (kind == K_START))
-        since = before & (np.arange(len(lines)) > (previous[-1] if len(previous) else -1))
-        waiting = _open_keys(lines, since, kind == K_ENTER, _CLOSES_WAITING[kind])
-        connected = _open_keys(lines, since, kind == K_CONNECT, kind == K_END)
+    kind = lines.kind[:i]  # the lines before it (slices: the edge of a month is ~1e7 lines in)
+    if lines.kind[i] == K_START:
+        previous = np.flatnonzero(kind == K_START)
+        since = int(previous[-1]) + 1 if len(previous) else 0
+        recent = kind[since:]
+        waiting = _open_keys(lines, since, recent == K_ENTER, _CLOSES_WAITING[recent])
+        connected = _open_keys(lines, since, recent == K_CONNECT, recent == K_END)
         if waiting or connected:
             return True
-        if (before & _MEMBER_STATE[kind]).any():
+        if _MEMBER_STATE[kind].any():
             raise _Unmodelled(
                 "a QUEUESTART line at the edge of the input after members and pauses "
                 "(whether it logs anyone out is the engine's to say)"
             )
         return False
     holds = _mapper_holds(lines, i, named)
-    if kind[i] == K_RINGCANCELED:  # in if it was not (or out again, if removed before)
+    if lines.kind[i] == K_RINGCANCELED:  # in if it was not (or out again, if removed before)
         held, removed = holds.get(int(lines.queue[i]), (False, False))
         return not held or removed
-    if kind[i] == K_REMOVE:
+    if lines.kind[i] == K_REMOVE:
         return holds.get(int(lines.queue[i]), (False, False))[0]
     return any(held for held, _ in holds.values())
 
@@ -1127,12 +1135,14 @@ def _mapper_holds(lines: _Lines, i: int, named: np.ndarray) -> dict[int, tuple[b
     """Per queue: whether the mapper holds line i's agent in it just before line i, and
     whether a REMOVEMEMBER took it out last (`QueueLogMapper`'s sets, followed line by line
     for this one agent)."""
-    kind = lines.kind
+    kind = lines.kind[:i]
+    same = lines.agent[:i] == lines.agent[i]
     rows = np.flatnonzero(
-        (np.arange(len(lines)) < i)
-        & (((lines.agent == lines.agent[i]) & named & (_PLUS[kind] | (kind == K_REMOVE)))
-           | ((lines.agent == lines.agent[i]) & (kind == K_END)) | (kind == K_START))
-    )  # fmt: skip
+        (same & named[:i] & (_PLUS[kind] | (kind == K_REMOVE)))
+        | (same & (kind == K_END))
+        | (kind == K_START)
+    )
+    kind = lines.kind
     held: dict[int, bool] = {}
     removed: dict[int, bool] = {}
     added: set[int] = set()
@@ -1155,16 +1165,18 @@ def _mapper_holds(lines: _Lines, i: int, named: np.ndarray) -> dict[int, tuple[b
     return {q: (h, removed.get(q, False)) for q, h in held.items()}
 
 
-def _open_keys(lines: _Lines, among: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> bool:
-    """Whether some call's last opening line among `among` has no closing line after it."""
-    rows = np.flatnonzero(among & (opens | closes))
+def _open_keys(lines: _Lines, offset: int, opens: np.ndarray, closes: np.ndarray) -> bool:
+    """Whether some call's last opening line among the lines from `offset` on (`opens` and
+    `closes` are masks over them) has no closing line after it."""
+    rows = np.flatnonzero(opens | closes)
     if not len(rows):
         return False
-    order = np.lexsort((rows, lines.queue[rows], lines.call[rows]))
-    rows = rows[order]
+    lines_at = rows + offset
+    order = np.lexsort((rows, lines.queue[lines_at], lines.call[lines_at]))
+    rows, lines_at = rows[order], lines_at[order]
     last = np.ones(len(rows), np.bool_)
-    last[:-1] = (lines.call[rows[1:]] != lines.call[rows[:-1]]) | (
-        lines.queue[rows[1:]] != lines.queue[rows[:-1]]
+    last[:-1] = (lines.call[lines_at[1:]] != lines.call[lines_at[:-1]]) | (
+        lines.queue[lines_at[1:]] != lines.queue[lines_at[:-1]]
     )
     return bool(opens[rows[last]].any())
 

@@ -162,9 +162,12 @@ def lateness(at: np.ndarray, block: int = 1 << 20) -> float:
 
 
 _ARRAYS = tuple(f.name for f in fields(Columns) if f.name != "data")
+# wait/value start as float32 (every duration Asterisk writes, whole seconds up to a day,
+# is exact in it) and become float64 the first time a value is not.
 _DTYPES = dict(
-    zip(_ARRAYS, ("f8", "u1", "i4", "i4", "i8", "u1", "f8", "?", "f8", "?"), strict=True)
+    zip(_ARRAYS, ("f8", "u1", "i4", "i4", "i8", "u1", "f4", "?", "f4", "?"), strict=True)
 )
+_NARROW = ("wait", "value")
 
 
 class ColumnReader:
@@ -204,14 +207,23 @@ class ColumnReader:
         if size + n > capacity:
             room = max(size + n, 2 * capacity, self._expected)
             for name in _ARRAYS:
-                grown = np.empty(room, _DTYPES[name])
-                if size:
-                    grown[:size] = self._store[name][:size]
-                self._store[name] = grown
+                held = self._store.get(name)
+                self._grow(name, room, _DTYPES[name] if held is None else held.dtype)
+        for name in _NARROW:
+            store, array = self._store[name], arrays[_ARRAYS.index(name)]
+            if store.dtype != array.dtype and not _exact(array, store.dtype):
+                self._grow(name, len(store), array.dtype)
         for name, array in zip(_ARRAYS, arrays, strict=True):
             self._store[name][size : size + n] = array
         self._data.update((size + i, f) for i, f in words.items())
         self._size = size + n
+
+    def _grow(self, name: str, room: int, dtype: np.dtype | str) -> None:
+        """Array `name` with room for `room` lines, of `dtype`: the lines so far copied in."""
+        grown = np.empty(room, dtype)
+        if self._size:
+            grown[: self._size] = self._store[name][: self._size]
+        self._store[name] = grown
 
     def problem(self, message: str, line: int, count: int = 1) -> None:
         """Lines the mapper would warn about; one entry per kind (the message up to its quote)."""
@@ -387,6 +399,12 @@ class ColumnReader:
             value is not None,
             fields[5:] if verb in WORDY else None,
         )
+
+
+def _exact(values: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether every value (NaN included) is the same in `dtype`."""
+    narrow = values.astype(dtype)
+    return bool(((narrow == values) | np.isnan(values)).all())
 
 
 def _number(fields: list[str], index: int) -> float | None:
