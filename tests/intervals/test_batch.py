@@ -84,6 +84,16 @@ def assert_same(expected: tuple[Grid, BinTotals], got: tuple[Grid, BinTotals]) -
             )
 
 
+def checked_lines(folder: Path, lines: list[str]) -> tuple[Plan, BinTotals]:
+    """`lines` as a queue_log file, its batch totals checked against the engine's."""
+    path = folder / "queue_log"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    plan = check([str(path)], WRAPUPS, 60.0)
+    _, got = batch([str(path)], WRAPUPS, 60.0)
+    assert got is not None
+    return plan, got[1]
+
+
 def check(paths: list[str], config: EngineConfig, interval: float) -> Plan:
     expected = streaming(paths, config, interval)
     plan, got = batch(paths, config, interval)
@@ -175,14 +185,12 @@ def test_an_agent_on_two_calls_at_once_is_left_to_the_engine(tmp_path):
         "1732262490|1.3|sales|Bob|COMPLETECALLER|1|59|1",
         "1732262500|1.2|sales|Alice|COMPLETEAGENT|9|90|1",
     ]
-    path = tmp_path / "queue_log"
-    path.write_text("\n".join(lines) + "\n")
-    plan = check([str(path)], WRAPUPS, 60.0)
+    plan, _ = checked_lines(tmp_path, lines)
     assert len(plan.agents) == 1  # Alice; Bob's calls stay in numpy
 
 
 def test_durations_float32_cannot_hold_are_kept_exact(tmp_path):
-    # whole seconds are stored as float32; a wait of 7.3 s is not one, nor a day's 86400.25
+    # whole seconds are stored as float32; 7.3 s or 8.000001 s are not exact in it
     lines = [
         "1732262400|1.1|sales|NONE|ENTERQUEUE||5551|1",
         "1732262401|1.2|sales|NONE|ENTERQUEUE||5552|1",
@@ -190,12 +198,8 @@ def test_durations_float32_cannot_hold_are_kept_exact(tmp_path):
         "1732262409|1.2|sales|Alice|CONNECT|8.000001|1.2.9|2",
         "1732262420|1.2|sales|Alice|COMPLETEAGENT|8|11.7|1",
     ]
-    path = tmp_path / "queue_log"
-    path.write_text("\n".join(lines) + "\n")
-    check([str(path)], WRAPUPS, 60.0)
-    _, got = batch([str(path)], WRAPUPS, 60.0)
-    assert got is not None
-    assert 7.3 in got[1].sums
+    _, totals = checked_lines(tmp_path, lines)
+    assert 7.3 in totals.sums
 
 
 def test_control_characters_in_names_are_shown_as_the_mapper_shows_them(tmp_path):
@@ -207,13 +211,9 @@ def test_control_characters_in_names_are_shown_as_the_mapper_shows_them(tmp_path
         "1732262430|1.2|sales|Bob\t|CONNECT|24|1.2.9|1",
         "1732262490|1.2|sales|Bob\t|COMPLETECALLER|24|60|1\r\r",
     ]
-    path = tmp_path / "queue_log"
-    path.write_bytes(("\n".join(lines) + "\n").encode())
-    plan = check([str(path)], WRAPUPS, 60.0)
+    plan, totals = checked_lines(tmp_path, lines)
     assert plan.agents == frozenset()
-    _, got = batch([str(path)], WRAPUPS, 60.0)
-    assert got is not None
-    assert set(got[1].queues) == {"sa\ufffd[2Jles", "sales"}
+    assert set(totals.queues) == {"sa\ufffd[2Jles", "sales"}
 
 
 @pytest.mark.parametrize(
