@@ -65,6 +65,12 @@ class Interned:
 
     codes: dict[bytes, int] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    # The fields seen so far by their 8-byte words: sorted keys (`_combine_words`), and per
+    # key its code, length and words, so a chunk's known names need one binary search.
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    key_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    key_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    key_words: np.ndarray = field(default_factory=lambda: np.zeros((0, LONGEST // 8), np.uint64))
 
     def code(self, raw: bytes) -> int:
         found = self.codes.get(raw)
@@ -72,6 +78,33 @@ class Interned:
             found = self.codes[raw] = len(self.names)
             self.names.append(raw.decode("utf-8", errors="replace"))
         return found
+
+    def known(
+        self, key: np.ndarray, words: list[np.ndarray], length: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each field's code, and whether it is one seen before (its words and length equal)."""
+        if not len(self.keys):
+            return np.zeros(len(key), np.int64), np.zeros(len(key), np.bool_)
+        slot = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        same = (self.keys[slot] == key) & (self.key_lengths[slot] == length)
+        for part, word in enumerate(words):
+            same &= self.key_words[slot, part] == word
+        return self.key_codes[slot], same
+
+    def remember(
+        self, key: np.ndarray, codes: np.ndarray, words: list[np.ndarray], length: np.ndarray
+    ) -> None:
+        """Fields just interned, one per key (`key` unique; a key held keeps its field)."""
+        new = np.flatnonzero(~np.isin(key, self.keys))
+        if not len(new):
+            return
+        keys = np.concatenate((self.keys, key[new]))
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.key_codes = np.concatenate((self.key_codes, codes[new]))[order]
+        self.key_lengths = np.concatenate((self.key_lengths, length[new]))[order]
+        block = np.stack([word[new] for word in words], axis=1)
+        self.key_words = np.concatenate((self.key_words, block))[order]
 
 
 @dataclass(slots=True)
@@ -658,13 +691,32 @@ class _Chunk:
         end: np.ndarray,
         table: Interned,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of equal fields: grouped by a key, then checked word by word (exact)."""
+        """Codes of equal fields: by a key, then checked word by word (exact). Fields seen in
+        earlier chunks are looked up; only new ones are grouped here."""
         key = _combine_words(*words, length)
-        key = np.where(ok, key, _U(0))
-        unique = np.unique(key)
-        local = np.searchsorted(unique, key)
-        first = np.full(len(unique), len(key), np.int64)
-        np.minimum.at(first, local, np.arange(len(key)))
+        codes, known = table.known(key, words, length)
+        miss = np.flatnonzero(ok & ~known)
+        if len(miss):
+            missed = [word[miss] for word in words]
+            new, same = self._intern_new(
+                missed, length[miss], key[miss], start[miss], end[miss], table
+            )
+            codes[miss] = new
+            known[miss] = same
+        return codes, known | ~ok
+
+    def _intern_new(
+        self,
+        words: list[np.ndarray],
+        length: np.ndarray,
+        key: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        table: Interned,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of fields not seen before: grouped by key, each group checked against its
+        first field (the others are not the same field: a rare clash of keys)."""
+        unique, first, local = np.unique(key, return_index=True, return_inverse=True)
         rep = first[local]
         same = length == length[rep]
         for word in words:
@@ -673,7 +725,8 @@ class _Chunk:
             [table.code(self.data[int(start[r]) : int(end[r])]) for r in first.tolist()],
             np.int64,
         )
-        return codes[local], same | ~ok
+        table.remember(unique, codes, [word[first] for word in words], length[first])
+        return codes[local], same
 
 
 def _decimal(chunk: _Chunk, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
