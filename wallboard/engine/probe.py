@@ -93,7 +93,7 @@ def whole_second_leaving(stamp: float, width: float) -> float:
 class Probe:
     """The figures of one queue (`queue` None: `all`) at the instant last given to `at`."""
 
-    __slots__ = ("_accs", "_engine", "_leaving", "_queue", "_spans", "_t")
+    __slots__ = ("_accs", "_aht", "_engine", "_leaving", "_queue", "_spans", "_t")
 
     def __init__(self, engine: Floor, queue: QueueState | None) -> None:
         self._engine = engine
@@ -102,6 +102,8 @@ class Probe:
         self._spans: dict[tuple[str, bool], dict[str, Any]] = {}
         self._accs: dict[str, list[Any]] = {}
         self._leaving: dict[bool, float] = {}
+        # The window's totals its handle time was last formed from, and that handle time.
+        self._aht: tuple[tuple[Any, ...] | None, float | None] = (None, None)
 
     def at(self, t: float) -> None:
         """Read at `t`, the engine's clock (later calls: never earlier)."""
@@ -281,11 +283,15 @@ class Probe:
         return sum([counts[s] for s in IN_SERVICE])
 
     def _staffing(self) -> tuple[int | None, int | None, float | None]:
-        _, threshold, target = self._grading()
-        acc = self._acc("window")
-        aht = self._span("window", False)["aht_s"]
+        variant, threshold, target = self._grading()
+        # The window's joins and the totals its handle time reads: the handle time is
+        # formed again only when those moved (not at each join, nor each second of the
+        # first window, when only the arrival rate's observed span grows).
+        totals = self.totals("window", (JOINS, *FIELDS_READ[("aht_s", variant)]))
+        if totals[1:] != self._aht[0]:
+            self._aht = (totals[1:], self._span("window", False)["aht_s"])
         return staffing_figures(
-            self._engine, self._t, acc[JOINS], aht, self._in_service(), threshold, target
+            self._engine, self._t, totals[0], self._aht[1], self._in_service(), threshold, target
         )
 
     # ------------------------------------------------------------ change instants
