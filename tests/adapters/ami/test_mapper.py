@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.ami.test_run_d import outcomes
+from tests.adapters.ami.capture_server import load_capture
+from tests.adapters.ami.test_run_d import asterisk_counters_from, outcomes
 from wallboard.adapters.ami.framing import blocks_from_text, split_blocks
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.ami.visibility import NO_DIALPLAN
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.queue_log import QueueLogSource
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.engine.snapshot import Snapshot
@@ -122,6 +124,8 @@ def test_capture_abandon_or_timeout_agrees_with_queue_log(run_a):
 
 
 # The queue timeouts run A's dialplan gives Queue() (etc/extensions.conf).
+# queues.conf `servicelevel` of both queues in run A (its README), seconds.
+RUN_A_SERVICE_LEVEL = {"sales": 20, "support": 20}
 RUN_A_TIMEOUTS = EngineConfig(
     queues={
         "support": QueueSettings(wrapup_s=5.0, caller_timeout_s=(150.0,)),
@@ -522,3 +526,24 @@ def test_resync_answers_land_on_the_pbx_clock_learnt_from_a_pong():
     assert [e for e in items if isinstance(e, CallerJoined)] == [
         CallerJoined(ours + 3980, "sales", "9.1")
     ]
+
+
+@pytest.mark.parametrize("path", ["all", "read-only", "queue_log"])
+def test_run_a_asterisks_own_counters_on_both_read_classes_and_queue_log(run_a, path):
+    """Run A's final QueueParams (no restart, nothing reset): Completed, Abandoned, SL, SL2."""
+    capture = load_capture(run_a)
+    listed = capture.snapshots["snap-final-status"]
+    params = {dict(p)["Queue"]: dict(p) for p in listed if ["Event", "QueueParams"] in p}
+    if path == "queue_log":
+        items = list(QueueLogSource(run_a / "queue_log", RUN_A_TIMEOUTS).events())
+    else:
+        records = capture_records(run_a)
+        mapper = AmiMapper(RUN_A_TIMEOUTS)
+        chosen = read_only(records) if path == "read-only" else records
+        items = feed_all(mapper, connected(chosen)) + mapper.flush()
+    counters = ("Completed", "Abandoned", "ServicelevelPerf", "ServicelevelPerf2")
+    expected = {q: {key: params[q][key] for key in counters} for q in ("sales", "support")}
+    counted = asterisk_counters_from(
+        items, 0.0, capture.snapshot_times["snap-final"], service_level=RUN_A_SERVICE_LEVEL
+    )
+    assert counted == expected

@@ -208,6 +208,7 @@ def asterisk_counters_from(
     start: float,
     end: float,
     removed: frozenset[tuple[str, str, float]] = frozenset(),
+    service_level: dict[str, int] = SERVICE_LEVEL,
 ) -> dict:
     """Completed, Abandoned and ServicelevelPerf(2) as app_queue counts them.
 
@@ -222,7 +223,9 @@ def asterisk_counters_from(
     """
     waits: dict[tuple[str, str], float] = {}
     members: set[tuple[str, str]] = set()
-    tally = {q: {"completed": 0, "in_sl": 0, "abandoned": 0, "abandoned_in_sl": 0} for q in QUEUES}
+    tally = {
+        q: {"completed": 0, "in_sl": 0, "abandoned": 0, "abandoned_in_sl": 0} for q in service_level
+    }
     for e in events_of(items):
         if isinstance(e, AgentLoggedIn | AgentStatus):
             members.add((e.agent, e.queue))
@@ -237,12 +240,12 @@ def asterisk_counters_from(
             waits[(e.queue, e.call_id)] = e.wait_s
         elif isinstance(e, CallEnded) and (e.agent, e.queue) in members and not out:
             tally[e.queue]["completed"] += 1
-            tally[e.queue]["in_sl"] += waits.pop((e.queue, e.call_id)) <= SERVICE_LEVEL[e.queue]
+            tally[e.queue]["in_sl"] += waits.pop((e.queue, e.call_id)) <= service_level[e.queue]
         elif isinstance(e, CallerAbandoned) or (
             isinstance(e, CallerExited) and e.reason in ("timeout", "empty")
         ):
             tally[e.queue]["abandoned"] += 1
-            tally[e.queue]["abandoned_in_sl"] += e.wait_s <= SERVICE_LEVEL[e.queue]
+            tally[e.queue]["abandoned_in_sl"] += e.wait_s <= service_level[e.queue]
     out = {}
     for queue, t in tally.items():
         answered_and_abandoned = t["completed"] + t["abandoned"]
