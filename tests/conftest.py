@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,35 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 RUN_A = SHARED / "fixtures" / "asterisk-22-run-a"
 RUN_D = SHARED / "fixtures" / "asterisk-22-run-d"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tmux() -> Iterator[None]:
+    """A tmux server of the suite's own, kept up from the first terminal test to the last.
+
+    On the default server, another user's (or another suite's) sessions mix with
+    ours, and when a test kills the server's last session the server exits: the
+    next test's `new-session` can reach it while it dies and fail. A keeper
+    session holds this one up until the suite ends.
+    """
+    if shutil.which("tmux") is None:
+        yield
+        return
+    saved = {key: os.environ.get(key) for key in ("TMUX", "TMUX_TMPDIR")}
+    with tempfile.TemporaryDirectory(prefix="wallboard-tmux-") as directory:
+        os.environ.pop("TMUX", None)  # inside a tmux, commands would go to that server
+        os.environ["TMUX_TMPDIR"] = directory
+        keeper = ["tmux", "new-session", "-d", "-s", "keeper", "sleep 86400"]
+        subprocess.run(keeper, check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["tmux", "kill-server"], check=False, capture_output=True)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @pytest.fixture
