@@ -646,7 +646,8 @@ class Engine:
             ring = at - agent.ring_start
         if agent.activity == RINGING:
             self._stop_ringing(agent)
-        self._end_ringing(key)
+        if key in self._ringing:  # others rang for it too
+            self._end_ringing(key)
         if agent.wraps:
             self._end_wraps(agent, at)
         caller = queue.callers.pop(e.call_id, "") if queue.callers else ""
@@ -661,7 +662,6 @@ class Engine:
             self.callbacks.reached(caller, at)
         if at > self.day_start_at:
             agent.calls += 1
-            self.agents_changed.add(agent)
         cum = queue.cum
         cum[OFFERED] += 1
         cum[ANSWERED] += 1
