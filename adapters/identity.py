@@ -48,7 +48,11 @@ class AgentDirectory:
         if member_name in self._configured:
             agent = ids[member_name]
         else:
-            configured = next((d for d in devices if d in self._configured), None)
+            configured = (
+                next((d for d in devices if d in self._configured), None)
+                if self._configured
+                else None
+            )
             if configured is not None:
                 agent = ids[configured]
             elif member_name:

@@ -42,10 +42,13 @@ def ami_block_problem(payload: Any) -> str | None:
     """Why `payload` is not an AMI block (a non-empty list of [text, text] pairs); None if it is."""
     if type(payload) is not list or not payload:
         return "not a list of [header, value] pairs"
-    for pair in payload:
-        if type(pair) is not list or len(pair) != 2:
+    for pair in payload:  # about 11 pairs a block: the unpacking checks the length
+        if type(pair) is not list:
             return "not a list of [header, value] pairs"
-        key, value = pair
+        try:
+            key, value = pair
+        except ValueError:
+            return "not a list of [header, value] pairs"
         if type(key) is not str or type(value) is not str:
             return f"header {str(key)[:40]!r} is not text: {type(value).__name__} value"
     return None

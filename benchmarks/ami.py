@@ -22,16 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchResult, peak_rss_mb, timed
+from benchmarks.earlier import ADAPTERS_BEFORE, earlier_recording_source
 from tests.adapters.ami.capture_server import AmiServer, Connection, load_capture
 from wallboard.adapters.ami.client import AmiSource
 from wallboard.adapters.ami.framing import blocks_from_text
 from wallboard.adapters.ami.mapper import AmiMapper
 from wallboard.adapters.base import RawRecord
+from wallboard.adapters.recording import RecordingSource
 from wallboard.engine import Engine
 from wallboard.engine.settings import EngineConfig, QueueSettings
 from wallboard.status import SourceStatus
 
 RUN_A = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk-22-run-a"
+SAMPLE = Path(__file__).resolve().parents[1] / "recordings" / "sample-shift.wbrec"
 CONFIG = EngineConfig(queues={"support": QueueSettings(wrapup_s=5.0)})
 COPIES = 3
 RATES = (500.0, 2000.0)
@@ -134,6 +137,47 @@ def _mapper_rate() -> float:
     return best
 
 
+def _sample_cpu(source_type: Any) -> tuple[float, str]:
+    """CPU seconds to read the sample recording through `source_type`, and what it gave."""
+    started = time.process_time()
+    items = list(source_type(SAMPLE).events())
+    return time.process_time() - started, repr(items)
+
+
+def sample_mapping() -> BenchResult:
+    """The AMI side of `wallboard metrics` on the sample: decode, checks and the mapper.
+
+    The baseline is the same reading through the adapters of
+    `earlier.ADAPTERS_BEFORE`, alternated, best of five each.
+    """
+    before = earlier_recording_source()
+    runs: list[float] = []
+    baseline_runs: list[float] = []
+    same = True
+    for _ in range(5):
+        if before is not None:
+            seconds, earlier_items = _sample_cpu(before)
+            baseline_runs.append(seconds)
+        seconds, items = _sample_cpu(RecordingSource)
+        runs.append(seconds)
+        same = same and (before is None or items == earlier_items)
+    ms = min(runs) * 1000
+    baseline = min(baseline_runs) * 1000 if baseline_runs else None
+    return BenchResult(
+        "ami: sample recording -> events (decode, checks, mapper)",
+        ms,
+        "CPU ms",
+        baseline=baseline,
+        note=(
+            f"recordings/sample-shift.wbrec (21,791 records), best of 5; baseline = the "
+            f"adapters of commit {ADAPTERS_BEFORE}, alternated"
+            + ("; the same events" if same else "; THE EVENTS DIFFER")
+            if before is not None
+            else f"no baseline ({ADAPTERS_BEFORE} not in git)"
+        ),
+    )
+
+
 def run() -> list[BenchResult]:
     if not RUN_A.is_dir():
         return [BenchResult("ami: skipped", 0, "", note=f"{RUN_A} is absent")]
@@ -147,6 +191,7 @@ def run() -> list[BenchResult]:
     figures = json.loads(child.stdout.strip().splitlines()[-1])
     mapper_rate = _mapper_rate()
     return [
+        sample_mapping(),
         BenchResult(
             "ami: mapper, capture records/s (pure)",
             mapper_rate,

@@ -1,10 +1,10 @@
-"""An earlier commit's engine, imported beside today's: the baseline of a speed-up.
+"""An earlier commit's engine or adapters, imported beside today's: a speed-up's baseline.
 
 A before/after figure from two runs minutes apart measures the machine as much as
-the change (the shared machine moves 10-20 % between runs), so the engine rows
-replay the same stream through both engines in one process, alternately.
-`wallboard/engine/` of the named commit is read from git into a scratch package
-whose imports point at itself; everything else (the events, the errors) is today's.
+the change (the shared machine moves 10-20 % between runs), so the engine and
+mapper rows replay the same input through both in one process, alternately. The
+folder of the named commit is read from git into a scratch package whose imports
+point at itself; everything else (the events, the settings) is today's.
 Without git or that commit (a source tarball) there is no baseline.
 """
 
@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 # main before issue 14's engine-speed work of 2026-12-02 (session 3).
 ENGINE_BEFORE = "4f56b1f"
+# main before that work's AMI mapper changes (the engine's already in).
+ADAPTERS_BEFORE = "ac6cf70"
 
 
 def _git(*args: str) -> str:
@@ -31,27 +33,43 @@ def _git(*args: str) -> str:
     ).stdout
 
 
-def earlier_engine(commit: str = ENGINE_BEFORE) -> tuple[Any, Any] | None:
-    """`Engine` and `EngineConfig` as they were at `commit` (None: git cannot say)."""
-    name = f"wallboard_engine_{commit}"
+def earlier_package(commit: str, tree: str, package: str) -> str | None:
+    """Import the `tree` folder of `commit` (imported today as `package`) under a new name.
+
+    Returns that name, or None when git cannot say (no repository, or no such commit).
+    """
+    name = f"{package.replace('.', '_')}_{commit}"
     if name in sys.modules:
-        return _classes(name)
+        return name
     try:
-        files = _git("ls-tree", "--name-only", commit, "wallboard/engine/").split()
-        sources = {Path(f).name: _git("show", f"{commit}:{f}") for f in files if f.endswith(".py")}
+        files = _git("ls-tree", "-r", "--name-only", commit, f"{tree}/").split()
+        sources = {f: _git("show", f"{commit}:{f}") for f in files if f.endswith(".py")}
     except (OSError, subprocess.CalledProcessError):
         return None
     scratch = Path(tempfile.mkdtemp(prefix="wallboard-bench-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    package = scratch / name
-    package.mkdir()
-    for filename, text in sources.items():
-        (package / filename).write_text(text.replace("wallboard.engine", name))
+    for path, text in sources.items():
+        target = scratch / name / Path(path).relative_to(tree)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text.replace(package, name))
     sys.path.insert(0, str(scratch))
-    return _classes(name)
+    importlib.import_module(name)
+    return name
 
 
-def _classes(name: str) -> tuple[Any, Any]:
+def earlier_engine(commit: str = ENGINE_BEFORE) -> tuple[Any, Any] | None:
+    """`Engine` and `EngineConfig` as they were at `commit` (None: git cannot say)."""
+    name = earlier_package(commit, "wallboard/engine", "wallboard.engine")
+    if name is None:
+        return None
     core = importlib.import_module(f"{name}.core")
     settings = importlib.import_module(f"{name}.settings")
     return core.Engine, settings.EngineConfig
+
+
+def earlier_recording_source(commit: str = ADAPTERS_BEFORE) -> Any | None:
+    """`RecordingSource` (the AMI and queue_log mappers behind it) as it was at `commit`."""
+    name = earlier_package(commit, "adapters", "wallboard.adapters")
+    if name is None:
+        return None
+    return importlib.import_module(f"{name}.recording").RecordingSource

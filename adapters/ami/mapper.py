@@ -317,7 +317,7 @@ class AmiMapper:
             if headers.get("SubEvent") != "Begin":
                 return []
             handler = self._dial_begin
-        if any(key in headers for key in AMI_DURATIONS):
+        if not headers.keys().isdisjoint(AMI_DURATIONS):
             self._warnings += drop_bad_durations(name, headers)
         out = self._release(at) if at >= self._next_deadline else []
         if name in _WATCHED and self._visibility.saw(name, headers):

@@ -70,7 +70,11 @@ def member_status(
     headers: Mapping[str, str], at: float, agents: AgentDirectory
 ) -> AgentStatus | None:
     """The full state of one membership, as `QueueMember` and `QueueMemberStatus` carry it."""
-    agent, queue = agent_of(headers, agents), headers.get("Queue", "")
+    # agent_of's steps, the names read once (they give the display name too).
+    member, device, state_device = member_names(headers)
+    if not member and not device and not state_device:
+        return None
+    agent, queue = agents.member(member, device, state_device), headers.get("Queue", "")
     if not agent or not queue:
         return None
     paused = headers.get("Paused") == "1"
@@ -78,7 +82,7 @@ def member_status(
         at=at,
         agent=agent,
         queue=queue,
-        name=agents.display_name(agent, member_names(headers)[0]),
+        name=agents.display_name(agent, member),
         paused=paused,
         reason=(headers.get("PausedReason") or headers.get("Reason", "")) if paused else "",
         in_call=headers.get("InCall") == "1",
