@@ -151,11 +151,13 @@ class AgentAlarms:
             seen[agent_id] = engine.agent_rows.get(agent_id), absent_since(engine, agent_id)
         for watch in sorted(due, key=lambda w: (w.index, w.agent)):
             row, away = seen[watch.agent]
-            value = agent_value(watch.rule, row, away, t)
-            transitions: list[Transition] = []
-            reason = row["reason"] if row is not None else ""
-            self.evaluator.step(watch.alarm, t, value, transitions, reason=reason)
-            out.extend(((watch.index, watch.agent), tr) for tr in transitions)
+            rule, alarm = watch.rule, watch.alarm
+            value = agent_value(rule, row, away, t)
+            if alarm.state != "inactive" or rule.fires(value):  # (else a step changes nothing)
+                transitions: list[Transition] = []
+                reason = row["reason"] if row is not None else ""
+                self.evaluator.step(alarm, t, value, transitions, reason=reason)
+                out.extend(((watch.index, watch.agent), tr) for tr in transitions)
             self._schedule(watch, t, row, away)
         for watch in self._firing - due:
             row, away = seen[watch.agent]
