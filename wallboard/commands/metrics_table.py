@@ -181,7 +181,7 @@ def _alarms_table(snapshot: Snapshot, tz: ZoneInfo) -> list[str]:
     ]
     if not rows:
         return []
-    return [*table_lines(["alarm", "rule", "queue", "since", "what"], rows, "lllll"), ""]
+    return [*table_lines(["alarm", "rule", "where", "since", "what"], rows, "lllll"), ""]
 
 
 def render_table(snapshot: Snapshot, tz: ZoneInfo) -> str:
