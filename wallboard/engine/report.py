@@ -13,7 +13,7 @@ from wallboard.engine.callbacks import CallbackList, mask_number
 from wallboard.engine.erlang import MAX_TRAFFIC_ERLANGS, RATE_MIN_SPAN_S, staffing
 from wallboard.engine.ledger import JOINS, Series, integral_spans, total_spans, zero_totals
 from wallboard.engine.metrics import count_metrics, ratio, team_span, timed_metrics
-from wallboard.engine.schedule import Schedule
+from wallboard.engine.schedule import Headcount, Schedule
 from wallboard.engine.settings import EngineConfig
 from wallboard.engine.snapshot import (
     AgentCounts,
@@ -258,16 +258,7 @@ def _group_report(
         headcount = engine.schedule.headcount(queue)
         scheduled = headcount.at(t)
         attendance = ratio(rostered.n[READY_G] + rostered.n[AWAY_G], scheduled)
-        starts = [t - width for width in engine.windows] + [
-            engine.interval_start_at,
-            engine.day_start_at,
-        ]
-        adherence = [
-            ratio(ready[READY_G], headcount.seconds(start, t))
-            for ready, start in zip(
-                integral_spans(rostered, t, engine.windows), starts, strict=True
-            )
-        ]
+        adherence = _adherence(engine, rostered, headcount, t)
     with_wrap = engine.config.occupancy_includes_wrap
     spans = [
         timed_metrics(figures, acc, integ, with_wrap, adh)
@@ -320,6 +311,20 @@ def staffing_figures(
     return required, required - in_service, predicted
 
 
+def _adherence(
+    engine: Floor, rostered: Series, headcount: Headcount, t: float
+) -> list[float | None]:
+    """Ready seconds over scheduled seconds, for each window, the interval and the day."""
+    starts = [t - width for width in engine.windows] + [
+        engine.interval_start_at,
+        engine.day_start_at,
+    ]
+    return [
+        ratio(ready[READY_G], headcount.seconds(start, t))
+        for ready, start in zip(integral_spans(rostered, t, engine.windows), starts, strict=True)
+    ]
+
+
 def _team_report(engine: Floor, team: TeamState, t: float) -> TeamFigures:
     """A team's agents by agent state (members never seen: logged off) and its spans."""
     counts = list(team.counts)
@@ -329,16 +334,7 @@ def _team_report(engine: Floor, team: TeamState, t: float) -> TeamFigures:
     if team.rostered is not None and team.headcount is not None:
         headcount = team.headcount
         scheduled = headcount.at(t)
-        starts = [t - width for width in engine.windows] + [
-            engine.interval_start_at,
-            engine.day_start_at,
-        ]
-        adherence = [
-            ratio(ready[READY_G], headcount.seconds(start, t))
-            for ready, start in zip(
-                integral_spans(team.rostered, t, engine.windows), starts, strict=True
-            )
-        ]
+        adherence = _adherence(engine, team.rostered, headcount, t)
     with_wrap = engine.config.occupancy_includes_wrap
     integrals = integral_spans(team.series, t, engine.windows)
     spans = [
